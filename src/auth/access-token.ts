@@ -1,0 +1,88 @@
+/**
+ * Access tokens: JWTs (RFC 9068 `typ: at+jwt`) with `iss sub email sid jti iat exp`,
+ * signed with the current key and a `kid`. Verification checks signature (allowlisted
+ * algorithms, key chosen by kid), typ, iss and exp; the caller then checks the session.
+ */
+import { randomUUID } from 'node:crypto';
+import { SignJWT, jwtVerify, errors as joseErrors, type JWTHeaderParameters } from 'jose';
+import { InvalidTokenError } from '../errors.js';
+import type { KeySet } from './keys.js';
+
+export interface AccessClaims {
+  sub: string;
+  email: string;
+  sid: string;
+  jti: string;
+  iat: number;
+  exp: number;
+  iss: string;
+}
+
+export interface AccessTokenOptions {
+  issuer: string;
+  ttlSeconds: number;
+  /** Allowed clock skew on verify, seconds. */
+  clockToleranceSeconds?: number;
+}
+
+export async function signAccessToken(
+  keys: KeySet,
+  opts: AccessTokenOptions,
+  subject: { uid: string; email: string; sid: string },
+  nowSeconds = Math.floor(Date.now() / 1000),
+): Promise<{ token: string; expiresIn: number }> {
+  const token = await new SignJWT({ email: subject.email, sid: subject.sid })
+    .setProtectedHeader({ alg: keys.signing.alg, kid: keys.signing.kid, typ: 'at+jwt' })
+    .setIssuer(opts.issuer)
+    .setSubject(subject.uid)
+    .setJti(randomUUID())
+    .setIssuedAt(nowSeconds)
+    .setExpirationTime(nowSeconds + opts.ttlSeconds)
+    .sign(keys.signing.key);
+  return { token, expiresIn: opts.ttlSeconds };
+}
+
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/** Verifies signature and claims. Throws InvalidTokenError for anything wrong. */
+export async function verifyAccessToken(
+  keys: KeySet,
+  opts: AccessTokenOptions,
+  token: string,
+): Promise<AccessClaims> {
+  if (token.length > 4096 || !JWT_SHAPE.test(token)) throw new InvalidTokenError();
+  try {
+    const { payload } = await jwtVerify(
+      token,
+      (header: JWTHeaderParameters) => {
+        const k = header.kid === undefined ? undefined : keys.verification.get(header.kid);
+        if (!k || k.alg !== header.alg) throw new InvalidTokenError();
+        return k.key;
+      },
+      {
+        issuer: opts.issuer,
+        algorithms: [...keys.algorithms],
+        typ: 'at+jwt',
+        requiredClaims: ['sub', 'sid', 'jti', 'iat', 'exp', 'email'],
+        clockTolerance: opts.clockToleranceSeconds ?? 5,
+      },
+    );
+    const { sub, sid, email, jti, iat, exp, iss } = payload as Record<string, unknown>;
+    if (
+      typeof sub !== 'string' ||
+      typeof sid !== 'string' ||
+      typeof email !== 'string' ||
+      typeof jti !== 'string' ||
+      typeof iat !== 'number' ||
+      typeof exp !== 'number' ||
+      typeof iss !== 'string'
+    ) {
+      throw new InvalidTokenError();
+    }
+    return { sub, sid, email, jti, iat, exp, iss };
+  } catch (err) {
+    if (err instanceof InvalidTokenError) throw err;
+    if (err instanceof joseErrors.JOSEError || err instanceof TypeError) throw new InvalidTokenError();
+    throw err;
+  }
+}

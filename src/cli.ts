@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+/** tollgate serve | users | keys | loadtest */
+import { Command } from 'commander';
+import { loadConfig } from './config/load.js';
+import { ConfigError } from './errors.js';
+import { VERSION } from './version.js';
+
+function fail(err: unknown): never {
+  if (err instanceof ConfigError) {
+    console.error(`tollgate: configuration error: ${err.message}`);
+    process.exit(2);
+  }
+  console.error(`tollgate: ${(err as Error).message ?? String(err)}`);
+  process.exit(1);
+}
+
+const program = new Command();
+program.name('tollgate').description('Self-hosted session-bound JWT authentication service').version(VERSION);
+
+program
+  .command('serve', { isDefault: true })
+  .description('run the service (config from the environment, .env and .env.<DEPLOYMENT_ENV>)')
+  .action(async () => {
+    try {
+      const config = loadConfig();
+      const { run } = await import('./main.js');
+      await run(config);
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+const keysCmd = program.command('keys').description('signing keys');
+keysCmd
+  .command('generate')
+  .description('print a new Ed25519 private key (PEM) for JWT_PRIVATE_KEY / JWT_PRIVATE_KEY_FILE')
+  .action(async () => {
+    const { generateSigningKeyPem } = await import('./auth/keys.js');
+    process.stdout.write(generateSigningKeyPem());
+  });
+keysCmd
+  .command('jwks')
+  .description('print the JWKS the configured keys publish')
+  .action(async () => {
+    try {
+      const config = loadConfig();
+      const { loadKeys } = await import('./server.js');
+      const keys = await loadKeys(config);
+      process.stdout.write(JSON.stringify(keys.jwks, null, 2) + '\n');
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+const users = program.command('users').description('manage users directly in the store');
+users
+  .command('bulk')
+  .description('create many users at once (e.g. load-test accounts), with a progress bar')
+  .requiredOption('--count <n>', 'how many users', (v) => Number.parseInt(v, 10))
+  .option('--prefix <prefix>', 'email prefix: <prefix><i>@<domain>', 'loadtest-')
+  .option('--domain <domain>', 'email domain', 'example.test')
+  .option('--password <password>', 'password of every user')
+  .option('--concurrency <n>', 'parallel hashes', (v) => Number.parseInt(v, 10), 8)
+  .action(
+    async (opts: {
+      count: number;
+      prefix: string;
+      domain: string;
+      password?: string;
+      concurrency: number;
+    }) => {
+      try {
+        const { bulkCreateUsers } = await import('./users/bulk.js');
+        await bulkCreateUsers(loadConfig(), opts);
+      } catch (err) {
+        fail(err);
+      }
+    },
+  );
+
+try {
+  const { registerLoadtestCommand } = await import('./loadtest/command.js');
+  registerLoadtestCommand(program);
+} catch (err) {
+  if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+}
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,27 @@
+import type { AccessClaims } from '../auth/access-token.js';
+import type { KeySet } from '../auth/keys.js';
+import type { AuthService } from '../auth/service.js';
+import type { GroupBridge } from '../cluster/bridge.js';
+import type { Config } from '../config/schema.js';
+import type { AppMetrics } from '../metrics/registry.js';
+import type { RedisPool } from '../redis/types.js';
+import type { Store } from '../store/store.js';
+
+/** What every route plugin gets. */
+export interface AppContext {
+  config: Config;
+  auth: AuthService;
+  store: Store;
+  keys: KeySet;
+  /** Present when the store is Redis. */
+  pool: RedisPool | undefined;
+  group: GroupBridge;
+  metrics: AppMetrics;
+  version: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    claims: AccessClaims | undefined;
+  }
+}

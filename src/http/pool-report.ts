@@ -1,0 +1,119 @@
+/**
+ * Turns the pool snapshots of every worker into the group view served by
+ * /health/redis and /redis/stats, with the utilisation band's recommendation.
+ */
+import type { WorkerPoolStats } from '../cluster/bridge.js';
+
+export interface GroupPool {
+  max_connections: number;
+  open: number;
+  in_use: number;
+  available_connections: number;
+  pending: number;
+  utilization_percent: number;
+  exhausted_total: number;
+  errors_total: number;
+  timeouts_total: number;
+  retries_total: number;
+  reconnects_total: number;
+  health_check_failures_total: number;
+  commands_total: number;
+  last_health_check: string | null;
+  workers: number;
+  per_worker: Array<{
+    worker: number;
+    pid: number;
+    max_connections: number;
+    open: number;
+    in_use: number;
+    pending: number;
+    utilization_percent: number;
+    healthy: boolean;
+    command_latency_ms: { p50: number; p99: number };
+  }>;
+}
+
+const SUMMED = [
+  'max_connections',
+  'open',
+  'in_use',
+  'available_connections',
+  'pending',
+  'exhausted_total',
+  'errors_total',
+  'timeouts_total',
+  'retries_total',
+  'reconnects_total',
+  'health_check_failures_total',
+  'commands_total',
+] as const;
+
+export function aggregatePools(stats: readonly WorkerPoolStats[]): GroupPool {
+  const out = Object.fromEntries(SUMMED.map((k) => [k, 0])) as Record<(typeof SUMMED)[number], number>;
+  let last: string | null = null;
+  for (const { pool } of stats) {
+    for (const k of SUMMED) out[k] += Number(pool[k] ?? 0);
+    if (pool.last_health_check && (!last || pool.last_health_check > last)) last = pool.last_health_check;
+  }
+  const utilization =
+    out.max_connections > 0 ? Math.round((out.in_use / out.max_connections) * 1000) / 10 : 0;
+  return {
+    ...out,
+    utilization_percent: utilization,
+    last_health_check: last,
+    workers: stats.length,
+    per_worker: stats.map(({ worker, pid, pool }) => ({
+      worker,
+      pid,
+      max_connections: pool.max_connections,
+      open: pool.open,
+      in_use: pool.in_use,
+      pending: pool.pending,
+      utilization_percent: pool.utilization_percent,
+      healthy: pool.healthy,
+      command_latency_ms: { p50: pool.command_latency_ms?.p50 ?? 0, p99: pool.command_latency_ms?.p99 ?? 0 },
+    })),
+  };
+}
+
+export interface Advice {
+  band: 'idle' | 'normal' | 'healthy' | 'watch' | 'scale_up';
+  warnings: string[];
+  recommendations: string[];
+}
+
+/** Bands: <10 % idle, 10-40 normal, 40-60 healthy, 60-80 watch, >80 scale up (a warning). */
+export function adviseOnPool(pool: GroupPool, healthy: boolean): Advice {
+  const u = pool.utilization_percent;
+  const warnings: string[] = [];
+  const recommendations: string[] = [];
+  let band: Advice['band'];
+  if (u < 10) {
+    band = 'idle';
+    recommendations.push('Utilization is below 10 %: the pool is mostly idle; it could be smaller.');
+  } else if (u < 40) {
+    band = 'normal';
+    recommendations.push('Utilization is normal (10-40 %).');
+  } else if (u < 60) {
+    band = 'healthy';
+    recommendations.push('Utilization is healthy (40-60 %).');
+  } else if (u <= 80) {
+    band = 'watch';
+    recommendations.push(
+      'Utilization is 60-80 %: watch it; plan more connections or workers if it keeps rising.',
+    );
+  } else {
+    band = 'scale_up';
+    warnings.push(`Pool utilization is ${u} % (above 80 %).`);
+    recommendations.push('Scale up: raise REDIS_POOL_SIZE or add workers/instances.');
+  }
+  if (!healthy)
+    warnings.push('Redis is unreachable or failing health checks: requests that need the store answer 503.');
+  if (pool.pending > 0) warnings.push(`${pool.pending} commands are waiting for a connection.`);
+  if (pool.exhausted_total > 0) {
+    warnings.push(
+      `The pool has been exhausted ${pool.exhausted_total} times since start (requests answered 503).`,
+    );
+  }
+  return { band, warnings, recommendations };
+}

@@ -1,0 +1,63 @@
+/** JSON schemas shared by the routes (and published in the OpenAPI document). */
+
+export const errorBody = {
+  $id: 'Error',
+  type: 'object',
+  required: ['error', 'message'],
+  properties: {
+    error: { type: 'string', description: 'Stable error code (see docs/errors.md)' },
+    message: { type: 'string' },
+  },
+} as const;
+
+export const errorRef = { $ref: 'Error#' } as const;
+
+export const tokenPair = {
+  type: 'object',
+  required: ['access_token', 'refresh_token', 'token_type', 'expires_in'],
+  properties: {
+    access_token: { type: 'string' },
+    refresh_token: { type: 'string' },
+    token_type: { type: 'string', enum: ['bearer'] },
+    expires_in: { type: 'integer' },
+  },
+} as const;
+
+export const credentials = (passwordMax: number) =>
+  ({
+    type: 'object',
+    additionalProperties: false,
+    required: ['email', 'password'],
+    properties: {
+      email: { type: 'string', minLength: 3, maxLength: 254 },
+      password: { type: 'string', minLength: 1, maxLength: passwordMax },
+    },
+  }) as const;
+
+export const bearerSecurity = [{ bearerAuth: [] }];
+export const opsSecurity = [{ opsToken: [] }];
+
+export const messageBody = {
+  type: 'object',
+  required: ['message'],
+  properties: { message: { type: 'string' } },
+} as const;
+
+/** Pool snapshot: the fixed fields plus anything the pool adds. */
+export const poolSnapshot = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    max_connections: { type: 'integer' },
+    open: { type: 'integer' },
+    in_use: { type: 'integer' },
+    available_connections: { type: 'integer' },
+    pending: { type: 'integer' },
+    utilization_percent: { type: 'number' },
+    exhausted_total: { type: 'integer' },
+    errors_total: { type: 'integer' },
+    reconnects_total: { type: 'integer' },
+    health_check_failures_total: { type: 'integer' },
+    last_health_check: { type: ['string', 'null'] },
+  },
+} as const;

@@ -1,0 +1,46 @@
+/**
+ * config → single process or cluster. With WORKERS=1 this process serves; otherwise
+ * the cluster primary forks the workers (src/cluster/).
+ */
+import cluster from 'node:cluster';
+import type { Config } from './config/schema.js';
+import { redactConfig } from './config/load.js';
+import { createLogger } from './logger.js';
+import { startServer } from './server.js';
+
+export async function runSingle(config: Config): Promise<void> {
+  const logger = createLogger(config.logLevel);
+  logger.info({ config: redactConfig(config) }, 'starting tollgate');
+  let server;
+  try {
+    server = await startServer(config, { logger });
+  } catch (err) {
+    logger.fatal({ err: { message: (err as Error).message } }, 'start-up failed');
+    throw err;
+  }
+  logger.info({ url: server.url, store: config.store, workers: 1 }, 'tollgate listening');
+  const stop = (signal: string): void => {
+    logger.info({ signal }, 'draining: no new connections, finishing in-flight requests');
+    server.close().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err: { message: (err as Error).message } }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+export async function run(config: Config): Promise<void> {
+  if (config.workers > 1 || cluster.isWorker) {
+    const { runCluster } = await import('./cluster/run.js');
+    await runCluster(config);
+    return;
+  }
+  await runSingle(config);
+}

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../../src/config/load.js';
+import { createPool } from '../../src/redis/index.js';
+import type { RedisPool } from '../../src/redis/types.js';
+import { keys } from '../../src/store/keys.js';
+import { RedisStore } from '../../src/store/redis-store.js';
+import { keySlot } from '../helpers/keyslot.js';
+import { storeContract } from '../helpers/store-contract.js';
+import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
+
+let redis: RedisServerHandle;
+let pool: RedisPool;
+let store: RedisStore;
+
+before(async () => {
+  redis = await startRedis();
+  const config = loadConfig({ REDIS_URL: redis.url, REDIS_POOL_SIZE: '2' }, { skipEnvFiles: true });
+  pool = createPool(config.redis);
+  await pool.connect();
+  store = new RedisStore(pool);
+});
+after(async () => {
+  await pool?.close();
+  await redis?.stop();
+});
+
+storeContract('redis', {
+  store: () => store,
+  expire: (seconds) => new Promise((r) => setTimeout(r, seconds * 1000)),
+});
+
+describe('RedisStore layout', () => {
+  it('keeps every key of a user under one hash tag and the tg: prefix', async () => {
+    const uid = randomUUID();
+    await store.createSession({
+      uid,
+      sid: 'k1',
+      email: 'k@x.test',
+      refreshHash: 'a'.repeat(64),
+      ttlSeconds: 60,
+    });
+    await store.rotateRefresh(uid, 'k1', 'a'.repeat(64), 'b'.repeat(64), 60);
+    const found = (await redis.cli('--scan', '--pattern', `*${uid}*`)).split('\n').filter(Boolean).sort();
+    assert.deepEqual(
+      found,
+      [keys.sessionOldHashes(uid, 'k1'), keys.session(uid, 'k1'), keys.userSessions(uid)].sort(),
+    );
+    for (const k of found) {
+      assert.ok(k.startsWith('tg:'));
+      assert.ok(k.includes(`{${uid}}`));
+    }
+    assert.equal(keySlot('123456789'), 12739, 'CRC16 reference value');
+    assert.equal(new Set(found.map(keySlot)).size, 1, 'one cluster slot');
+  });
+
+  it('stores only a hash of the refresh token and sets TTLs on everything', async () => {
+    const uid = randomUUID();
+    await store.createSession({
+      uid,
+      sid: 't1',
+      email: 't@x.test',
+      refreshHash: 'c'.repeat(64),
+      ttlSeconds: 120,
+    });
+    const ttl = Number(await redis.cli('TTL', keys.session(uid, 't1')));
+    assert.ok(ttl > 100 && ttl <= 120);
+    assert.ok(Number(await redis.cli('TTL', keys.userSessions(uid))) > 100);
+    assert.equal(await redis.cli('HGET', keys.session(uid, 't1'), 'rh'), 'c'.repeat(64));
+  });
+});
