@@ -2,7 +2,7 @@
  * buildApp(config, deps) → a Fastify instance with every route, never listening.
  * Tests use `inject` or `listen({ port: 0 })`; src/server.ts wires real dependencies.
  */
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { AuthService } from './auth/service.js';
@@ -29,8 +29,8 @@ export interface AppDeps {
   pool?: RedisPool;
   metrics?: AppMetrics;
   group?: GroupBridge;
-  /** Fastify logger option (a pino instance or options); false in tests. */
-  logger?: FastifyServerOptions['logger'];
+  /** The process logger (pino); none in tests. */
+  logger?: FastifyBaseLogger | false;
 }
 
 export const REDACTED_PATHS = [
@@ -46,7 +46,9 @@ export const REDACTED_PATHS = [
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const metrics = deps.metrics ?? createMetrics({ defaultMetrics: false });
   const app = Fastify({
-    logger: deps.logger ?? false,
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    // One log line per request costs the hot path; per-request logs only at debug/trace.
+    disableRequestLogging: !deps.logger || !['debug', 'trace'].includes(deps.logger.level),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
@@ -113,7 +115,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         },
       },
     },
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 

@@ -169,17 +169,17 @@ export function loadConfig(realEnv: Env = process.env, options: LoadOptions = {}
 
   const storeDefault = redisConfigured ? 'redis' : 'memory';
   const store = r.oneOf('STORE', ['memory', 'redis'] as const, storeDefault);
+  if (store === 'memory' && production && r.raw('STORE') !== 'memory') {
+    throw new ConfigError(
+      'STORE',
+      'production needs Redis (set REDIS_URL); set STORE=memory explicitly to run on the memory store',
+    );
+  }
   if (store === 'memory' && workers > 1) {
     throw new ConfigError(
       'WORKERS',
       `the memory store keeps state inside one process, so it cannot be shared by ${workers} workers ` +
         '(per-process state made the old system fail 43.85 % of requests). Configure Redis (REDIS_URL) or set WORKERS=1',
-    );
-  }
-  if (store === 'memory' && production && r.raw('STORE') !== 'memory') {
-    throw new ConfigError(
-      'STORE',
-      'production needs Redis (set REDIS_URL); set STORE=memory explicitly to run on the memory store',
     );
   }
 

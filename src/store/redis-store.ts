@@ -27,7 +27,7 @@ function asString(r: RedisReply | undefined): string | null {
   if (r === null || r === undefined) return null;
   if (typeof r === 'string') return r;
   if (Buffer.isBuffer(r)) return r.toString('utf8');
-  return String(r as number);
+  return String(r);
 }
 
 function asNumber(r: RedisReply | undefined): number {

@@ -1,0 +1,187 @@
+/**
+ * The built CLI as a user runs it: `node dist/src/cli.js ...` (npm test builds first).
+ * Walks login → protected → refresh → logout → refused on the memory store and on
+ * Redis, and checks start-up refusals name the variable at fault.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { call, PASSWORD } from '../helpers/app.js';
+import { freePort } from '../helpers/ports.js';
+import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
+
+const CLI = join(process.cwd(), 'dist/src/cli.js');
+
+function cli(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [CLI, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+}
+
+interface Served {
+  url: string;
+  child: ChildProcess;
+  output: () => string;
+  stop(): Promise<number | null>;
+}
+
+async function serve(env: Record<string, string>): Promise<Served> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [CLI, 'serve'], {
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}): ${out}`);
+    try {
+      if ((await fetch(`${url}/health/live`, { signal: AbortSignal.timeout(500) })).ok) break;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server did not start: ${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    child,
+    output: () => out,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', (code) => {
+          clearTimeout(kill);
+          resolve(code);
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function walkTheFlow(url: string): Promise<void> {
+  const email = `e2e-${randomUUID().slice(0, 8)}@example.test`;
+  assert.equal(
+    (await call(url, 'POST', '/auth/register', { body: { email, password: PASSWORD } })).status,
+    201,
+  );
+  const login = await call(url, 'POST', '/auth/login', { body: { email, password: PASSWORD } });
+  assert.equal(login.status, 200);
+  const access = String(login.body.access_token);
+  assert.equal((await call(url, 'GET', '/api/protected', { token: access })).status, 200);
+  const refreshed = await call(url, 'POST', '/auth/refresh', {
+    body: { refresh_token: login.body.refresh_token },
+  });
+  assert.equal(refreshed.status, 200);
+  const access2 = String(refreshed.body.access_token);
+  assert.equal((await call(url, 'GET', '/api/protected', { token: access2 })).status, 200);
+  assert.equal((await call(url, 'POST', '/auth/logout', { token: access2 })).status, 200);
+  const refused = await call(url, 'GET', '/api/protected', { token: access2 });
+  assert.equal(refused.status, 401);
+  assert.equal(refused.body.error, 'invalid_token');
+  assert.equal((await call(url, 'GET', '/api/protected', { token: access })).status, 401);
+}
+
+describe('tollgate CLI (built)', () => {
+  let varDir: string;
+  before(() => {
+    assert.ok(existsSync(CLI), 'run `npm run build` first (npm test does)');
+    varDir = mkdtempSync(join(tmpdir(), 'tollgate-e2e-'));
+  });
+  after(() => rmSync(varDir, { recursive: true, force: true }));
+
+  it('prints its version and generates signing keys', () => {
+    const v = cli(['--version']);
+    assert.equal(v.status, 0);
+    assert.match(v.stdout, /^\d+\.\d+\.\d+/);
+    const k = cli(['keys', 'generate']);
+    assert.equal(k.status, 0);
+    assert.match(k.stdout, /^-----BEGIN PRIVATE KEY-----/);
+  });
+
+  it('refuses to start on bad configuration, naming the variable', () => {
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ PORT: 'eighty' }, /PORT: must be a whole number/],
+      [{ DEPLOYMENT_ENV: 'prod' }, /DEPLOYMENT_ENV: must be one of/],
+      [{ WORKERS: '2' }, /WORKERS: the memory store/],
+      [
+        { DEPLOYMENT_ENV: 'production', REDIS_URL: 'redis://127.0.0.1:1', OPS_TOKEN: 'x'.repeat(20) },
+        /JWT_PRIVATE_KEY: production requires a signing key/,
+      ],
+      [{ REDIS_URL: 'http://nope' }, /REDIS_URL: must use redis:\/\//],
+    ];
+    for (const [env, pattern] of cases) {
+      const r = cli(['serve'], { VAR_DIR: varDir, ...env });
+      assert.equal(r.status, 2, JSON.stringify(env));
+      assert.match(r.stderr, pattern);
+    }
+  });
+
+  it('runs on the memory store, says so, walks the whole flow and drains on SIGTERM', async () => {
+    const s = await serve({ VAR_DIR: varDir });
+    try {
+      assert.match(s.output(), /memory store/);
+      await walkTheFlow(s.url);
+    } finally {
+      assert.equal(await s.stop(), 0);
+    }
+    assert.ok(!s.output().includes(PASSWORD), 'no password in logs');
+    assert.ok(!/eyJ[A-Za-z0-9_-]{20,}\./.test(s.output()), 'no token in logs');
+  });
+
+  describe('on Redis', () => {
+    let redis: RedisServerHandle;
+    before(async () => {
+      redis = await startRedis({ password: 'e2e-redis-secret' });
+    });
+    after(async () => redis?.stop());
+
+    it('walks the flow, and a restart keeps keys and sessions', async () => {
+      const env = { VAR_DIR: varDir, REDIS_URL: redis.url };
+      const first = await serve(env);
+      const email = `restart-${randomUUID().slice(0, 8)}@example.test`;
+      let access: string;
+      try {
+        await walkTheFlow(first.url);
+        await call(first.url, 'POST', '/auth/register', { body: { email, password: PASSWORD } });
+        access = String(
+          (await call(first.url, 'POST', '/auth/login', { body: { email, password: PASSWORD } })).body
+            .access_token,
+        );
+      } finally {
+        assert.equal(await first.stop(), 0);
+      }
+      assert.ok(!first.output().includes('e2e-redis-secret'), 'no Redis password in logs');
+      const second = await serve(env);
+      try {
+        assert.equal((await call(second.url, 'GET', '/api/protected', { token: access })).status, 200);
+      } finally {
+        assert.equal(await second.stop(), 0);
+      }
+    });
+
+    it('stops with a clear error on a wrong Redis password', () => {
+      const r = cli(['serve'], {
+        VAR_DIR: varDir,
+        REDIS_URL: `redis://:wrong@127.0.0.1:${redis.port}`,
+        PORT: '0',
+      });
+      assert.notEqual(r.status, 0);
+      assert.match(r.stderr + r.stdout, /auth|password/i);
+      assert.ok(!(r.stderr + r.stdout).includes(':wrong@'), 'password not echoed');
+    });
+  });
+});

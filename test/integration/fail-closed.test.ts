@@ -1,0 +1,115 @@
+/**
+ * Fail closed: with Redis gone or frozen, everything that needs the store answers 503
+ * `unavailable` with Retry-After within the command timeout — never 200, never 500,
+ * never a hang — and the service recovers by itself when Redis returns.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { call, registerAndLogin, PASSWORD, type TestApp, startTestApp } from '../helpers/app.js';
+import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
+
+const COMMAND_TIMEOUT_MS = 400;
+
+describe('fail closed when Redis is unavailable', () => {
+  let redis: RedisServerHandle;
+  let app: TestApp;
+
+  before(async () => {
+    redis = await startRedis();
+    app = await startTestApp({
+      REDIS_URL: redis.url,
+      REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS),
+      REDIS_CONNECT_TIMEOUT_MS: '500',
+      REDIS_HEALTH_CHECK_INTERVAL: '1',
+    });
+  });
+  after(async () => {
+    redis?.resume();
+    await app?.close();
+    await redis?.stop();
+  });
+
+  async function expectUnavailable(
+    label: string,
+    req: () => Promise<{ status: number; headers: Headers; body: Record<string, unknown> }>,
+  ) {
+    const t0 = Date.now();
+    const r = await req();
+    const elapsed = Date.now() - t0;
+    assert.equal(r.status, 503, `${label}: status ${r.status} ${JSON.stringify(r.body)}`);
+    assert.equal(r.body.error, 'unavailable', label);
+    assert.ok(Number(r.headers.get('retry-after')) >= 1, `${label}: Retry-After`);
+    // Bounded: the command timeout plus scheduling slack on a shared 2-core machine.
+    assert.ok(elapsed < COMMAND_TIMEOUT_MS * 4 + 1500, `${label}: answered in ${elapsed} ms`);
+  }
+
+  it('answers 503 while Redis is down and recovers when it returns', async () => {
+    const email = `down-${randomUUID().slice(0, 8)}@example.test`;
+    const s = await registerAndLogin(app.url, email);
+    await redis.kill();
+
+    await expectUnavailable('protected', () => call(app.url, 'GET', '/api/protected', { token: s.access }));
+    await expectUnavailable('login', () =>
+      call(app.url, 'POST', '/auth/login', { body: { email, password: PASSWORD } }),
+    );
+    await expectUnavailable('refresh', () =>
+      call(app.url, 'POST', '/auth/refresh', { body: { refresh_token: s.refresh } }),
+    );
+    await expectUnavailable('logout', () => call(app.url, 'POST', '/auth/logout', { token: s.access }));
+    await expectUnavailable('ready', () => call(app.url, 'GET', '/health/ready'));
+    const health = await call(app.url, 'GET', '/health');
+    assert.equal(health.status, 503);
+    assert.equal((health.body.redis as Record<string, unknown>).connected, false);
+    // Token checks that need no store still work: a forged token is still a 401, not a 503.
+    assert.equal((await call(app.url, 'GET', '/api/protected', { token: 'a.b.c' })).status, 401);
+
+    // Redis comes back empty (no persistence): the service reconnects by itself.
+    await redis.restart();
+    const back = Date.now();
+    let recovered = false;
+    while (Date.now() - back < 5000) {
+      const r = await call(app.url, 'GET', '/health/ready');
+      if (r.status === 200) {
+        recovered = true;
+        break;
+      }
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    assert.ok(recovered, 'ready again within 5 s');
+    const recoveryMs = Date.now() - back;
+    assert.ok(recoveryMs < 2500, `recovered in ${recoveryMs} ms`);
+    // The session was lost with Redis' memory: the old token must be refused, never accepted.
+    assert.equal((await call(app.url, 'GET', '/api/protected', { token: s.access })).status, 401);
+    const again = await registerAndLogin(app.url, email);
+    assert.equal((await call(app.url, 'GET', '/api/protected', { token: again.access })).status, 200);
+  });
+
+  it('answers 503 at the command timeout while Redis is frozen (SIGSTOP), then recovers', async () => {
+    const s = await registerAndLogin(app.url, `frozen-${randomUUID().slice(0, 8)}@example.test`);
+    redis.pause();
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 10 }, async () => {
+          const t0 = Date.now();
+          const r = await call(app.url, 'GET', '/api/protected', { token: s.access });
+          return { status: r.status, ms: Date.now() - t0, code: r.body.error };
+        }),
+      );
+      for (const r of results) {
+        assert.equal(r.status, 503);
+        assert.equal(r.code, 'unavailable');
+        assert.ok(r.ms >= COMMAND_TIMEOUT_MS - 50, `not before the timeout (${r.ms} ms)`);
+        assert.ok(r.ms < COMMAND_TIMEOUT_MS * 4 + 1500, `bounded (${r.ms} ms)`);
+      }
+    } finally {
+      redis.resume();
+    }
+    let ok = false;
+    for (let i = 0; i < 100 && !ok; i++) {
+      ok = (await call(app.url, 'GET', '/api/protected', { token: s.access })).status === 200;
+      if (!ok) await new Promise((res) => setTimeout(res, 50));
+    }
+    assert.ok(ok, 'accepted again after Redis resumed');
+  });
+});

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { loadConfig, redactConfig } from '../../src/config/load.js';
+import { generateSigningKeyPem } from '../../src/auth/keys.js';
+import { ConfigError } from '../../src/errors.js';
+
+const load = (env: Record<string, string>) => loadConfig(env, { skipEnvFiles: true });
+
+function throwsFor(env: Record<string, string>, variable: string, pattern?: RegExp): void {
+  assert.throws(
+    () => load(env),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError, String(err));
+      assert.equal(err.variable, variable);
+      if (pattern) assert.match(err.message, pattern);
+      return true;
+    },
+  );
+}
+
+describe('config', () => {
+  it('has development defaults: memory store, one worker, 900 s / 7 d tokens, loopback', () => {
+    const c = load({});
+    assert.equal(c.deploymentEnv, 'development');
+    assert.equal(c.store, 'memory');
+    assert.equal(c.workers, 1);
+    assert.equal(c.host, '127.0.0.1');
+    assert.equal(c.port, 8000);
+    assert.equal(c.jwt.accessTokenTtl, 900);
+    assert.equal(c.jwt.refreshTokenTtl, 604800);
+    assert.deepEqual(c.rateLimit, { windowSeconds: 900, maxFailuresPerAccountIp: 10, maxFailuresPerIp: 100 });
+    assert.equal(c.redis.healthCheckIntervalMs, 30_000);
+  });
+
+  it('is frozen, deeply', () => {
+    const c = load({});
+    assert.ok(Object.isFrozen(c) && Object.isFrozen(c.redis) && Object.isFrozen(c.jwt));
+    assert.throws(() => {
+      (c as { port: number }).port = 1;
+    });
+  });
+
+  it('parses REDIS_URL into its parts and switches to the Redis store', () => {
+    const c = load({ REDIS_URL: 'rediss://user:p%40ss@cache.internal:6380/3' });
+    assert.equal(c.store, 'redis');
+    assert.equal(c.redis.host, 'cache.internal');
+    assert.equal(c.redis.port, 6380);
+    assert.equal(c.redis.username, 'user');
+    assert.equal(c.redis.password, 'p@ss');
+    assert.equal(c.redis.db, 3);
+    assert.equal(c.redis.tls, true);
+  });
+
+  it('sizes each worker pool as its share of the total', () => {
+    const c = load({ REDIS_URL: 'redis://127.0.0.1:6379', WORKERS: '4', REDIS_POOL_SIZE: '10' });
+    assert.equal(c.redis.poolSizeTotal, 10);
+    assert.equal(c.redis.poolSize, 3);
+    const auto = load({ REDIS_URL: 'redis://127.0.0.1:6379', WORKERS: 'auto' });
+    assert.ok(auto.workers >= 1);
+  });
+
+  it('parses sentinel and cluster node lists', () => {
+    const s = load({ REDIS_SENTINELS: '10.0.0.1:26379, 10.0.0.2:26379', REDIS_SENTINEL_NAME: 'main' });
+    assert.equal(s.redis.mode, 'sentinel');
+    assert.deepEqual(s.redis.sentinels, [
+      { host: '10.0.0.1', port: 26379 },
+      { host: '10.0.0.2', port: 26379 },
+    ]);
+    const k = load({ REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1:7001' });
+    assert.equal(k.redis.mode, 'cluster');
+    throwsFor({ REDIS_CLUSTER_NODES: 'nohostport' }, 'REDIS_CLUSTER_NODES');
+  });
+
+  it('rejects bad values naming the variable', () => {
+    throwsFor({ PORT: 'abc' }, 'PORT', /whole number/);
+    throwsFor({ PORT: '70000' }, 'PORT', /between/);
+    throwsFor({ DEPLOYMENT_ENV: 'prod' }, 'DEPLOYMENT_ENV', /one of/);
+    throwsFor({ REDIS_TLS: 'maybe' }, 'REDIS_TLS', /true or false/);
+    throwsFor({ REDIS_URL: 'http://x' }, 'REDIS_URL');
+    throwsFor({ ACCESS_TOKEN_TTL: '3600', REFRESH_TOKEN_TTL: '600' }, 'REFRESH_TOKEN_TTL');
+    throwsFor({ LOG_LEVEL: 'loud' }, 'LOG_LEVEL');
+    throwsFor({ OPS_TOKEN: 'short' }, 'OPS_TOKEN', /16/);
+    throwsFor({ JWT_PRIVATE_KEY: 'not a pem' }, 'JWT_PRIVATE_KEY');
+  });
+
+  it('refuses the memory store with several workers', () => {
+    throwsFor({ WORKERS: '2' }, 'WORKERS', /memory store/);
+  });
+
+  it('requires a signing key, an ops token and Redis in production', () => {
+    const base = {
+      DEPLOYMENT_ENV: 'production',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      OPS_TOKEN: 'o'.repeat(24),
+    };
+    throwsFor({ ...base, OPS_TOKEN: '' }, 'JWT_PRIVATE_KEY');
+    const key = generateSigningKeyPem();
+    throwsFor({ ...base, JWT_PRIVATE_KEY: key, OPS_TOKEN: '' }, 'OPS_TOKEN');
+    throwsFor({ DEPLOYMENT_ENV: 'production', JWT_PRIVATE_KEY: key, OPS_TOKEN: 'o'.repeat(24) }, 'STORE');
+    const ok = load({ ...base, JWT_PRIVATE_KEY: key });
+    assert.equal(ok.workers, 4);
+    assert.equal(ok.host, '0.0.0.0');
+  });
+
+  it('reads .env and .env.<DEPLOYMENT_ENV>, with the real environment winning', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-cfg-'));
+    try {
+      writeFileSync(join(dir, '.env'), 'PORT=9001\nTOKEN_ISSUER=from-dotenv\nDEPLOYMENT_ENV=staging\n');
+      writeFileSync(join(dir, '.env.staging'), 'PORT=9002\nREDIS_URL=redis://127.0.0.1:6390\n');
+      const c = loadConfig({ TOKEN_ISSUER: 'from-env' }, { cwd: dir });
+      assert.equal(c.deploymentEnv, 'staging');
+      assert.equal(c.port, 9002);
+      assert.equal(c.jwt.issuer, 'from-env');
+      assert.equal(c.redis.port, 6390);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('redacts secrets for logging', () => {
+    const key = generateSigningKeyPem();
+    const c = load({
+      REDIS_URL: 'redis://:hunter2hunter2@127.0.0.1:6379',
+      JWT_PRIVATE_KEY: key,
+      OPS_TOKEN: 'secret-ops-token-123',
+    });
+    const text = JSON.stringify(redactConfig(c));
+    assert.ok(!text.includes('hunter2'));
+    assert.ok(!text.includes('PRIVATE KEY'));
+    assert.ok(!text.includes('secret-ops-token'));
+  });
+});
