@@ -2,7 +2,7 @@
  * buildApp(config, deps) → a Fastify instance with every route, never listening.
  * Tests use `inject` or `listen({ port: 0 })`; src/server.ts wires real dependencies.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { AuthService } from './auth/service.js';
@@ -48,7 +48,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     // One log line per request costs the hot path; per-request logs only at debug/trace.
-    disableRequestLogging: !deps.logger || !['debug', 'trace'].includes(deps.logger.level),
+    logController: new LogController({
+      disableRequestLogging: !deps.logger || !['debug', 'trace'].includes(deps.logger.level),
+    }),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
@@ -115,7 +117,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         },
       },
     },
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _base, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 

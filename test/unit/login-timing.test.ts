@@ -1,0 +1,42 @@
+/**
+ * Unknown email and wrong password must be indistinguishable: same error, and
+ * comparable time because the unknown-user path verifies against a decoy argon2 hash.
+ * Compared as a ratio of medians of interleaved runs (robust on a noisy machine): without
+ * the decoy the unknown path would be ~10x faster.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { buildKeySet, generateSigningKeyPem } from '../../src/auth/keys.js';
+import { AuthService } from '../../src/auth/service.js';
+import { loadConfig } from '../../src/config/load.js';
+import { InvalidCredentialsError } from '../../src/errors.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+describe('login timing', () => {
+  it('takes comparable time for an unknown email and a wrong password', async () => {
+    const config = loadConfig(
+      { LOGIN_MAX_FAILURES_PER_ACCOUNT_IP: '1000', LOGIN_MAX_FAILURES_PER_IP: '1000' },
+      { skipEnvFiles: true },
+    );
+    const store = new MemoryStore();
+    const auth = new AuthService({ config, store, keys: await buildKeySet(generateSigningKeyPem()) });
+    await auth.register('known@example.test', 'the right password');
+    const time = async (email: string): Promise<number> => {
+      const t0 = process.hrtime.bigint();
+      await assert.rejects(auth.login(email, 'a wrong password', '10.0.0.1'), InvalidCredentialsError);
+      return Number(process.hrtime.bigint() - t0) / 1e6;
+    };
+    await time('warmup@example.test');
+    const known: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      known.push(await time('known@example.test'));
+      unknown.push(await time(`nobody-${i}@example.test`));
+    }
+    const ratio = median(unknown) / median(known);
+    assert.ok(ratio > 0.5 && ratio < 2, `unknown/known median ratio ${ratio.toFixed(2)}`);
+    await store.close();
+  });
+});
