@@ -26,6 +26,7 @@ import type { KeySet } from './keys.js';
 import { loginRules } from './login-limits.js';
 import { hashPassword, verifyOrDecoy } from './passwords.js';
 import { mintRefreshToken, newSessionId, parseRefreshToken } from './refresh-token.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
 
 export interface TokenPair {
   access_token: string;
@@ -59,6 +60,7 @@ export class AuthService {
   private readonly keys: KeySet;
   private readonly tokenOptions: AccessTokenOptions;
   private readonly onEvent: NonNullable<AuthServiceOptions['onEvent']>;
+  private readonly verified = new VerifiedTokenCache();
 
   constructor(private readonly options: AuthServiceOptions) {
     this.store = options.store;
@@ -165,7 +167,11 @@ export class AuthService {
   /** Session-bound verification: a valid signature is not enough, the session must be alive. */
   async authenticate(authorization: string | undefined): Promise<AccessClaims> {
     const token = bearerToken(authorization);
-    const claims = await verifyAccessToken(this.keys, this.tokenOptions, token);
+    let claims = this.verified.get(token);
+    if (!claims) {
+      claims = await verifyAccessToken(this.keys, this.tokenOptions, token);
+      this.verified.set(token, claims);
+    }
     if (!(await this.store.isSessionAlive(claims.sub, claims.sid))) throw new InvalidTokenError();
     return claims;
   }
