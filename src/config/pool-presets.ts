@@ -1,7 +1,11 @@
 /**
  * Redis pool sizing presets by deployment environment. The old system's presets were
- * 20 / 60 / 160 connections for 1 / 2 / 4 workers. The defaults below are chosen by
- * the pool benchmark (`npm run bench:pool`, see docs/benchmarks.md).
+ * 20 / 60 / 160 connections for 1 / 2 / 4 workers (20 / 30 / 40 per worker) for a
+ * checkout pool. tollgate's pool pipelines (multiplexed mode), and the pool benchmark
+ * (`npm run bench:pool`, docs/benchmarks.md#redis-pool) shows throughput flat from 1 to
+ * 16 connections per process, while every checkout pool, including 20 / 30 / 40, is
+ * slower with a worse p99. So: 2 connections per worker (one spare socket in rotation
+ * while the other reconnects), 2 / 4 / 8 in total. `REDIS_POOL_SIZE` overrides.
  */
 export type DeploymentEnv = 'development' | 'staging' | 'production';
 
@@ -13,9 +17,9 @@ export interface PoolPreset {
 }
 
 export const POOL_PRESETS: Readonly<Record<DeploymentEnv, PoolPreset>> = Object.freeze({
-  development: { workers: 1, totalConnections: 4 },
-  staging: { workers: 2, totalConnections: 8 },
-  production: { workers: 4, totalConnections: 16 },
+  development: { workers: 1, totalConnections: 2 },
+  staging: { workers: 2, totalConnections: 4 },
+  production: { workers: 4, totalConnections: 8 },
 });
 
 /** Each worker's share of the total, at least 1. */

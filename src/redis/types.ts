@@ -66,6 +66,45 @@ export interface PoolStatsSnapshot {
   mode: string;
   /** Command latency summary in milliseconds since start. */
   command_latency_ms: { count: number; mean: number; p50: number; p95: number; p99: number; max: number };
+  // --- Optional additions (the pool fills them; other producers may leave them out) ---
+  /** Pool name (logs, metrics label). */
+  name?: string;
+  /** standalone | sentinel | cluster. */
+  topology?: string;
+  /** Bound of the wait queue. */
+  max_pending?: number;
+  /** Acquisitions that timed out in the wait queue (a subset of exhausted_total). */
+  acquire_timeouts_total?: number;
+  health_check_interval_ms?: number;
+  command_timeout_ms?: number;
+  /** Cumulative command latency histogram for Prometheus (seconds). */
+  command_latency_buckets?: LatencyBuckets;
+  /** Per-connection state. */
+  connections?: ConnectionStatsSnapshot[];
+}
+
+export interface LatencyBuckets {
+  /** Upper bounds in seconds, ascending. */
+  bounds: readonly number[];
+  /** Non-cumulative count per bound; one extra last entry counts values above the last bound. */
+  counts: number[];
+  count: number;
+  /** Sum of all values in seconds. */
+  sumSeconds: number;
+}
+
+export interface ConnectionStatsSnapshot {
+  id: number;
+  /** idle (never opened), connecting, ready, down (waiting to reconnect), closed. */
+  state: 'idle' | 'connecting' | 'ready' | 'down' | 'closed';
+  /** Result of its last health check (true until the first one fails). */
+  healthy: boolean;
+  in_flight: number;
+  health_check_failures: number;
+  /** ISO time of its last health check, or null. */
+  last_health_check: string | null;
+  /** Consecutive failed reconnect attempts. */
+  reconnect_attempts: number;
 }
 
 export interface RedisPool extends RedisExecutor {

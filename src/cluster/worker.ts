@@ -1,0 +1,106 @@
+/**
+ * A cluster worker: takes the group's validated config from the primary, serves with
+ * `startServer` and a GroupBridge over IPC, answers the primary's collects, and drains
+ * on the primary's `drain` (or a SIGTERM of its own): stops accepting, finishes
+ * in-flight requests within the grace period, closes Redis and exits 0. A start-up
+ * failure is reported to the primary and exits 1.
+ */
+import cluster from 'node:cluster';
+import type { Logger } from 'pino';
+import { createLogger } from '../logger.js';
+import { createMetrics } from '../metrics/registry.js';
+import { startServer, type RunningServer } from '../server.js';
+import { clusterBridge, workerPoolPart } from './cluster-bridge.js';
+import { PrimaryChannel } from './primary-channel.js';
+
+/** How long a worker waits for its config from the primary. */
+const CONFIG_TIMEOUT_MS = 10_000;
+/** Bound on delivering the last message before exiting. */
+const LAST_MESSAGE_TIMEOUT_MS = 1000;
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), ms);
+    void promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      },
+    );
+  });
+}
+
+export async function runWorker(): Promise<void> {
+  const workerId = cluster.worker?.id ?? 0;
+  const channel = new PrimaryChannel();
+  const { config: received, slot } = await channel.requestConfig(CONFIG_TIMEOUT_MS);
+  const config = deepFreeze(received);
+  const logger: Logger = createLogger(config.logLevel, { role: 'worker', worker: workerId, slot });
+
+  const metrics = createMetrics();
+  let server: RunningServer | undefined;
+  let draining = false;
+
+  channel.onCollect(async (op) =>
+    op === 'metrics'
+      ? await metrics.registry.getMetricsAsJSON()
+      : workerPoolPart(workerId, server?.deps.pool?.stats()),
+  );
+
+  const stop = (reason: string): void => {
+    if (draining && reason !== 'started') return;
+    draining = true;
+    if (!server) return; // closes as soon as it has started
+    const running = server;
+    logger.info({ reason, grace_ms: config.shutdownGraceMs }, 'worker draining');
+    running.close().then(
+      () => {
+        logger.info('worker stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err: { message: (err as Error).message } }, 'error while stopping the worker');
+        process.exit(1);
+      },
+    );
+  };
+  channel.onDrain(() => stop('primary'));
+  // The primary coordinates shutdown; a terminal's Ctrl+C reaches the whole process
+  // group, so a worker ignores SIGINT and waits for the primary's drain.
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => stop('SIGTERM'));
+
+  const bridge = clusterBridge({
+    workers: config.workers,
+    workerId,
+    channel,
+    registry: metrics.registry,
+    poolStats: () => server?.deps.pool?.stats(),
+  });
+
+  try {
+    server = await startServer(config, { logger, group: bridge, metrics });
+  } catch (err) {
+    const message = (err as Error).message ?? String(err);
+    logger.fatal({ err: { message } }, 'worker start-up failed');
+    await within(channel.send({ tg: 'startup-failed', message }), LAST_MESSAGE_TIMEOUT_MS);
+    process.exit(1);
+  }
+  if (draining) {
+    stop('started');
+    return;
+  }
+  await channel.send({ tg: 'ready', url: server.url });
+}

@@ -1,0 +1,53 @@
+/**
+ * Closed model: a fixed population of virtual users, each running its scenario in a loop
+ * (with think time between requests), started at the ramp-up rate. A user starts no new
+ * flow after the soft end; a flow in progress is allowed to finish until the hard end.
+ */
+import { sleep, nowMs } from './clock.js';
+import { countFlow, flowContext, type GeneratorRuntime } from './runtime.js';
+import { runAuthFlow } from './scenarios/auth-flow.js';
+import type { FlowResult } from './scenarios/context.js';
+import { runLoginFlow } from './scenarios/login.js';
+import { VerifyUser } from './scenarios/verify.js';
+
+function stepper(rt: GeneratorRuntime, vu: number): () => Promise<FlowResult> {
+  const ctx = flowContext(rt, vu, true);
+  switch (rt.run.scenario) {
+    case 'auth-flow':
+      return () => runAuthFlow(ctx);
+    case 'login':
+      return () => runLoginFlow(ctx);
+    case 'verify': {
+      const user = new VerifyUser(ctx);
+      return () => user.step();
+    }
+  }
+}
+
+async function runUser(rt: GeneratorRuntime, vu: number): Promise<void> {
+  const { run } = rt;
+  const startAt = rt.t0 + (run.rampUp > 0 ? (vu / run.rampUp) * 1_000 : 0);
+  await sleep(startAt - nowMs(), rt.soft);
+  if (rt.soft.aborted) return;
+  const step = stepper(rt, vu);
+  rt.activeUsers++;
+  try {
+    for (let i = 0; run.iterations === undefined || i < run.iterations; i++) {
+      if (rt.soft.aborted) break;
+      const result = await step();
+      if (result.aborted) break;
+      if (run.scenario !== 'verify') countFlow(rt, result);
+      if (result.backoffMs > 0) await sleep(result.backoffMs, rt.soft);
+      else if (run.thinkTimeMs > 0) await sleep(run.thinkTimeMs, rt.soft);
+    }
+  } finally {
+    rt.activeUsers--;
+  }
+}
+
+/** Runs this generator's users: global numbers index, index + count, index + 2*count, ... */
+export async function runClosedModel(rt: GeneratorRuntime): Promise<void> {
+  const users: Promise<void>[] = [];
+  for (let vu = rt.index; vu < rt.run.users; vu += rt.count) users.push(runUser(rt, vu));
+  await Promise.all(users);
+}

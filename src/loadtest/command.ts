@@ -1,0 +1,133 @@
+/**
+ * `tollgate loadtest`: registerLoadtestCommand(program) adds the sub-command to a
+ * commander program (src/cli.ts; src/loadtest/main.ts is a standalone entry).
+ */
+import { writeFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { STALE_ACCEPT } from './categorize.js';
+import { compareReports, formatComparison } from './compare.js';
+import { resolveRunConfig, type LoadtestOptions } from './config.js';
+import { PRESETS, presetNames } from './presets.js';
+import { readJsonReport, writeJsonReport, type LoadtestReport } from './report-json.js';
+import { writeHtmlReport } from './report-html.js';
+import { formatSummary } from './report-text.js';
+import { runLoadtest } from './runner.js';
+import { DEFAULT_URL } from './target.js';
+
+/** Exit codes: 0 ok, 1 could not run (bad option, unreachable, setup), 2 stale accepts with --fail-on-stale. */
+export const EXIT_CANNOT_RUN = 1;
+export const EXIT_STALE = 2;
+
+interface CommandOptions extends LoadtestOptions {
+  json?: string;
+  html?: string;
+  compare?: string;
+  failOnStale?: boolean;
+  inline?: boolean;
+}
+
+function presetHelp(): string {
+  return presetNames()
+    .map((n) => `  ${n.padEnd(9)} ${PRESETS[n]!.description}`)
+    .join('\n');
+}
+
+export async function loadtestAction(opts: CommandOptions): Promise<number> {
+  const log = (line: string): void => void process.stderr.write(line + '\n');
+  let oldReport: LoadtestReport | undefined;
+  let report: LoadtestReport;
+  const stop = new AbortController();
+  const hardStop = new AbortController();
+  const onSigint = (): void => {
+    if (!stop.signal.aborted) {
+      log('interrupted: finishing flows in progress (Ctrl-C again to abort them)');
+      stop.abort();
+    } else hardStop.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    if (opts.compare) oldReport = readJsonReport(opts.compare);
+    const run = resolveRunConfig(opts);
+    const watchHealth = run.preset !== undefined && PRESETS[run.preset]?.watchMemory === true;
+    report = await runLoadtest(run, {
+      mode: opts.inline ? 'inline' : 'worker',
+      log,
+      stop: stop.signal,
+      hardStop: hardStop.signal,
+      watchHealth,
+    });
+  } catch (err) {
+    // UnreachableError, SetupError and bad options all end here with a clear message.
+    log(`tollgate loadtest: ${err instanceof Error ? err.message : String(err)}`);
+    return EXIT_CANNOT_RUN;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  console.log(formatSummary(report));
+  if (opts.json) {
+    writeJsonReport(opts.json, report);
+    log(`JSON report: ${opts.json}`);
+  }
+  if (opts.html) {
+    writeHtmlReport(opts.html, report);
+    log(`HTML report: ${opts.html}`);
+  }
+  if (oldReport) {
+    const deltas = compareReports(oldReport, report);
+    console.log(`\ncompared with ${opts.compare}:\n${formatComparison(deltas)}`);
+    if (opts.json)
+      writeFileSync(opts.json.replace(/\.json$/, '') + '.compare.json', JSON.stringify(deltas, null, 2));
+  }
+  const stale = report.errors[STALE_ACCEPT] ?? 0;
+  if (opts.failOnStale && stale > 0) {
+    log(`tollgate loadtest: ${stale} stale accept(s): a logged-out token was accepted`);
+    return EXIT_STALE;
+  }
+  return 0;
+}
+
+export function registerLoadtestCommand(program: Command): Command {
+  const cmd = program
+    .command('loadtest')
+    .description('load-test a tollgate server over HTTP (loopback targets only unless --allow-remote)')
+    .option('--url <url>', 'target origin', DEFAULT_URL)
+    .option('--allow-remote', 'allow a non-loopback target')
+    .addOption(
+      new Option('--scenario <name>', 'what each user does').choices(['auth-flow', 'verify', 'login']),
+    )
+    .option('--preset <name>', `a named run (see below)`)
+    .addOption(
+      new Option('--model <model>', 'closed (users) or open (arrival rate)').choices(['closed', 'open']),
+    )
+    .option('--users <n>', 'closed model: concurrent users; open verify: sessions')
+    .option('--ramp-up <n>', 'users started per second (0 = all at once)')
+    .option('--think-time <ms>', 'pause between two requests of a user')
+    .option('--duration <s>', 'seconds of load')
+    .option('--iterations <n>', 'flows (verify: requests) per user, instead of --duration')
+    .option('--rate <n>', 'open model: arrivals per second (verify: requests, otherwise flows)')
+    .option('--max-in-flight <n>', 'open model: bound on arrivals in flight (over it: dropped)')
+    .option('--generators <n>', 'generator worker threads (default: auto)')
+    .option('--verifies-per-flow <n>', 'auth-flow: GET /api/protected calls per flow')
+    .option('--refresh-probability <p>', 'auth-flow: chance of a refresh per flow (0..1)')
+    .option('--accounts <n>', 'distinct test accounts, shared round-robin (default: one per user)')
+    .option('--account-prefix <prefix>', 'fixed account prefix, to reuse accounts across runs')
+    .option('--skip-setup', 'do not register accounts (they exist: needs --account-prefix)')
+    .option('--password <password>', 'password of the test accounts')
+    .option('--setup-concurrency <n>', 'concurrent registrations during setup')
+    .option('--timeout <ms>', 'per-request timeout')
+    .option('--grace <ms>', 'time after --duration for flows in progress to finish')
+    .option('--max-duration <s>', 'hard cap on the load phase')
+    .option('--connections <n>', 'cap on connections per generator (default: one per user)')
+    .option('--target-pid <pid>', 'watch the RSS of this process and its children')
+    .option('--json <file>', 'write the JSON report')
+    .option('--html <file>', 'write the HTML report')
+    .option('--compare <old.json>', 'print deltas against an earlier JSON report')
+    .option('--fail-on-stale', 'exit 2 when a logged-out token was accepted')
+    .option('--quiet', 'no live progress')
+    .addOption(new Option('--inline', 'run the generators in the main thread (debugging)').hideHelp())
+    .addHelpText('after', `\nPresets:\n${presetHelp()}\n\nSee docs/loadtest.md.`)
+    .action(async (opts: CommandOptions) => {
+      process.exitCode = await loadtestAction(opts);
+    });
+  return cmd;
+}

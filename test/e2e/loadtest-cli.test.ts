@@ -1,0 +1,160 @@
+/**
+ * The BUILT CLI (`node dist/src/cli.js loadtest`) against a real tollgate (built, on a
+ * real redis-server) for a short bounded run, plus its exit codes against the fake server.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LoadtestReport } from '../../src/loadtest/report-json.js';
+import { startFakeAuthServer } from '../helpers/fake-auth-server.js';
+import { freePort } from '../helpers/ports.js';
+import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
+import { CLI, startTollgate, type TollgateProcess } from '../helpers/tollgate-process.js';
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI with a hard time bound. */
+function loadtestCli(args: string[], timeoutMs = 40_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'loadtest', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`loadtest CLI did not finish in ${timeoutMs} ms\n${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const built = existsSync(CLI);
+let dir: string;
+let redis: RedisServerHandle | undefined;
+let server: TollgateProcess | undefined;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'lt-e2e-'));
+  if (!built) return;
+  redis = await startRedis();
+  server = await startTollgate({
+    env: { REDIS_URL: redis.url, WORKERS: '2', LOGIN_MAX_FAILURES_PER_IP: '100000' },
+    readyTimeoutMs: 20_000,
+  });
+});
+
+after(async () => {
+  await server?.stop();
+  await redis?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test(
+  'a short auth-flow run against the real server: JSON report, no failures, no stale accepts',
+  { skip: !built },
+  async () => {
+    const json = join(dir, 'run.json');
+    const res = await loadtestCli([
+      '--url',
+      server!.url,
+      '--users',
+      '12',
+      '--accounts',
+      '4',
+      '--duration',
+      '3',
+      '--verifies-per-flow',
+      '3',
+      '--refresh-probability',
+      '0.5',
+      '--generators',
+      '2',
+      '--json',
+      json,
+      '--quiet',
+      '--fail-on-stale',
+    ]);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, /stale accepts: 0/);
+    const r = JSON.parse(readFileSync(json, 'utf8')) as LoadtestReport;
+    assert.equal(r.schema, 'tollgate-loadtest/v1');
+    assert.equal(r.config.generators, 2);
+    assert.equal(r.setup.created + r.setup.existing, 4);
+    assert.equal(r.stop_reason, 'duration');
+    for (const e of ['login', 'verify', 'logout', 'revoked_check'])
+      assert.ok(r.endpoints[e]!.requests > 0, e);
+    assert.equal(r.errors.stale_accept ?? 0, 0);
+    assert.deepEqual(r.errors, {});
+    assert.equal(r.totals.failed, 0);
+    assert.ok(r.flows.completed > 0);
+    assert.equal(r.endpoints.revoked_check!.statuses['401'], r.endpoints.revoked_check!.requests);
+    assert.ok(r.totals.latency_ms.p95 > 0 && r.totals.latency_ms.p95 <= r.totals.latency_ms.max);
+    assert.ok(r.timeseries.length >= 3);
+    assert.ok(r.totals.rps > 0);
+
+    // --compare against itself: every delta is zero.
+    const again = await loadtestCli([
+      '--url',
+      server!.url,
+      '--scenario',
+      'verify',
+      '--users',
+      '4',
+      '--accounts',
+      '4',
+      '--iterations',
+      '20',
+      '--compare',
+      json,
+      '--quiet',
+    ]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /compared with .*run\.json/);
+    assert.match(again.stdout, /verify\.p95_ms/);
+  },
+);
+
+test('an unreachable target: exit code 1 and a clear message', { skip: !built }, async () => {
+  const port = await freePort();
+  const res = await loadtestCli(['--url', `http://127.0.0.1:${port}`, '--users', '1', '--duration', '1']);
+  assert.equal(res.code, 1);
+  assert.match(res.stderr, /target http:\/\/127\.0\.0\.1:\d+ is unreachable \(ECONNREFUSED\)/);
+});
+
+test('a remote target is refused without --allow-remote', { skip: !built }, async () => {
+  const res = await loadtestCli(['--url', 'http://192.0.2.1:80', '--users', '1', '--duration', '1']);
+  assert.equal(res.code, 1);
+  assert.match(res.stderr, /not a loopback address/);
+});
+
+test('--fail-on-stale exits 2 when a logged-out token is accepted', { skip: !built }, async () => {
+  const fake = await startFakeAuthServer({ staleAfterLogout: true });
+  try {
+    const res = await loadtestCli([
+      '--url',
+      fake.url,
+      '--users',
+      '3',
+      '--iterations',
+      '2',
+      '--quiet',
+      '--fail-on-stale',
+    ]);
+    assert.equal(res.code, 2, res.stderr);
+    assert.match(res.stdout, /stale accepts: 6/);
+    assert.match(res.stderr, /6 stale accept\(s\)/);
+  } finally {
+    await fake.close();
+  }
+});

@@ -1,0 +1,48 @@
+/**
+ * A worker slot that crashes in a loop is given up (after more than 5 crashes within
+ * 60 s, with backoff between restarts) and, when no slot is left, the group exits
+ * non-zero with a clear message instead of respawning forever. Here the loop is real:
+ * Redis goes away, the running workers are killed, and every replacement fails to
+ * start. Runs the built CLI (`npm run build` first).
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
+import { call, startTollgate, withTimeout, type TollgateProcess } from '../helpers/tollgate-process.js';
+
+let redis: RedisServerHandle;
+let tg: TollgateProcess;
+
+before(async () => {
+  redis = await startRedis();
+  tg = await startTollgate({
+    env: { WORKERS: '2', REDIS_URL: redis.url, REDIS_CONNECT_TIMEOUT_MS: '300' },
+    expectWorkers: 2,
+    readyTimeoutMs: 60_000,
+  });
+});
+
+after(async () => {
+  await tg?.stop(5000);
+  await redis?.stop();
+});
+
+test('a crash loop gives up with a clear error and a non-zero exit', { timeout: 90_000 }, async () => {
+  const r = await call(tg.url, 'GET', '/health/redis', { fresh: true, timeoutMs: 3000 });
+  const pids = (r.body as { pool: { per_worker: Array<{ pid: number }> } }).pool.per_worker.map((w) => w.pid);
+  assert.equal(pids.length, 2);
+
+  await redis.kill();
+  const t0 = Date.now();
+  for (const pid of pids) process.kill(pid, 'SIGKILL');
+
+  const status = await withTimeout(tg.exited, 60_000, 'exit after the crash loop');
+  const out = tg.stdout() + tg.stderr();
+  const restarts = out.match(/worker exited unexpectedly: restarting it/g)?.length ?? 0;
+  console.log(`# crash loop: exit ${status.code} after ${Date.now() - t0} ms, ${restarts} restarts logged`);
+  assert.equal(status.code, 1);
+  assert.match(out, /crashed 6 times within the crash window: no longer restarting it/);
+  assert.match(out, /every worker crashed in a loop and none can be restarted/);
+  assert.equal(restarts, 10, '5 restarts per slot, then the slot is given up');
+  assert.match(out, /"restart_in_ms":1600/, 'exponential backoff between restarts');
+});
