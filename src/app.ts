@@ -53,7 +53,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     }),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
-    return503OnClosing: true,
+    // Draining answers use our own 503 shape (below), not Fastify's.
+    return503OnClosing: false,
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
     keepAliveTimeout: 72_000,
@@ -79,6 +80,22 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   };
 
   installErrorHandling(app, (reason) => metrics.storeUnavailable.inc({ reason }));
+
+  // While draining, requests that still arrive on open connections get the catalogue's
+  // 503 with Retry-After and are told to reconnect (to another worker or instance).
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (!closing) return done();
+    void reply
+      .code(503)
+      .header('Retry-After', '1')
+      .header('Connection', 'close')
+      .send({ error: 'unavailable', message: 'The server is shutting down; retry shortly' });
+  });
   app.addSchema(errorBody);
 
   // Strict JSON: only application/json bodies; anything else is a 415.
