@@ -18,8 +18,6 @@ export interface Backend {
   close(): Promise<void>;
   /** Immediate close: rejects everything in flight. */
   destroy(): void;
-  /** True when commands can be written now. */
-  readonly ready: boolean;
 }
 
 export interface BackendHooks {
@@ -100,9 +98,6 @@ export function createBackendFactory(config: RedisConfig, poolName: string): Bac
           destroy: () => {
             void ignoreAbort(sentinel.destroy());
           },
-          get ready() {
-            return sentinel.isReady;
-          },
         };
       };
     case 'cluster':
@@ -127,9 +122,6 @@ export function createBackendFactory(config: RedisConfig, poolName: string): Bac
           send: (args, firstKey) => cluster.sendCommand(firstKey, false, [...args]),
           close: () => ignoreAbort(cluster.close()),
           destroy: () => cluster.destroy(),
-          get ready() {
-            return cluster.isOpen;
-          },
         };
       };
     default:
@@ -161,9 +153,6 @@ export function createBackendFactory(config: RedisConfig, poolName: string): Bac
             } catch {
               /* already closed */
             }
-          },
-          get ready() {
-            return client.isReady;
           },
         };
       };

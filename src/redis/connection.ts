@@ -79,6 +79,14 @@ export class Connection {
   }
 
   /**
+   * Connecting now, or just dropped with its first reconnect attempt pending (a blip
+   * that a short retry can ride out). False once reconnects have started failing.
+   */
+  get reconnecting(): boolean {
+    return this.state === 'connecting' || (this.state === 'down' && this.reconnectAttempts === 0);
+  }
+
+  /**
    * Opens a fresh backend: TCP + handshake + a PING probe, all within the connect
    * timeout (node-redis' own connect timeout covers only the TCP part).
    */

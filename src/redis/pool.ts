@@ -429,11 +429,11 @@ export class Pool implements RedisPool {
 
   /**
    * No connection is up. Provably unsent, so a retry is safe, but it is only worth it
-   * while a reconnect is in progress; otherwise fail fast (Redis is down).
+   * while a reconnect is under way; once reconnects fail, fail fast (Redis is down).
    */
   #disconnected(): StoreUnavailableError {
     const err = new StoreUnavailableError('disconnected', 'No connection to the session store is up');
-    return this.#conns.some((c) => c.state === 'connecting') ? markNotSent(err) : markFinal(err);
+    return this.#conns.some((c) => c.reconnecting) ? markNotSent(err) : markFinal(err);
   }
 
   // --- state -------------------------------------------------------------------

@@ -29,14 +29,24 @@ async function until(what: string, ms: number, fn: () => Promise<boolean>): Prom
 
 export interface SentinelHandle {
   readonly master: RedisServerHandle;
+  /** Present when started with `{ replica: true }`. */
+  readonly replica: RedisServerHandle | undefined;
   readonly sentinelPort: number;
   readonly masterName: string;
+  /** Runs a sentinel command through redis-cli. */
+  sentinel(...args: string[]): Promise<string>;
   stop(): Promise<void>;
 }
 
-/** One master and one sentinel monitoring it (quorum 1). */
-export async function startSentinel(masterName = 'mymaster'): Promise<SentinelHandle> {
+/** One master (optionally one replica) and one sentinel monitoring it (quorum 1). */
+export async function startSentinel(
+  masterName = 'mymaster',
+  options: { replica?: boolean } = {},
+): Promise<SentinelHandle> {
   const master = await startRedis();
+  const replica = options.replica
+    ? await startRedis({ extraArgs: ['--replicaof', '127.0.0.1', String(master.port)] })
+    : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-sentinel-'));
   const sentinelPort = await freePort();
   const conf = join(dir, 'sentinel.conf');
@@ -64,7 +74,9 @@ export async function startSentinel(masterName = 'mymaster'): Promise<SentinelHa
     }
     rmSync(dir, { recursive: true, force: true });
     await master.stop();
+    await replica?.stop();
   };
+  const sentinel = (...args: string[]) => run('redis-cli', ['-p', String(sentinelPort), ...args]);
   try {
     await until('sentinel to know the master', 10_000, async () => {
       const out = await run('redis-cli', [
@@ -80,7 +92,7 @@ export async function startSentinel(masterName = 'mymaster'): Promise<SentinelHa
     await stop();
     throw err;
   }
-  return { master, sentinelPort, masterName, stop };
+  return { master, replica, sentinelPort, masterName, sentinel, stop };
 }
 
 export interface ClusterHandle {

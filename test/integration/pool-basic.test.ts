@@ -14,7 +14,7 @@ import {
   type PoolStatsMessage,
 } from '../../src/redis/index.js';
 import { freePort } from '../helpers/ports.js';
-import { poolConfig } from '../helpers/pool-config.js';
+import { connectAll, poolConfig } from '../helpers/pool-config.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
 
 const incr = defineScript('incr', "return redis.call('INCR', KEYS[1])", 1);
@@ -35,9 +35,14 @@ describe('pool basics (real redis-server)', () => {
   for (const poolMode of ['multiplexed', 'exclusive'] as const) {
     test(`${poolMode}: commands, replies and stats`, async () => {
       const pool = track(
-        createPool(poolConfig(redis.port, { poolMode, poolSize: 3, maxPending: 500 }), { name: poolMode }),
+        createPool(
+          poolConfig(redis.port, { poolMode, poolSize: 3, maxPending: 500, acquireTimeoutMs: 5000 }),
+          {
+            name: poolMode,
+          },
+        ),
       );
-      await pool.connect();
+      await connectAll(pool);
       assert.equal(await pool.command(['SET', `${poolMode}:a`, 'v'], { idempotent: true }), 'OK');
       assert.equal(await pool.command(['GET', `${poolMode}:a`]), 'v');
       assert.equal(await pool.command(['EXISTS', `${poolMode}:a`]), 1);
@@ -68,8 +73,10 @@ describe('pool basics (real redis-server)', () => {
   }
 
   test('exclusive mode never puts two commands on one connection', async () => {
-    const pool = track(createPool(poolConfig(redis.port, { poolMode: 'exclusive', poolSize: 2 })));
-    await pool.connect();
+    const pool = track(
+      createPool(poolConfig(redis.port, { poolMode: 'exclusive', poolSize: 2, acquireTimeoutMs: 5000 })),
+    );
+    await connectAll(pool);
     // Two slow scripts hold both connections; a third caller must queue, not pipeline.
     const slow = defineScript(
       'slow',

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, test } from 'node:test';
 import { StoreTimeoutError, StoreUnavailableError } from '../../src/errors.js';
 import { createPool, type ManagedRedisPool } from '../../src/redis/index.js';
-import { poolConfig } from '../helpers/pool-config.js';
+import { connectAll, poolConfig } from '../helpers/pool-config.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
@@ -178,7 +178,7 @@ describe('pool under failures (real redis-server)', () => {
     const redis = await server();
     const pool = createPool(poolConfig(redis.port, { poolSize: 2 }), { name: 'killme' });
     pools.push(pool);
-    await pool.connect();
+    await connectAll(pool);
     const list = await redis.cli('CLIENT', 'LIST');
     const ids = list
       .split('\n')

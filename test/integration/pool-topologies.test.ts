@@ -50,6 +50,48 @@ describe('Sentinel topology', () => {
   });
 });
 
+describe('Sentinel failover', () => {
+  let topo: SentinelHandle;
+  let pool: ManagedRedisPool;
+  before(async () => {
+    topo = await startSentinel('failover', { replica: true });
+  });
+  after(async () => {
+    await pool?.close();
+    await topo?.stop();
+  });
+
+  test('after SENTINEL FAILOVER, writes reach the promoted replica', async () => {
+    pool = createPool(
+      poolConfig(0, {
+        mode: 'sentinel',
+        sentinels: [{ host: '127.0.0.1', port: topo.sentinelPort }],
+        sentinelName: topo.masterName,
+        poolSize: 2,
+        healthCheckIntervalMs: 200,
+      }),
+    );
+    await pool.connect();
+    assert.equal(await pool.command(['SET', 'f:before', '1'], { idempotent: true }), 'OK');
+    const replicaPort = String(topo.replica!.port);
+    await topo.sentinel('SENTINEL', 'FAILOVER', topo.masterName);
+    const t0 = Date.now();
+    let wrote = false;
+    while (Date.now() - t0 < 15_000 && !wrote) {
+      const role = await topo.replica!.cli('ROLE').catch(() => '');
+      if (role.startsWith('master')) {
+        wrote = await pool
+          .command(['SET', 'f:after', '2'], { idempotent: true })
+          .then(() => true)
+          .catch(() => false);
+        if (wrote) wrote = (await topo.replica!.cli('GET', 'f:after')) === '2';
+      }
+      if (!wrote) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(wrote, `no write reached the promoted replica on ${replicaPort} within 15 s`);
+  });
+});
+
 describe('Cluster topology', () => {
   let topo: ClusterHandle;
   let pool: ManagedRedisPool;
