@@ -113,3 +113,61 @@ describe('fail closed when Redis is unavailable', () => {
     assert.ok(ok, 'accepted again after Redis resumed');
   });
 });
+
+describe('pool exhaustion through the API', () => {
+  let redis: RedisServerHandle;
+  let app: TestApp;
+  const OPS = 'ops-token-for-tests-0123';
+
+  before(async () => {
+    redis = await startRedis();
+    app = await startTestApp({
+      REDIS_URL: redis.url,
+      REDIS_POOL_MODE: 'exclusive',
+      REDIS_POOL_SIZE: '1',
+      REDIS_MAX_PENDING: '1',
+      REDIS_ACQUIRE_TIMEOUT_MS: '200',
+      REDIS_COMMAND_TIMEOUT_MS: '600',
+      OPS_TOKEN: OPS,
+    });
+  });
+  after(async () => {
+    redis?.resume();
+    await app?.close();
+    await redis?.stop();
+  });
+
+  it('answers 503 unavailable with Retry-After when the pool is exhausted, and counts it', async () => {
+    const s = await registerAndLogin(app.url, `exhaust-${randomUUID().slice(0, 8)}@example.test`);
+    redis.pause();
+    let results: Array<{ status: number; headers: Headers; body: Record<string, unknown> }>;
+    try {
+      results = await Promise.all(
+        Array.from({ length: 8 }, () => call(app.url, 'GET', '/api/protected', { token: s.access })),
+      );
+    } finally {
+      redis.resume();
+    }
+    for (const r of results) {
+      assert.equal(r.status, 503);
+      assert.equal(r.body.error, 'unavailable');
+      assert.ok(Number(r.headers.get('retry-after')) >= 1);
+    }
+    const health = await call(app.url, 'GET', '/health/redis', { token: OPS });
+    const pool = health.body.pool as Record<string, number>;
+    assert.ok(pool.exhausted_total >= 1, `exhausted_total ${pool.exhausted_total}`);
+    const metrics = await (
+      await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${OPS}` } })
+    ).text();
+    const line = metrics.split('\n').find((l) => l.startsWith('tollgate_redis_pool_exhausted_total'));
+    assert.ok(line && Number(line.split(' ').pop()) >= 1, `metric line: ${line}`);
+    assert.match(metrics, /tollgate_store_unavailable_total\{reason="exhausted"\} [1-9]/);
+    // And it recovers: once Redis answers again, the same token is accepted.
+    let ok = false;
+    for (let i = 0; i < 60 && !ok; i++) {
+      ok = (await call(app.url, 'GET', '/api/protected', { token: s.access })).status === 200;
+      if (!ok) await new Promise((res) => setTimeout(res, 50));
+    }
+    assert.ok(ok);
+  });
+});
