@@ -150,6 +150,16 @@ export class PoolExhaustedError extends StoreUnavailableError {
   }
 }
 
+/** Too many password checks in flight: shed at once rather than queue past any use. */
+export class OverloadedError extends TollgateError {
+  readonly code = 'unavailable';
+  readonly statusCode = 503;
+  override readonly retryAfterSeconds: number = 1;
+  constructor() {
+    super('The server is busy checking passwords; try again shortly');
+  }
+}
+
 export class InternalError extends TollgateError {
   readonly code = 'internal_error';
   readonly statusCode = 500;

@@ -11,6 +11,7 @@ import {
   InvalidGrantError,
   InvalidRequestError,
   InvalidTokenError,
+  OverloadedError,
   RegistrationDisabledError,
   TooManyAttemptsError,
 } from '../errors.js';
@@ -26,6 +27,7 @@ import type { KeySet } from './keys.js';
 import { loginRules } from './login-limits.js';
 import { hashPassword, verifyOrDecoy } from './passwords.js';
 import { mintRefreshToken, newSessionId, parseRefreshToken } from './refresh-token.js';
+import { Admission } from './admission.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 
 export interface TokenPair {
@@ -40,6 +42,7 @@ export type AuthEvent =
   | 'login_success'
   | 'login_failure'
   | 'login_locked'
+  | 'login_shed'
   | 'refresh_rotated'
   | 'refresh_reused'
   | 'refresh_invalid'
@@ -48,7 +51,10 @@ export type AuthEvent =
   | 'revoke';
 
 export interface AuthServiceOptions {
-  config: Pick<Config, 'jwt' | 'rateLimit' | 'allowRegistration' | 'passwordMinLength' | 'passwordMaxLength'>;
+  config: Pick<
+    Config,
+    'jwt' | 'rateLimit' | 'allowRegistration' | 'passwordMinLength' | 'passwordMaxLength' | 'passwordHashing'
+  >;
   store: Store;
   keys: KeySet;
   /** Called for every security-relevant outcome (metrics, audit logs). Never given secrets. */
@@ -61,12 +67,15 @@ export class AuthService {
   private readonly tokenOptions: AccessTokenOptions;
   private readonly onEvent: NonNullable<AuthServiceOptions['onEvent']>;
   private readonly verified = new VerifiedTokenCache();
+  /** Bounds argon2 work; exposed for metrics. */
+  readonly hashing: Admission;
 
   constructor(private readonly options: AuthServiceOptions) {
     this.store = options.store;
     this.keys = options.keys;
     this.tokenOptions = { issuer: options.config.jwt.issuer, ttlSeconds: options.config.jwt.accessTokenTtl };
     this.onEvent = options.onEvent ?? (() => undefined);
+    this.hashing = new Admission(options.config.passwordHashing);
   }
 
   private checkPassword(password: string): void {
@@ -84,7 +93,7 @@ export class AuthService {
     const user = {
       id: randomUUID(),
       email,
-      passwordHash: await hashPassword(password),
+      passwordHash: await this.hashing.run(() => hashPassword(password)),
       createdAt: Date.now(),
     };
     if (!(await this.store.createUser(user))) throw new EmailTakenError();
@@ -102,9 +111,22 @@ export class AuthService {
     }
     // Over-long passwords are treated as wrong (not a 400) so the answer does not
     // depend on whether the account exists; the schema caps the body size anyway.
-    const user = await this.store.findUserByEmail(email);
-    const plausible = password.length <= this.options.config.passwordMaxLength;
-    const ok = (await verifyOrDecoy(user?.passwordHash, plausible ? password : '')) && plausible;
+    let user: Awaited<ReturnType<Store['findUserByEmail']>>;
+    let ok: boolean;
+    try {
+      user = await this.store.findUserByEmail(email);
+      const plausible = password.length <= this.options.config.passwordMaxLength;
+      ok =
+        (await this.hashing.run(() => verifyOrDecoy(user?.passwordHash, plausible ? password : ''))) &&
+        plausible;
+    } catch (err) {
+      // Shed before the password was judged: not a failed guess, so the attempts go back.
+      if (err instanceof OverloadedError) {
+        this.onEvent('login_shed');
+        await Promise.all([this.store.refundAttempt(rules.accountIp), this.store.refundAttempt(rules.ip)]);
+      }
+      throw err;
+    }
     if (!ok || !user) {
       this.onEvent('login_failure');
       throw new InvalidCredentialsError();

@@ -281,6 +281,17 @@ export function loadConfig(realEnv: Env = process.env, options: LoadOptions = {}
     },
     allowRegistration: r.bool('ALLOW_REGISTRATION', true),
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 16 * 1024, 256, 10 * 1024 * 1024),
+    passwordHashing: {
+      // One hash per core across the group by default: more only queues inside libuv.
+      concurrency: r.int(
+        'PASSWORD_HASH_CONCURRENCY',
+        Math.max(1, Math.ceil(availableParallelism() / workers)),
+        1,
+        256,
+      ),
+      maxQueue: r.int('PASSWORD_HASH_QUEUE', 64, 0, 100_000),
+      maxWaitMs: r.int('PASSWORD_HASH_MAX_WAIT_MS', 1000, 1, 60_000),
+    },
     passwordMinLength,
     passwordMaxLength,
     varDir: resolve(cwd, r.string('VAR_DIR', 'var')),

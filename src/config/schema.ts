@@ -64,6 +64,8 @@ export interface Config {
   rateLimit: RateLimitConfig;
   allowRegistration: boolean;
   bodyLimitBytes: number;
+  /** Bounded admission of argon2 work per process (see src/auth/admission.ts). */
+  passwordHashing: { concurrency: number; maxQueue: number; maxWaitMs: number };
   passwordMinLength: number;
   passwordMaxLength: number;
   /** Where development keys live. */

@@ -155,7 +155,7 @@ describe('pool exhaustion through the API', () => {
     }
     const health = await call(app.url, 'GET', '/health/redis', { token: OPS });
     const pool = health.body.pool as Record<string, number>;
-    assert.ok(pool.exhausted_total >= 1, `exhausted_total ${pool.exhausted_total}`);
+    assert.ok(Number(pool.exhausted_total) >= 1, `exhausted_total ${pool.exhausted_total}`);
     const metrics = await (
       await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${OPS}` } })
     ).text();

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Admission } from '../../src/auth/admission.js';
+import { buildKeySet, generateSigningKeyPem } from '../../src/auth/keys.js';
+import { AuthService } from '../../src/auth/service.js';
+import { loadConfig } from '../../src/config/load.js';
+import { OverloadedError } from '../../src/errors.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('Admission', () => {
+  it('runs at most `concurrency` at once and hands slots to waiters in order', async () => {
+    const a = new Admission({ concurrency: 2, maxQueue: 10, maxWaitMs: 5000 });
+    let running = 0;
+    let peak = 0;
+    const order: number[] = [];
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        a.run(async () => {
+          running++;
+          peak = Math.max(peak, running);
+          await sleep(10);
+          order.push(i);
+          running--;
+        }),
+      ),
+    );
+    assert.equal(peak, 2);
+    assert.deepEqual(order, [0, 1, 2, 3, 4, 5]);
+    assert.deepEqual(a.stats, { running: 0, queued: 0, rejected_total: 0 });
+  });
+
+  it('refuses at once beyond the queue bound, and after the longest wait', async () => {
+    const a = new Admission({ concurrency: 1, maxQueue: 1, maxWaitMs: 50 });
+    const long = a.run(() => sleep(200));
+    const waiting = a.run(() => Promise.resolve('late'));
+    const t0 = Date.now();
+    await assert.rejects(
+      a.run(() => Promise.resolve()),
+      OverloadedError,
+    );
+    assert.ok(Date.now() - t0 < 40, 'queue full: refused at once');
+    await assert.rejects(waiting, OverloadedError);
+    await long;
+    assert.equal(a.stats.rejected_total, 2);
+    assert.equal(await a.run(() => Promise.resolve('free')), 'free');
+  });
+});
+
+describe('login under a hashing flood', () => {
+  it('sheds excess logins with a 503-class error and gives their attempts back', async () => {
+    const config = loadConfig(
+      {
+        // The per-IP counter is only decremented on success (never reset), so it shows refunds.
+        LOGIN_MAX_FAILURES_PER_ACCOUNT_IP: '1000',
+        LOGIN_MAX_FAILURES_PER_IP: '8',
+        PASSWORD_HASH_CONCURRENCY: '1',
+        PASSWORD_HASH_QUEUE: '1',
+        PASSWORD_HASH_MAX_WAIT_MS: '5000',
+      },
+      { skipEnvFiles: true },
+    );
+    const store = new MemoryStore();
+    const auth = new AuthService({ config, store, keys: await buildKeySet(generateSigningKeyPem()) });
+    await auth.register('flood@example.test', 'the right password');
+    const results = await Promise.allSettled(
+      Array.from({ length: 6 }, () => auth.login('flood@example.test', 'the right password', '10.0.0.9')),
+    );
+    const shed = results.filter((r) => r.status === 'rejected' && r.reason instanceof OverloadedError).length;
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 2);
+    assert.equal(shed, 4);
+    assert.equal(new OverloadedError().statusCode, 503);
+    // Shed logins were refunded: the full eight wrong guesses are still allowed before the lockout.
+    for (let i = 0; i < 8; i++) {
+      await assert.rejects(auth.login('flood@example.test', 'wrong', '10.0.0.9'), {
+        code: 'invalid_credentials',
+      });
+    }
+    await assert.rejects(auth.login('flood@example.test', 'the right password', '10.0.0.9'), {
+      code: 'too_many_attempts',
+    });
+    await store.close();
+  });
+});
