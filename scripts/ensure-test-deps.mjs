@@ -7,7 +7,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const has = (cmd, paths = []) =>
-  paths.some((p) => existsSync(p)) || spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+  paths.some((p) => existsSync(p)) ||
+  spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 
 const needed = [
   ['redis-server', 'redis-server', []],

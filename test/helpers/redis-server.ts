@@ -134,7 +134,8 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
             ...args,
           ],
           { timeout: 5000 },
-          (err, stdout) => (err ? reject(err) : resolve(stdout.trim())),
+          (err, stdout) =>
+            err ? reject(new Error(`redis-cli failed: ${err.message}`)) : resolve(stdout.trim()),
         );
       });
     },
