@@ -215,7 +215,10 @@ export function loadConfig(realEnv: Env = process.env, options: LoadOptions = {}
     );
   }
   if (privateKeyPem && !privateKeyPem.includes('PRIVATE KEY')) {
-    throw new ConfigError('JWT_PRIVATE_KEY', 'must be a PEM private key (-----BEGIN PRIVATE KEY-----)');
+    throw new ConfigError(
+      'JWT_PRIVATE_KEY',
+      'must be a PEM-encoded private key (PKCS#8, as `tollgate keys generate` prints)',
+    );
   }
   const extraPublic = readPem(r, 'JWT_PUBLIC_KEYS', 'JWT_PUBLIC_KEYS_FILE', cwd);
   const extraPublicKeysPem = extraPublic

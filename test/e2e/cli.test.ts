@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { createPrivateKey, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -109,7 +109,19 @@ describe('tollgate CLI (built)', () => {
     assert.match(v.stdout, /^\d+\.\d+\.\d+/);
     const k = cli(['keys', 'generate']);
     assert.equal(k.status, 0);
-    assert.match(k.stdout, /^-----BEGIN PRIVATE KEY-----/);
+    assert.equal(createPrivateKey(k.stdout).asymmetricKeyType, 'ed25519');
+  });
+
+  it('prints the JWKS of the configured key', () => {
+    const keyFile = join(varDir, 'signing.pem');
+    writeFileSync(keyFile, cli(['keys', 'generate']).stdout);
+    const r = cli(['keys', 'jwks'], { JWT_PRIVATE_KEY_FILE: keyFile });
+    assert.equal(r.status, 0, r.stderr);
+    const jwks = JSON.parse(r.stdout) as { keys: Array<Record<string, unknown>> };
+    assert.equal(jwks.keys.length, 1);
+    assert.equal(jwks.keys[0]!.alg, 'EdDSA');
+    assert.ok(jwks.keys[0]!.kid);
+    assert.equal(jwks.keys[0]!.d, undefined, 'no private part');
   });
 
   it('refuses to start on bad configuration, naming the variable', () => {
@@ -170,6 +182,35 @@ describe('tollgate CLI (built)', () => {
         assert.equal((await call(second.url, 'GET', '/api/protected', { token: access })).status, 200);
       } finally {
         assert.equal(await second.stop(), 0);
+      }
+    });
+
+    it('creates users in bulk that can then log in, and refuses bad input', async () => {
+      const env = { VAR_DIR: varDir, REDIS_URL: redis.url };
+      const prefix = `bulk-${randomUUID().slice(0, 6)}-`;
+      const made = cli(['users', 'bulk', '--count', '3', '--prefix', prefix, '--password', PASSWORD], env);
+      assert.equal(made.status, 0, made.stderr);
+      assert.match(made.stdout, /created 3, already existed 0/);
+      const again = cli(['users', 'bulk', '--count', '3', '--prefix', prefix, '--password', PASSWORD], env);
+      assert.match(again.stdout, /created 0, already existed 3/);
+      const s = await serve(env);
+      try {
+        const login = await call(s.url, 'POST', '/auth/login', {
+          body: { email: `${prefix}2@example.test`, password: PASSWORD },
+        });
+        assert.equal(login.status, 200);
+      } finally {
+        assert.equal(await s.stop(), 0);
+      }
+      const bad: Array<[string[], Record<string, string>, RegExp]> = [
+        [['--count', '0', '--password', PASSWORD], env, /--count must be a whole number/],
+        [['--count', '2', '--password', 'short'], env, /--password of at least 8/],
+        [['--count', '2', '--password', PASSWORD], { VAR_DIR: varDir }, /needs Redis/],
+      ];
+      for (const [args, e, pattern] of bad) {
+        const r = cli(['users', 'bulk', ...args], e);
+        assert.equal(r.status, 1, args.join(' '));
+        assert.match(r.stderr, pattern);
       }
     });
 
