@@ -33,16 +33,6 @@ export interface AppDeps {
   logger?: FastifyBaseLogger | false;
 }
 
-export const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'res.headers["set-cookie"]',
-  'password',
-  'refresh_token',
-  'access_token',
-  'token',
-];
-
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const metrics = deps.metrics ?? createMetrics({ defaultMetrics: false });
   const app = Fastify({

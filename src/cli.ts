@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { loadConfig } from './config/load.js';
 import { ConfigError } from './errors.js';
+import { registerLoadtestCommand } from './loadtest/command.js';
 import { VERSION } from './version.js';
 
 function fail(err: unknown): never {
@@ -14,21 +15,30 @@ function fail(err: unknown): never {
   process.exit(1);
 }
 
+/** Wraps a command's action so every failure ends in one clear line and an exit code. */
+function guarded<A extends unknown[]>(action: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args) => {
+    try {
+      await action(...args);
+    } catch (err) {
+      fail(err);
+    }
+  };
+}
+
 const program = new Command();
 program.name('tollgate').description('Self-hosted session-bound JWT authentication service').version(VERSION);
 
 program
   .command('serve', { isDefault: true })
   .description('run the service (config from the environment, .env and .env.<DEPLOYMENT_ENV>)')
-  .action(async () => {
-    try {
+  .action(
+    guarded(async () => {
       const config = loadConfig();
       const { run } = await import('./main.js');
       await run(config);
-    } catch (err) {
-      fail(err);
-    }
-  });
+    }),
+  );
 
 const keysCmd = program.command('keys').description('signing keys');
 keysCmd
@@ -41,16 +51,13 @@ keysCmd
 keysCmd
   .command('jwks')
   .description('print the JWKS the configured keys publish')
-  .action(async () => {
-    try {
-      const config = loadConfig();
+  .action(
+    guarded(async () => {
       const { loadKeys } = await import('./server.js');
-      const keys = await loadKeys(config);
+      const keys = await loadKeys(loadConfig());
       process.stdout.write(JSON.stringify(keys.jwks, null, 2) + '\n');
-    } catch (err) {
-      fail(err);
-    }
-  });
+    }),
+  );
 
 const users = program.command('users').description('manage users directly in the store');
 users
@@ -60,29 +67,22 @@ users
   .option('--prefix <prefix>', 'email prefix: <prefix><i>@<domain>', 'loadtest-')
   .option('--domain <domain>', 'email domain', 'example.test')
   .option('--password <password>', 'password of every user')
-  .option('--concurrency <n>', 'parallel hashes', (v) => Number.parseInt(v, 10), 8)
+  .option('--concurrency <n>', 'parallel store writes', (v) => Number.parseInt(v, 10), 8)
   .action(
-    async (opts: {
-      count: number;
-      prefix: string;
-      domain: string;
-      password?: string;
-      concurrency: number;
-    }) => {
-      try {
+    guarded(
+      async (opts: {
+        count: number;
+        prefix: string;
+        domain: string;
+        password?: string;
+        concurrency: number;
+      }) => {
         const { bulkCreateUsers } = await import('./users/bulk.js');
         await bulkCreateUsers(loadConfig(), opts);
-      } catch (err) {
-        fail(err);
-      }
-    },
+      },
+    ),
   );
 
-try {
-  const { registerLoadtestCommand } = await import('./loadtest/command.js');
-  registerLoadtestCommand(program);
-} catch (err) {
-  if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
-}
+registerLoadtestCommand(program);
 
 await program.parseAsync(process.argv);

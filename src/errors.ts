@@ -14,7 +14,6 @@ export type ErrorCode =
   | 'invalid_token'
   | 'unauthorized'
   | 'not_found'
-  | 'method_not_allowed'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'unavailable'
@@ -36,7 +35,12 @@ export abstract class TollgateError extends Error {
 
 export class InvalidRequestError extends TollgateError {
   readonly code = 'invalid_request';
-  readonly statusCode = 400;
+  /** 400, or another 4xx Fastify chose for a malformed request. */
+  readonly statusCode: number;
+  constructor(message: string, statusCode = 400) {
+    super(message);
+    this.statusCode = statusCode;
+  }
 }
 
 export class EmailTakenError extends TollgateError {

@@ -6,7 +6,7 @@ import cluster from 'node:cluster';
 import type { Config } from './config/schema.js';
 import { redactConfig } from './config/load.js';
 import { createLogger } from './logger.js';
-import { startServer } from './server.js';
+import { closeAndExit, startServer } from './server.js';
 
 export async function runSingle(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel);
@@ -21,16 +21,7 @@ export async function runSingle(config: Config): Promise<void> {
   logger.info({ url: server.url, store: config.store, workers: 1 }, 'tollgate listening');
   const stop = (signal: string): void => {
     logger.info({ signal }, 'draining: no new connections, finishing in-flight requests');
-    server.close().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error({ err: { message: (err as Error).message } }, 'error while stopping');
-        process.exit(1);
-      },
-    );
+    closeAndExit(server, logger, 'server');
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -76,6 +76,20 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** Drains the server, then exits the process: 0 when closed cleanly, 1 otherwise. */
+export function closeAndExit(server: RunningServer, logger: Logger, what: string): void {
+  server.close().then(
+    () => {
+      logger.info(`${what} stopped`);
+      process.exit(0);
+    },
+    (err: unknown) => {
+      logger.error({ err: { message: (err as Error).message } }, `error while stopping the ${what}`);
+      process.exit(1);
+    },
+  );
+}
+
 export interface StartOptions {
   logger?: Logger;
   group?: GroupBridge;

@@ -67,8 +67,8 @@ export class AuthService {
   private readonly tokenOptions: AccessTokenOptions;
   private readonly onEvent: NonNullable<AuthServiceOptions['onEvent']>;
   private readonly verified = new VerifiedTokenCache();
-  /** Bounds argon2 work; exposed for metrics. */
-  readonly hashing: Admission;
+  /** Bounds argon2 work (sheds a login flood with 503). */
+  private readonly hashing: Admission;
 
   constructor(private readonly options: AuthServiceOptions) {
     this.store = options.store;

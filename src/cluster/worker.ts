@@ -9,7 +9,7 @@ import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import { createLogger } from '../logger.js';
 import { createMetrics } from '../metrics/registry.js';
-import { startServer, type RunningServer } from '../server.js';
+import { closeAndExit, startServer, type RunningServer } from '../server.js';
 import { clusterBridge, workerPoolPart } from './cluster-bridge.js';
 import { PrimaryChannel } from './primary-channel.js';
 
@@ -65,16 +65,7 @@ export async function runWorker(): Promise<void> {
     if (!server) return; // closes as soon as it has started
     const running = server;
     logger.info({ reason, grace_ms: config.shutdownGraceMs }, 'worker draining');
-    running.close().then(
-      () => {
-        logger.info('worker stopped');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error({ err: { message: (err as Error).message } }, 'error while stopping the worker');
-        process.exit(1);
-      },
-    );
+    closeAndExit(running, logger, 'worker');
   };
   channel.onDrain(() => stop('primary'));
   // The primary coordinates shutdown; a terminal's Ctrl+C reaches the whole process

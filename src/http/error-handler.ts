@@ -5,39 +5,43 @@
  * logged and answered as a bare 500 with no detail.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isTollgateError, StoreUnavailableError } from '../errors.js';
+import {
+  InternalError,
+  InvalidRequestError,
+  isTollgateError,
+  NotFoundError,
+  PayloadTooLargeError,
+  StoreUnavailableError,
+  UnsupportedMediaTypeError,
+  type TollgateError,
+} from '../errors.js';
 
-interface Mapped {
-  status: number;
-  code: string;
-  message: string;
-}
-
-function mapFastifyError(err: FastifyError): Mapped | undefined {
-  if (err.validation) {
-    return { status: 400, code: 'invalid_request', message: `Invalid request: ${err.message}` };
-  }
+/** Fastify's own errors, as catalogue errors; undefined for anything that is a bug. */
+function fromFastifyError(err: FastifyError): TollgateError | undefined {
+  if (err.validation) return new InvalidRequestError(`Invalid request: ${err.message}`);
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { status: 413, code: 'payload_too_large', message: 'The request body is too large' };
+      return new PayloadTooLargeError('The request body is too large');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { status: 415, code: 'unsupported_media_type', message: 'Send the body as application/json' };
+      return new UnsupportedMediaTypeError('Send the body as application/json');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { status: 400, code: 'invalid_request', message: 'The JSON body is empty' };
+      return new InvalidRequestError('The JSON body is empty');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return { status: 400, code: 'invalid_request', message: 'The body is not valid JSON' };
+      return new InvalidRequestError('The body is not valid JSON');
   }
-  if (err instanceof SyntaxError)
-    return { status: 400, code: 'invalid_request', message: 'The body is not valid JSON' };
+  if (err instanceof SyntaxError) return new InvalidRequestError('The body is not valid JSON');
   const status = err.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return {
-      status,
-      code: status === 404 ? 'not_found' : 'invalid_request',
-      message: 'The request could not be processed',
-    };
+    const message = 'The request could not be processed';
+    return status === 404 ? new NotFoundError(message) : new InvalidRequestError(message, status);
   }
   return undefined;
+}
+
+function send(reply: FastifyReply, err: TollgateError): FastifyReply {
+  if (err.retryAfterSeconds !== undefined) void reply.header('Retry-After', String(err.retryAfterSeconds));
+  for (const [k, v] of Object.entries(err.headers)) void reply.header(k, v);
+  return reply.code(err.statusCode).send({ error: err.code, message: err.message });
 }
 
 export function installErrorHandling(app: FastifyInstance, onUnavailable?: (reason: string) => void): void {
@@ -47,22 +51,15 @@ export function installErrorHandling(app: FastifyInstance, onUnavailable?: (reas
         onUnavailable?.(err.reason);
         request.log.warn({ reason: err.reason, code: err.code }, 'store unavailable');
       }
-      if (err.retryAfterSeconds !== undefined)
-        void reply.header('Retry-After', String(err.retryAfterSeconds));
-      for (const [k, v] of Object.entries(err.headers)) void reply.header(k, v);
-      return reply.code(err.statusCode).send({ error: err.code, message: err.message });
+      return send(reply, err);
     }
-    const mapped = mapFastifyError(err);
-    if (mapped) {
-      return reply.code(mapped.status).send({ error: mapped.code, message: mapped.message });
-    }
+    const mapped = fromFastifyError(err);
+    if (mapped) return send(reply, mapped);
     request.log.error({ err: { type: err.name, message: err.message, stack: err.stack } }, 'unhandled error');
-    return reply.code(500).send({ error: 'internal_error', message: 'Internal server error' });
+    return send(reply, new InternalError());
   });
 
-  app.setNotFoundHandler((request, reply) => {
-    return reply
-      .code(404)
-      .send({ error: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` });
-  });
+  app.setNotFoundHandler((request, reply) =>
+    send(reply, new NotFoundError(`No route for ${request.method} ${request.url.split('?')[0]}`)),
+  );
 }

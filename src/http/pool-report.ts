@@ -3,36 +3,9 @@
  * /health/redis and /redis/stats, with the utilisation band's recommendation.
  */
 import type { WorkerPoolStats } from '../cluster/bridge.js';
+import type { PoolStatsSnapshot } from '../redis/types.js';
 
-export interface GroupPool {
-  max_connections: number;
-  open: number;
-  in_use: number;
-  available_connections: number;
-  pending: number;
-  utilization_percent: number;
-  exhausted_total: number;
-  errors_total: number;
-  timeouts_total: number;
-  retries_total: number;
-  reconnects_total: number;
-  health_check_failures_total: number;
-  commands_total: number;
-  last_health_check: string | null;
-  workers: number;
-  per_worker: Array<{
-    worker: number;
-    pid: number;
-    max_connections: number;
-    open: number;
-    in_use: number;
-    pending: number;
-    utilization_percent: number;
-    healthy: boolean;
-    command_latency_ms: { p50: number; p99: number };
-  }>;
-}
-
+/** Counts and counters that add up across workers. */
 const SUMMED = [
   'max_connections',
   'open',
@@ -46,7 +19,22 @@ const SUMMED = [
   'reconnects_total',
   'health_check_failures_total',
   'commands_total',
-] as const;
+] as const satisfies ReadonlyArray<keyof PoolStatsSnapshot>;
+
+export type GroupPool = Record<(typeof SUMMED)[number], number> &
+  Pick<PoolStatsSnapshot, 'utilization_percent' | 'last_health_check'> & {
+    workers: number;
+    per_worker: Array<
+      Pick<
+        PoolStatsSnapshot,
+        'max_connections' | 'open' | 'in_use' | 'pending' | 'utilization_percent' | 'healthy'
+      > & {
+        worker: number;
+        pid: number;
+        command_latency_ms: { p50: number; p99: number };
+      }
+    >;
+  };
 
 export function aggregatePools(stats: readonly WorkerPoolStats[]): GroupPool {
   const out = Object.fromEntries(SUMMED.map((k) => [k, 0])) as Record<(typeof SUMMED)[number], number>;
