@@ -1,12 +1,26 @@
 #!/usr/bin/env node
 // Runs the test suite with Node's own test runner. Node 20 has no glob support in
 // `--test`, so the files are listed here. Usage: run-tests.mjs [dir-or-file ...]
-import { readdirSync, statSync } from 'node:fs';
+// With no argument it runs test/{unit,integration,e2e} and every packages/*/test.
+// Files run in parallel, as many as the machine has cores (TEST_CONCURRENCY overrides).
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
+function defaultTargets() {
+  const targets = ['test/unit', 'test/integration', 'test/e2e'];
+  if (existsSync('packages')) {
+    for (const pkg of readdirSync('packages').sort()) {
+      const dir = join('packages', pkg, 'test');
+      if (existsSync(dir)) targets.push(dir);
+    }
+  }
+  return targets.filter((t) => existsSync(t));
+}
+
 const roots = process.argv.slice(2);
-const targets = roots.length > 0 ? roots : ['test/unit', 'test/integration', 'test/e2e'];
+const targets = roots.length > 0 ? roots : defaultTargets();
 
 function collect(path, out) {
   const st = statSync(path);
@@ -14,7 +28,10 @@ function collect(path, out) {
     if (/\.test\.(ts|mts|js|mjs)$/.test(path)) out.push(path);
     return;
   }
-  for (const name of readdirSync(path).sort()) collect(join(path, name), out);
+  for (const name of readdirSync(path).sort()) {
+    if (name === 'node_modules' || name === 'fixtures') continue;
+    collect(join(path, name), out);
+  }
 }
 
 const files = [];
@@ -24,7 +41,16 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const args = ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files];
+const fromEnv = Number.parseInt(process.env.TEST_CONCURRENCY ?? '', 10);
+const concurrency = Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : Math.max(2, availableParallelism());
+const args = [
+  '--import',
+  'tsx',
+  '--test',
+  `--test-concurrency=${concurrency}`,
+  '--test-reporter=spec',
+  ...files,
+];
 const res = spawnSync(process.execPath, args, {
   stdio: 'inherit',
   env: { ...process.env, NODE_ENV: 'test' },

@@ -8,6 +8,8 @@
 import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import { createLogger } from '../logger.js';
+import { deepFreeze } from '../util/deep-freeze.js';
+import { settleWithin } from '../util/timeout.js';
 import { createMetrics } from '../metrics/registry.js';
 import { closeAndExit, startServer, type RunningServer } from '../server.js';
 import { clusterBridge, workerPoolPart } from './cluster-bridge.js';
@@ -17,30 +19,6 @@ import { PrimaryChannel } from './primary-channel.js';
 const CONFIG_TIMEOUT_MS = 10_000;
 /** Bound on delivering the last message before exiting. */
 const LAST_MESSAGE_TIMEOUT_MS = 1000;
-
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object') {
-    for (const v of Object.values(o)) deepFreeze(v);
-    Object.freeze(o);
-  }
-  return o;
-}
-
-function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), ms);
-    void promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      () => {
-        clearTimeout(timer);
-        resolve(undefined);
-      },
-    );
-  });
-}
 
 export async function runWorker(): Promise<void> {
   const workerId = cluster.worker?.id ?? 0;
@@ -86,7 +64,7 @@ export async function runWorker(): Promise<void> {
   } catch (err) {
     const message = (err as Error).message ?? String(err);
     logger.fatal({ err: { message } }, 'worker start-up failed');
-    await within(channel.send({ tg: 'startup-failed', message }), LAST_MESSAGE_TIMEOUT_MS);
+    await settleWithin(channel.send({ tg: 'startup-failed', message }), LAST_MESSAGE_TIMEOUT_MS);
     process.exit(1);
   }
   if (draining) {

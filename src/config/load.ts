@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { ConfigError } from '../errors.js';
+import { deepFreeze } from '../util/deep-freeze.js';
 import { POOL_PRESETS, perWorkerPoolSize, type DeploymentEnv } from './pool-presets.js';
 import type { Config, HostPort, LogLevel, PoolMode, RedisConfig } from './schema.js';
 
@@ -98,14 +99,6 @@ function readPem(r: Reader, name: string, fileName: string, cwd: string): string
     }
   }
   return undefined;
-}
-
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object') {
-    for (const v of Object.values(o)) deepFreeze(v);
-    Object.freeze(o);
-  }
-  return o;
 }
 
 export interface LoadOptions {

@@ -10,6 +10,7 @@ import type { Backend, BackendFactory } from './client.js';
 import { describeError, type PoolLogger } from './logger.js';
 import { isNoScript, markNotSent, reconnectDelayMs, type ReconnectBackoff } from './retry.js';
 import type { ConnectionStatsSnapshot, RedisArg } from './types.js';
+import { withTimeout } from '../util/timeout.js';
 
 export type ConnectionState = ConnectionStatsSnapshot['state'];
 
@@ -32,22 +33,6 @@ export interface ConnectionOptions {
   logger: PoolLogger;
   target: string;
   events: ConnectionEvents;
-}
-
-function timeoutAfter<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(onTimeout()), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(timer);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
 }
 
 export class Connection {
@@ -106,7 +91,7 @@ export class Connection {
     this.#backend = backend;
     const ms = this.#opts.connectTimeoutMs;
     try {
-      await timeoutAfter(
+      await withTimeout(
         backend.connect().then(() => backend.send(['PING'], undefined)),
         ms,
         () => new StoreTimeoutError(`Connecting to Redis at ${this.#opts.target} timed out after ${ms} ms`),
@@ -201,7 +186,7 @@ export class Connection {
     const backend = this.#backend;
     if (!backend || this.state !== 'ready') return false;
     try {
-      const reply = await timeoutAfter(
+      const reply = await withTimeout(
         backend.send(['PING'], undefined),
         timeoutMs,
         () => new StoreTimeoutError('health check timed out'),
