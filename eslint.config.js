@@ -1,10 +1,64 @@
 // Type-aware lint: floating promises and misused promises are errors, because an
-// unawaited store call in an auth path is a security bug, not a style issue.
+// unawaited store call in an auth path is a security bug, not a style issue. The import
+// rules keep the layers of docs/architecture.md: every import points down, no cycles.
 import js from '@eslint/js';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layers of src/, lowest first. A module may import from its own layer and the ones
+ * below; never from a layer above.
+ */
+const LAYERS = [
+  ['src/errors.ts', 'src/util', 'src/version.ts'],
+  ['src/config', 'src/logger.ts'],
+  ['src/redis', 'src/metrics'],
+  ['src/store', 'src/group', 'src/accounts/directory'],
+  ['src/auth', 'src/accounts/*.ts', 'src/accounts/mail', 'src/accounts/mfa', 'src/accounts/passkeys'],
+  ['src/http'],
+  ['src/app.ts'],
+  ['src/compose.ts'],
+  ['src/server.ts'],
+  ['src/cluster'],
+  ['src/main.ts', 'src/cli.ts', 'src/commands'],
+];
+
+/** The rule takes globs or plain paths, not both: make every entry a glob. */
+const glob = (p) => (p.endsWith('.ts') ? `./${p.replace(/\.ts$/, '.[t]s')}` : `./${p}/**`);
+
+const layerZones = LAYERS.slice(0, -1).flatMap((layer, i) =>
+  layer.map((target) => ({
+    target: glob(target),
+    from: LAYERS.slice(i + 1)
+      .flat()
+      .map(glob),
+    message: `${target} is in a lower layer: it must not import from a higher one (docs/architecture.md).`,
+  })),
+);
+
+// The session store and the pool never depend on metrics: metrics read them.
+const extraZones = [
+  {
+    target: glob('src/redis'),
+    from: [glob('src/metrics')],
+    message: 'The pool publishes; the metrics layer reads it.',
+  },
+  { target: glob('packages'), from: [glob('src')], message: 'Workspace packages stand on their own.' },
+];
+
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'var/**', 'coverage/**', 'reports/**', 'bench/results/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'packages/*/dist/**',
+      'var/**',
+      'coverage/**',
+      'reports/**',
+      'bench/results/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -31,6 +85,20 @@ export default tseslint.config(
       // Fastify handlers and plugins are async by contract even when they do not await.
       '@typescript-eslint/require-await': 'off',
       'no-console': 'off',
+    },
+  },
+  {
+    files: ['src/**/*.ts', 'packages/*/src/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      // Without .ts here the rules never follow an import into a TypeScript file.
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })],
+    },
+    rules: {
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'import-x/no-restricted-paths': ['error', { zones: [...layerZones, ...extraZones] }],
     },
   },
   {

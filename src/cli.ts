@@ -1,30 +1,12 @@
 #!/usr/bin/env node
-/** tollgate serve | users | keys | loadtest */
+/** tollgate serve | keys | users | loadtest */
 import { Command } from 'commander';
 import { loadConfig } from './config/load.js';
-import { ConfigError } from './errors.js';
+import { guarded } from './commands/guard.js';
+import { registerKeysCommands } from './commands/keys.js';
+import { registerUsersCommands } from './commands/users.js';
 import { registerLoadtestCommand } from './loadtest/command.js';
 import { VERSION } from './version.js';
-
-function fail(err: unknown): never {
-  if (err instanceof ConfigError) {
-    console.error(`tollgate: configuration error: ${err.message}`);
-    process.exit(2);
-  }
-  console.error(`tollgate: ${(err as Error).message ?? String(err)}`);
-  process.exit(1);
-}
-
-/** Wraps a command's action so every failure ends in one clear line and an exit code. */
-function guarded<A extends unknown[]>(action: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
-  return async (...args) => {
-    try {
-      await action(...args);
-    } catch (err) {
-      fail(err);
-    }
-  };
-}
 
 const program = new Command();
 program.name('tollgate').description('Self-hosted session-bound JWT authentication service').version(VERSION);
@@ -40,49 +22,8 @@ program
     }),
   );
 
-const keysCmd = program.command('keys').description('signing keys');
-keysCmd
-  .command('generate')
-  .description('print a new Ed25519 private key (PEM) for JWT_PRIVATE_KEY / JWT_PRIVATE_KEY_FILE')
-  .action(async () => {
-    const { generateSigningKeyPem } = await import('./auth/keys.js');
-    process.stdout.write(generateSigningKeyPem());
-  });
-keysCmd
-  .command('jwks')
-  .description('print the JWKS the configured keys publish')
-  .action(
-    guarded(async () => {
-      const { loadKeys } = await import('./server.js');
-      const keys = await loadKeys(loadConfig());
-      process.stdout.write(JSON.stringify(keys.jwks, null, 2) + '\n');
-    }),
-  );
-
-const users = program.command('users').description('manage users directly in the store');
-users
-  .command('bulk')
-  .description('create many users at once (e.g. load-test accounts), with a progress bar')
-  .requiredOption('--count <n>', 'how many users', (v) => Number.parseInt(v, 10))
-  .option('--prefix <prefix>', 'email prefix: <prefix><i>@<domain>', 'loadtest-')
-  .option('--domain <domain>', 'email domain', 'example.test')
-  .option('--password <password>', 'password of every user')
-  .option('--concurrency <n>', 'parallel store writes', (v) => Number.parseInt(v, 10), 8)
-  .action(
-    guarded(
-      async (opts: {
-        count: number;
-        prefix: string;
-        domain: string;
-        password?: string;
-        concurrency: number;
-      }) => {
-        const { bulkCreateUsers } = await import('./users/bulk.js');
-        await bulkCreateUsers(loadConfig(), opts);
-      },
-    ),
-  );
-
+registerKeysCommands(program, guarded);
+registerUsersCommands(program, guarded);
 registerLoadtestCommand(program);
 
 await program.parseAsync(process.argv);

@@ -1,8 +1,9 @@
 /**
- * The one catalogue of tollgate errors. Every error the service can answer with has a
- * stable `code` (the `error` field of the JSON body), an HTTP status and, where the
- * client should come back later, a `retryAfterSeconds`. Messages never contain
- * tokens, passwords or stack traces.
+ * The one catalogue of tollgate errors. Every error the service answers with is a
+ * `TollgateError`: a stable wire `code` (the `error` field of the JSON body) that names
+ * exactly one cause, an HTTP status and, where the client should come back later, a
+ * `retryAfterSeconds`. Messages are public: they never contain tokens, passwords, stack
+ * traces or internals. docs/errors.md lists every code.
  */
 export type ErrorCode =
   | 'invalid_request'
@@ -14,9 +15,14 @@ export type ErrorCode =
   | 'invalid_token'
   | 'unauthorized'
   | 'not_found'
+  | 'request_timeout'
   | 'payload_too_large'
   | 'unsupported_media_type'
+  | 'expectation_failed'
+  | 'headers_too_large'
   | 'unavailable'
+  | 'overloaded'
+  | 'shutting_down'
   | 'internal_error';
 
 export abstract class TollgateError extends Error {
@@ -33,14 +39,11 @@ export abstract class TollgateError extends Error {
   }
 }
 
+// --- 4xx: the request ------------------------------------------------------------
+
 export class InvalidRequestError extends TollgateError {
   readonly code = 'invalid_request';
-  /** 400, or another 4xx Fastify chose for a malformed request. */
-  readonly statusCode: number;
-  constructor(message: string, statusCode = 400) {
-    super(message);
-    this.statusCode = statusCode;
-  }
+  readonly statusCode = 400;
 }
 
 export class EmailTakenError extends TollgateError {
@@ -110,28 +113,64 @@ export class NotFoundError extends TollgateError {
   readonly statusCode = 404;
 }
 
+export class RequestTimeoutError extends TollgateError {
+  readonly code = 'request_timeout';
+  readonly statusCode = 408;
+  constructor() {
+    super('The request was not received in time');
+  }
+}
+
 export class PayloadTooLargeError extends TollgateError {
   readonly code = 'payload_too_large';
   readonly statusCode = 413;
+  constructor() {
+    super('The request body is too large');
+  }
 }
 
 export class UnsupportedMediaTypeError extends TollgateError {
   readonly code = 'unsupported_media_type';
   readonly statusCode = 415;
+  constructor(message = 'Send the body as application/json') {
+    super(message);
+  }
 }
 
+export class ExpectationFailedError extends TollgateError {
+  readonly code = 'expectation_failed';
+  readonly statusCode = 417;
+  constructor() {
+    super('Only "Expect: 100-continue" is supported');
+  }
+}
+
+export class HeadersTooLargeError extends TollgateError {
+  readonly code = 'headers_too_large';
+  readonly statusCode = 431;
+  constructor() {
+    super('The request headers are too large');
+  }
+}
+
+// --- 503: come back later ----------------------------------------------------------
+
+/** Why a backing store could not answer; for logs and metrics, not for clients. */
+export type UnavailableReason = 'timeout' | 'exhausted' | 'disconnected' | 'closed' | 'error';
+
 /**
- * The store (Redis or memory) could not answer in time. The API fails closed: 503 with
- * Retry-After, never a 200 for something it could not check.
+ * The session store (Redis or memory) could not answer in time. The API fails closed:
+ * 503 with Retry-After, never a 200 for something it could not check.
  */
 export class StoreUnavailableError extends TollgateError {
   readonly code = 'unavailable';
   readonly statusCode = 503;
   override readonly retryAfterSeconds: number = 1;
-  /** Finer reason for logs and metrics: timeout, exhausted, disconnected, error. */
-  readonly reason: 'timeout' | 'exhausted' | 'disconnected' | 'closed' | 'error';
+  /** Which backing store failed (metrics label). */
+  readonly dependency: 'session_store' | 'database' = 'session_store';
+  readonly reason: UnavailableReason;
   constructor(
-    reason: StoreUnavailableError['reason'],
+    reason: UnavailableReason,
     message = 'The session store is unavailable; try again shortly',
     options?: ErrorOptions,
   ) {
@@ -156,7 +195,7 @@ export class PoolExhaustedError extends StoreUnavailableError {
 
 /** Too many password checks in flight: shed at once rather than queue past any use. */
 export class OverloadedError extends TollgateError {
-  readonly code = 'unavailable';
+  readonly code = 'overloaded';
   readonly statusCode = 503;
   override readonly retryAfterSeconds: number = 1;
   constructor() {
@@ -164,22 +203,57 @@ export class OverloadedError extends TollgateError {
   }
 }
 
-export class InternalError extends TollgateError {
-  readonly code = 'internal_error';
-  readonly statusCode = 500;
+/** The process is draining: the client should reconnect (to another worker or instance). */
+export class ShuttingDownError extends TollgateError {
+  readonly code = 'shutting_down';
+  readonly statusCode = 503;
+  override readonly retryAfterSeconds: number = 1;
+  override readonly headers = { Connection: 'close' } as const;
   constructor() {
-    super('Internal server error');
+    super('The server is shutting down; retry shortly');
   }
 }
 
-/** Start-up configuration problem; the message names the variable. */
-export class ConfigError extends Error {
+// --- 500: a bug --------------------------------------------------------------------
+
+/**
+ * A programming error or corrupt data: never a retryable 503, because retrying will not
+ * help and an outage alert would hide a bug. `detail` and `cause` go to the log only.
+ */
+export class InternalError extends TollgateError {
+  readonly code = 'internal_error';
+  readonly statusCode = 500;
   constructor(
-    readonly variable: string,
-    message: string,
+    readonly detail = 'unexpected error',
+    options?: ErrorOptions,
   ) {
-    super(`${variable}: ${message}`);
+    super('Internal server error', options);
+  }
+}
+
+// --- start-up ------------------------------------------------------------------------
+
+export interface ConfigIssue {
+  variable: string;
+  message: string;
+}
+
+/** Start-up configuration problems: every bad variable, each named, in one error. */
+export class ConfigError extends Error {
+  readonly issues: readonly ConfigIssue[];
+  constructor(variableOrIssues: string | readonly ConfigIssue[], message?: string) {
+    const issues =
+      typeof variableOrIssues === 'string'
+        ? [{ variable: variableOrIssues, message: message ?? 'is invalid' }]
+        : variableOrIssues;
+    super(issues.map((i) => `${i.variable}: ${i.message}`).join('\n'));
     this.name = 'ConfigError';
+    this.issues = issues;
+  }
+
+  /** The first variable named (most callers report all of them through `message`). */
+  get variable(): string {
+    return this.issues[0]?.variable ?? '';
   }
 }
 

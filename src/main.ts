@@ -3,17 +3,18 @@
  * the cluster primary forks the workers (src/cluster/).
  */
 import cluster from 'node:cluster';
+import { compose } from './compose.js';
+import { redactConfig } from './config/redact.js';
 import type { Config } from './config/schema.js';
-import { redactConfig } from './config/load.js';
 import { createLogger } from './logger.js';
-import { closeAndExit, startServer } from './server.js';
+import { closeAndExit, listen } from './server.js';
 
 export async function runSingle(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel);
   logger.info({ config: redactConfig(config) }, 'starting tollgate');
   let server;
   try {
-    server = await startServer(config, { logger });
+    server = await listen(await compose(config, { logger }), logger);
   } catch (err) {
     logger.fatal({ err: { message: (err as Error).message } }, 'start-up failed');
     throw err;

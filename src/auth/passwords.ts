@@ -1,5 +1,9 @@
 /**
- * Password hashing with argon2id at the OWASP parameters (m=19456 KiB, t=2, p=1).
+ * Password hashing with argon2id. The service runs the OWASP parameters (m=19456 KiB,
+ * t=2, p=1); nothing in configuration can lower them. A `PasswordHasher` is injected
+ * into the auth service by the composition root, which is how tests use a cheaper cost
+ * without that cost ever being reachable from production configuration.
+ *
  * `verifyOrDecoy` runs a real verification against a decoy hash when the user does not
  * exist, so unknown email and wrong password take comparable time.
  */
@@ -9,36 +13,54 @@ import { hash, verify } from '@node-rs/argon2';
 // Algorithm.Argon2id (a const enum in the typings, so spelled out here).
 const ARGON2ID = 2;
 
-export const ARGON2_OPTIONS = Object.freeze({
-  algorithm: ARGON2ID,
+export interface Argon2Cost {
+  memoryCost: number;
+  timeCost: number;
+  parallelism: number;
+}
+
+export const OWASP_ARGON2ID: Readonly<Argon2Cost> = Object.freeze({
   memoryCost: 19_456,
   timeCost: 2,
   parallelism: 1,
 });
 
-export function hashPassword(password: string): Promise<string> {
-  return hash(password, ARGON2_OPTIONS);
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  /** True when `password` matches; false for a mismatch or a malformed stored hash. */
+  verify(storedHash: string, password: string): Promise<boolean>;
+  /** Verifies against `storedHash`, or against a decoy when there is none (always false then). */
+  verifyOrDecoy(storedHash: string | undefined, password: string): Promise<boolean>;
+  /** Computes the decoy hash ahead of the first login, so that login is not faster. */
+  prepare(): Promise<void>;
 }
 
-let decoyHash: Promise<string> | undefined;
-function decoy(): Promise<string> {
-  decoyHash ??= hash(randomBytes(24).toString('base64'), ARGON2_OPTIONS);
-  return decoyHash;
-}
-
-/** Warms the decoy hash at start-up so the first unknown-user login is not faster. */
-export async function prepareDecoy(): Promise<void> {
-  await decoy();
-}
-
-export async function verifyOrDecoy(storedHash: string | undefined, password: string): Promise<boolean> {
-  if (storedHash === undefined) {
-    await verify(await decoy(), password).catch(() => false);
-    return false;
-  }
-  try {
-    return await verify(storedHash, password);
-  } catch {
-    return false;
-  }
+export function argon2idHasher(cost: Argon2Cost = OWASP_ARGON2ID): PasswordHasher {
+  const options = { algorithm: ARGON2ID, ...cost };
+  let decoy: Promise<string> | undefined;
+  const decoyHash = (): Promise<string> => {
+    decoy ??= hash(randomBytes(24).toString('base64'), options);
+    return decoy;
+  };
+  const check = async (storedHash: string, password: string): Promise<boolean> => {
+    try {
+      return await verify(storedHash, password);
+    } catch {
+      return false;
+    }
+  };
+  return {
+    hash: (password) => hash(password, options),
+    verify: check,
+    async verifyOrDecoy(storedHash, password) {
+      if (storedHash === undefined) {
+        await check(await decoyHash(), password);
+        return false;
+      }
+      return check(storedHash, password);
+    },
+    async prepare() {
+      await decoyHash();
+    },
+  };
 }

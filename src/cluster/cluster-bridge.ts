@@ -5,7 +5,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { PoolStatsSnapshot } from '../redis/types.js';
-import type { GroupBridge, WorkerPoolStats } from './bridge.js';
+import type { GroupBridge, WorkerPoolStats } from '../group/bridge.js';
 import type { PrimaryChannel } from './primary-channel.js';
 
 export interface ClusterBridgeOptions {

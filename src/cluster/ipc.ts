@@ -4,7 +4,7 @@
  * ignored. The channel uses Node's "advanced" (structured clone) serialization.
  */
 import type { Config } from '../config/schema.js';
-import type { WorkerPoolStats } from './bridge.js';
+import type { WorkerPoolStats } from '../group/bridge.js';
 
 /** What the primary can gather from every worker. */
 export type CollectOp = 'metrics' | 'poolStats';

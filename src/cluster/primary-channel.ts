@@ -13,7 +13,7 @@ import {
   type PrimaryMessage,
   type WorkerMessage,
 } from './ipc.js';
-import type { WorkerPoolStats } from './bridge.js';
+import type { WorkerPoolStats } from '../group/bridge.js';
 
 type CollectHandler = (op: CollectOp) => Promise<MetricsJson | WorkerPoolStats | null>;
 

@@ -9,7 +9,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
-import type { WorkerPoolStats } from './bridge.js';
+import type { WorkerPoolStats } from '../group/bridge.js';
 import { aggregateGroupMetrics, createClusterMetrics, type ClusterMetrics } from './cluster-metrics.js';
 import { GroupCollector } from './group-collector.js';
 import {

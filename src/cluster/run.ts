@@ -3,8 +3,8 @@
  * (validated config, signing key) and forks; each worker serves.
  */
 import cluster from 'node:cluster';
-import { buildKeySet, ensureDevelopmentKey } from '../auth/keys.js';
-import { redactConfig } from '../config/load.js';
+import { loadKeys } from '../compose.js';
+import { redactConfig } from '../config/redact.js';
 import type { Config } from '../config/schema.js';
 import { createLogger } from '../logger.js';
 import { ClusterPrimary } from './primary.js';
@@ -17,21 +17,8 @@ export async function runCluster(config: Config): Promise<void> {
   }
   const logger = createLogger(config.logLevel, { role: 'primary' });
   logger.info({ config: redactConfig(config) }, 'starting tollgate cluster');
-
-  // Every worker must sign with the same key: create the development key before forking,
-  // and check a configured key once here so a bad key fails fast with one message.
-  let pem = config.jwt.privateKeyPem;
-  if (!pem) {
-    const dev = ensureDevelopmentKey(config.varDir);
-    if (dev.created) {
-      logger.warn(
-        { dir: config.varDir },
-        'generated a development signing key (set JWT_PRIVATE_KEY in production)',
-      );
-    }
-    pem = dev.pem;
-  }
-  await buildKeySet(pem, config.jwt.extraPublicKeysPem);
-
+  // Every worker must sign with the same key: the development key is created before
+  // forking, and a configured key is checked once here so a bad key fails fast.
+  await loadKeys(config, logger);
   new ClusterPrimary(config, { logger }).start();
 }

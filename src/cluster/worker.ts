@@ -1,6 +1,6 @@
 /**
- * A cluster worker: takes the group's validated config from the primary, serves with
- * `startServer` and a GroupBridge over IPC, answers the primary's collects, and drains
+ * A cluster worker: takes the group's validated config from the primary, composes and
+ * serves with a GroupBridge over IPC, answers the primary's collects, and drains
  * on the primary's `drain` (or a SIGTERM of its own): stops accepting, finishes
  * in-flight requests within the grace period, closes Redis and exits 0. A start-up
  * failure is reported to the primary and exits 1.
@@ -11,7 +11,8 @@ import { createLogger } from '../logger.js';
 import { deepFreeze } from '../util/deep-freeze.js';
 import { settleWithin } from '../util/timeout.js';
 import { createMetrics } from '../metrics/registry.js';
-import { closeAndExit, startServer, type RunningServer } from '../server.js';
+import { compose } from '../compose.js';
+import { closeAndExit, listen, type RunningServer } from '../server.js';
 import { clusterBridge, workerPoolPart } from './cluster-bridge.js';
 import { PrimaryChannel } from './primary-channel.js';
 
@@ -34,7 +35,7 @@ export async function runWorker(): Promise<void> {
   channel.onCollect(async (op) =>
     op === 'metrics'
       ? await metrics.registry.getMetricsAsJSON()
-      : workerPoolPart(workerId, server?.deps.pool?.stats()),
+      : workerPoolPart(workerId, server?.composition.pool?.stats()),
   );
 
   const stop = (reason: string): void => {
@@ -56,11 +57,11 @@ export async function runWorker(): Promise<void> {
     workerId,
     channel,
     registry: metrics.registry,
-    poolStats: () => server?.deps.pool?.stats(),
+    poolStats: () => server?.composition.pool?.stats(),
   });
 
   try {
-    server = await startServer(config, { logger, group: bridge, metrics });
+    server = await listen(await compose(config, { logger, group: bridge, metrics }), logger);
   } catch (err) {
     const message = (err as Error).message ?? String(err);
     logger.fatal({ err: { message } }, 'worker start-up failed');

@@ -1,13 +1,13 @@
 /**
- * Redis pool sizing presets by deployment environment. The old system's presets were
- * 20 / 60 / 160 connections for 1 / 2 / 4 workers (20 / 30 / 40 per worker) for a
- * checkout pool. tollgate's pool pipelines (multiplexed mode), and the pool benchmark
- * (`npm run bench:pool`, docs/benchmarks.md#redis-pool) shows throughput flat from 1 to
- * 16 connections per process, while every checkout pool, including 20 / 30 / 40, is
- * slower with a worse p99. So: 2 connections per worker (one spare socket in rotation
- * while the other reconnects), 2 / 4 / 8 in total. `REDIS_POOL_SIZE` overrides.
+ * Redis pool sizing presets by deployment environment. tollgate's pool pipelines
+ * (multiplexed mode), and the pool benchmark (`npm run bench:pool`,
+ * docs/benchmarks.md#redis-pool) shows throughput flat from 1 to 16 connections per
+ * process, while every checkout pool, including 20 / 30 / 40 per worker, is slower
+ * with a worse p99. So: 2 connections per worker (one spare socket in rotation while
+ * the other reconnects), 2 / 4 / 8 in total. `REDIS_POOL_SIZE` overrides.
  */
-export type DeploymentEnv = 'development' | 'staging' | 'production';
+export const DEPLOYMENT_ENVS = ['development', 'staging', 'production'] as const;
+export type DeploymentEnv = (typeof DEPLOYMENT_ENVS)[number];
 
 export interface PoolPreset {
   /** Default number of workers for this environment. */

@@ -41,6 +41,28 @@ export interface RateLimitConfig {
   maxFailuresPerIp: number;
 }
 
+/**
+ * `false`: the socket address is the client's; a number: trust that many proxy hops;
+ * a list: trust proxies at these addresses/CIDRs; `true`: trust any forwarded address.
+ */
+export type TrustProxy = boolean | number | readonly string[];
+
+export interface JwtConfig {
+  /** PEM of the signing key (from JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE); undefined = development key. */
+  privateKeyPem: string | undefined;
+  /** Extra PEM public keys still accepted and published (key rotation). */
+  extraPublicKeysPem: readonly string[];
+  issuer: string;
+  accessTokenTtl: number;
+  refreshTokenTtl: number;
+}
+
+export interface PasswordHashingConfig {
+  concurrency: number;
+  maxQueue: number;
+  maxWaitMs: number;
+}
+
 export interface Config {
   deploymentEnv: DeploymentEnv;
   host: string;
@@ -48,24 +70,16 @@ export interface Config {
   workers: number;
   store: 'memory' | 'redis';
   redis: RedisConfig;
-  /** Fastify `trustProxy`: false, true, or a list of addresses / CIDRs. */
-  trustProxy: boolean | string;
-  jwt: {
-    /** PEM of the signing key (from JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE); undefined = development key. */
-    privateKeyPem: string | undefined;
-    /** Extra PEM public keys still accepted and published (key rotation). */
-    extraPublicKeysPem: readonly string[];
-    issuer: string;
-    accessTokenTtl: number;
-    refreshTokenTtl: number;
-  };
+  /** Which proxies decide the client address (Fastify `trustProxy`). */
+  trustProxy: TrustProxy;
+  jwt: JwtConfig;
   opsToken: string | undefined;
   logLevel: LogLevel;
   rateLimit: RateLimitConfig;
   allowRegistration: boolean;
   bodyLimitBytes: number;
   /** Bounded admission of argon2 work per process (see src/auth/admission.ts). */
-  passwordHashing: { concurrency: number; maxQueue: number; maxWaitMs: number };
+  passwordHashing: PasswordHashingConfig;
   passwordMinLength: number;
   passwordMaxLength: number;
   /** Where development keys live. */

@@ -1,8 +1,7 @@
-import type { AccessClaims } from '../auth/access-token.js';
 import type { KeySet } from '../auth/keys.js';
 import type { AuthService } from '../auth/service.js';
-import type { GroupBridge } from '../cluster/bridge.js';
 import type { Config } from '../config/schema.js';
+import type { GroupBridge } from '../group/bridge.js';
 import type { AppMetrics } from '../metrics/registry.js';
 import type { RedisPool } from '../redis/types.js';
 import type { Store } from '../store/store.js';
@@ -18,10 +17,4 @@ export interface AppContext {
   group: GroupBridge;
   metrics: AppMetrics;
   version: string;
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    claims: AccessClaims | undefined;
-  }
 }

@@ -1,8 +1,8 @@
 /**
  * Maps every error to the JSON contract `{error, message}` with the right status.
  * Catalogue errors carry their own status, headers and Retry-After; Fastify's own
- * errors (validation, body parsing, media type, size) become 4xx; anything else is
- * logged and answered as a bare 500 with no detail.
+ * errors (validation, body parsing, media type, size) become their catalogue 4xx; anything
+ * else is a bug: logged with its context and answered as a bare 500.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
@@ -21,9 +21,9 @@ function fromFastifyError(err: FastifyError): TollgateError | undefined {
   if (err.validation) return new InvalidRequestError(`Invalid request: ${err.message}`);
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new PayloadTooLargeError('The request body is too large');
+      return new PayloadTooLargeError();
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new UnsupportedMediaTypeError('Send the body as application/json');
+      return new UnsupportedMediaTypeError();
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new InvalidRequestError('The JSON body is empty');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -33,33 +33,55 @@ function fromFastifyError(err: FastifyError): TollgateError | undefined {
   const status = err.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const message = 'The request could not be processed';
-    return status === 404 ? new NotFoundError(message) : new InvalidRequestError(message, status);
+    return status === 404 ? new NotFoundError(message) : new InvalidRequestError(message);
   }
   return undefined;
 }
 
-function send(reply: FastifyReply, err: TollgateError): FastifyReply {
+/** Sets the error's headers (Retry-After, WWW-Authenticate, ...) on a reply. */
+export function applyErrorHeaders(reply: FastifyReply, err: TollgateError): void {
   if (err.retryAfterSeconds !== undefined) void reply.header('Retry-After', String(err.retryAfterSeconds));
   for (const [k, v] of Object.entries(err.headers)) void reply.header(k, v);
+}
+
+/** Answers with a catalogue error: its status, headers and `{error, message}` body. */
+export function sendError(reply: FastifyReply, err: TollgateError): FastifyReply {
+  applyErrorHeaders(reply, err);
   return reply.code(err.statusCode).send({ error: err.code, message: err.message });
 }
 
-export function installErrorHandling(app: FastifyInstance, onUnavailable?: (reason: string) => void): void {
+export interface ErrorHooks {
+  /** A backing store could not answer (counted in metrics). */
+  onUnavailable?: (err: StoreUnavailableError) => void;
+}
+
+function logInternal(request: FastifyRequest, err: Error): void {
+  const detail = err instanceof InternalError ? err.detail : undefined;
+  const cause = err.cause instanceof Error ? { type: err.cause.name, message: err.cause.message } : undefined;
+  request.log.error(
+    { err: { type: err.name, message: err.message, stack: err.stack }, detail, cause },
+    'internal error',
+  );
+}
+
+export function installErrorHandling(app: FastifyInstance, hooks: ErrorHooks = {}): void {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (isTollgateError(err)) {
       if (err instanceof StoreUnavailableError) {
-        onUnavailable?.(err.reason);
-        request.log.warn({ reason: err.reason, code: err.code }, 'store unavailable');
+        hooks.onUnavailable?.(err);
+        request.log.warn({ reason: err.reason, dependency: err.dependency }, err.message);
+      } else if (err instanceof InternalError) {
+        logInternal(request, err);
       }
-      return send(reply, err);
+      return sendError(reply, err);
     }
     const mapped = fromFastifyError(err);
-    if (mapped) return send(reply, mapped);
-    request.log.error({ err: { type: err.name, message: err.message, stack: err.stack } }, 'unhandled error');
-    return send(reply, new InternalError());
+    if (mapped) return sendError(reply, mapped);
+    logInternal(request, err);
+    return sendError(reply, new InternalError());
   });
 
   app.setNotFoundHandler((request, reply) =>
-    send(reply, new NotFoundError(`No route for ${request.method} ${request.url.split('?')[0]}`)),
+    sendError(reply, new NotFoundError(`No route for ${request.method} ${request.url.split('?')[0]}`)),
   );
 }

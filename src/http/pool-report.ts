@@ -2,7 +2,7 @@
  * Turns the pool snapshots of every worker into the group view served by
  * /health/redis and /redis/stats, with the utilisation band's recommendation.
  */
-import type { WorkerPoolStats } from '../cluster/bridge.js';
+import type { WorkerPoolStats } from '../group/bridge.js';
 import type { PoolStatsSnapshot } from '../redis/types.js';
 
 /** Counts and counters that add up across workers. */

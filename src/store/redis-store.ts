@@ -3,7 +3,7 @@
  * through the pool. Reads and idempotent writes are marked so the pool may retry them;
  * scripts that change state (rotation above all) are never blindly retried.
  */
-import { StoreUnavailableError } from '../errors.js';
+import { InternalError } from '../errors.js';
 import type { RedisExecutor, RedisPool, RedisReply } from '../redis/types.js';
 import { keys } from './keys.js';
 import {
@@ -35,12 +35,12 @@ function asNumber(r: RedisReply | undefined): number {
   if (typeof r === 'bigint') return Number(r);
   const s = asString(r);
   const n = s === null ? NaN : Number(s);
-  if (Number.isNaN(n)) throw new StoreUnavailableError('error', 'Unexpected reply from the session store');
+  if (Number.isNaN(n)) throw new InternalError(`unexpected reply from Redis: expected a number`);
   return n;
 }
 
 function asArray(r: RedisReply): RedisReply[] {
-  if (!Array.isArray(r)) throw new StoreUnavailableError('error', 'Unexpected reply from the session store');
+  if (!Array.isArray(r)) throw new InternalError('unexpected reply from Redis: expected an array');
   return r;
 }
 
@@ -64,7 +64,7 @@ export class RedisStore implements Store {
     try {
       return JSON.parse(raw) as UserRecord;
     } catch {
-      throw new StoreUnavailableError('error', 'A user record in the store is corrupt');
+      throw new InternalError('a user record in Redis is not valid JSON');
     }
   }
 

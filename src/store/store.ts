@@ -1,7 +1,8 @@
 /**
  * The Store: everything tollgate shares between workers and instances. Two
- * implementations (memory, redis) pass one contract suite (test/unit/store-contract.ts).
- * Every method either completes or throws StoreUnavailableError: callers fail closed.
+ * implementations (memory, redis) pass one contract suite (test/helpers/store-contract.ts).
+ * Every method either completes or throws StoreUnavailableError (callers fail closed);
+ * a reply that makes no sense is an InternalError (a bug or corrupt data, not an outage).
  */
 export interface UserRecord {
   id: string;

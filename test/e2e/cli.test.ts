@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { call, PASSWORD } from '../helpers/app.js';
+import { call, PASSWORD } from '../helpers/http.js';
 import { freePort } from '../helpers/ports.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
 
@@ -140,6 +140,13 @@ describe('tollgate CLI (built)', () => {
       assert.equal(r.status, 2, JSON.stringify(env));
       assert.match(r.stderr, pattern);
     }
+  });
+
+  it('names every bad variable in one run', () => {
+    const r = cli(['serve'], { VAR_DIR: varDir, PORT: 'abc', WORKERS: 'x', LOG_LEVEL: 'loud' });
+    assert.equal(r.status, 2);
+    for (const variable of ['PORT', 'WORKERS', 'LOG_LEVEL'])
+      assert.match(r.stderr, new RegExp(`${variable}: `));
   });
 
   it('runs on the memory store, says so, walks the whole flow and drains on SIGTERM', async () => {

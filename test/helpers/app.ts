@@ -1,21 +1,33 @@
-/** Starts the real server in-process on port 0 with a test config. */
+/**
+ * The app with a test config: in-process (`composeTestApp`, requests through `inject`)
+ * or listening on port 0 (`startTestApp`, for tests where the socket matters).
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { compose, type Composition } from '../../src/compose.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import type { PasswordHasher } from '../../src/auth/passwords.js';
+import { listen } from '../../src/server.js';
+import { testHasher } from './hasher.js';
+import type { Target } from './http.js';
 
 export interface TestApp {
-  url: string;
+  /** What to send requests to: the URL when listening, else the Fastify instance. */
+  target: Target;
   config: Config;
-  server: RunningServer;
+  composition: Composition;
   close(): Promise<void>;
 }
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const varDir = mkdtempSync(join(tmpdir(), 'tollgate-var-'));
-  const config = loadConfig(
+export interface TestAppOptions {
+  /** Default: argon2id at test cost. */
+  hasher?: PasswordHasher;
+}
+
+function testConfig(env: Record<string, string>, varDir: string): Config {
+  return loadConfig(
     {
       PORT: '0',
       HOST: '127.0.0.1',
@@ -27,59 +39,45 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     },
     { skipEnvFiles: true },
   );
-  const server = await startServer(config);
-  return {
-    url: server.url,
-    config,
-    server,
-    async close() {
-      await server.close();
-      rmSync(varDir, { recursive: true, force: true });
-    },
-  };
 }
 
-export interface Json {
-  status: number;
-  headers: Headers;
-  body: Record<string, unknown>;
-}
-
-/** Small fetch wrapper: JSON in, JSON out. */
-export async function call(
-  url: string,
-  method: string,
-  path: string,
-  options: { body?: unknown; token?: string; headers?: Record<string, string>; raw?: string } = {},
-): Promise<Json> {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-  let body: string | undefined = options.raw;
-  if (options.body !== undefined) {
-    body = JSON.stringify(options.body);
-    headers['content-type'] ??= 'application/json';
-  }
-  const res = await fetch(url + path, { method, headers, body, signal: AbortSignal.timeout(10_000) });
-  const text = await res.text();
-  let parsed: Record<string, unknown> = {};
+async function build(
+  env: Record<string, string>,
+  options: TestAppOptions,
+  listening: boolean,
+): Promise<TestApp> {
+  const varDir = mkdtempSync(join(tmpdir(), 'tollgate-var-'));
   try {
-    parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-  } catch {
-    parsed = { _text: text };
+    const config = testConfig(env, varDir);
+    const composition = await compose(config, { hasher: options.hasher ?? testHasher });
+    const server = listening ? await listen(composition) : undefined;
+    return {
+      target: server ? server.url : composition.app,
+      config,
+      composition,
+      async close() {
+        await (server ?? composition).close();
+        rmSync(varDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    rmSync(varDir, { recursive: true, force: true });
+    throw err;
   }
-  return { status: res.status, headers: res.headers, body: parsed };
 }
 
-export const PASSWORD = 'correct horse battery staple';
+/** The app in-process; requests go through `app.inject()`. */
+export function composeTestApp(
+  env: Record<string, string> = {},
+  options: TestAppOptions = {},
+): Promise<TestApp> {
+  return build(env, options, false);
+}
 
-export async function registerAndLogin(
-  url: string,
-  email: string,
-  password = PASSWORD,
-): Promise<{ access: string; refresh: string }> {
-  const reg = await call(url, 'POST', '/auth/register', { body: { email, password } });
-  if (reg.status !== 201 && reg.status !== 409) throw new Error(`register failed: ${reg.status}`);
-  const login = await call(url, 'POST', '/auth/login', { body: { email, password } });
-  if (login.status !== 200) throw new Error(`login failed: ${login.status} ${JSON.stringify(login.body)}`);
-  return { access: String(login.body.access_token), refresh: String(login.body.refresh_token) };
+/** The app listening on a free loopback port. */
+export function startTestApp(
+  env: Record<string, string> = {},
+  options: TestAppOptions = {},
+): Promise<TestApp> {
+  return build(env, options, true);
 }

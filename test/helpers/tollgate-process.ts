@@ -3,15 +3,16 @@
  * integration tests: free loopback port, temp cwd and VAR_DIR (so no `.env` of the
  * repo is read), LOG_LEVEL warn, output captured. `start` waits (bounded) until
  * /health/ready answers 200 and, when asked, until every worker serves. `stop` sends
- * SIGTERM and SIGKILLs the process (and its workers) after a bound. Also small HTTP
- * helpers, including requests on a fresh connection (each one may land on another
- * worker).
+ * SIGTERM and SIGKILLs the process (and its workers) after a bound.
+ * Requests go through test/helpers/http.ts (`fresh: true` makes each one land on a
+ * possibly different worker).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Client, request } from 'undici';
+import { withTimeout } from '../../src/util/timeout.js';
+import { getJson } from './http.js';
 import { freePort } from './ports.js';
 
 export const CLI = resolve(import.meta.dirname, '../../dist/src/cli.js');
@@ -49,19 +50,6 @@ export interface TollgateProcess {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Rejects after `ms` with `what` in the message. */
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function childPids(pid: number): number[] {
   try {
@@ -119,11 +107,13 @@ export async function startTollgate(options: TollgateOptions = {}): Promise<Toll
     if (!status) {
       const children = childPids(pid);
       killQuietly(pid, 'SIGTERM');
-      const done = await withTimeout(exited, timeoutMs, 'drain').catch(() => undefined);
+      const done = await withTimeout(exited, timeoutMs, () => new Error('drain timed out')).catch(
+        () => undefined,
+      );
       if (!done) {
         for (const c of [...children, ...childPids(pid)]) killQuietly(c, 'SIGKILL');
         killQuietly(pid, 'SIGKILL');
-        await withTimeout(exited, 5000, `tollgate ${pid} exit after SIGKILL`);
+        await withTimeout(exited, 5000, () => new Error(`tollgate ${pid} did not exit after SIGKILL`));
       }
     }
     rmSync(dir, { recursive: true, force: true });
@@ -172,98 +162,6 @@ export async function startTollgate(options: TollgateOptions = {}): Promise<Toll
     throw e;
   }
   return handle;
-}
-
-export interface HttpResult {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: unknown;
-}
-
-export interface CallOptions {
-  body?: unknown;
-  token?: string;
-  headers?: Record<string, string>;
-  /** Use a new TCP connection for this request only (closed afterwards). */
-  fresh?: boolean;
-  /** Bind the client side of a fresh connection to this loopback address (e.g. 127.0.0.2). */
-  localAddress?: string;
-  timeoutMs?: number;
-}
-
-/** One HTTP request; JSON in and out. Every request is bounded by `timeoutMs` (default 10 s). */
-export async function call(
-  baseUrl: string,
-  method: string,
-  path: string,
-  options: CallOptions = {},
-): Promise<HttpResult> {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  let payload: string | undefined;
-  if (options.body !== undefined) {
-    headers['content-type'] = 'application/json';
-    payload = JSON.stringify(options.body);
-  }
-  const timeout = options.timeoutMs ?? 10_000;
-  const client =
-    options.fresh || options.localAddress
-      ? new Client(baseUrl, {
-          pipelining: 0,
-          ...(options.localAddress ? { localAddress: options.localAddress } : {}),
-        })
-      : undefined;
-  try {
-    const res = await request(new URL(path, baseUrl), {
-      method: method as 'GET',
-      headers,
-      body: payload,
-      headersTimeout: timeout,
-      bodyTimeout: timeout,
-      ...(client ? { dispatcher: client } : {}),
-    });
-    const text = await res.body.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      /* not JSON (e.g. /metrics) */
-    }
-    return { status: res.statusCode, headers: res.headers, body };
-  } finally {
-    await client?.destroy();
-  }
-}
-
-export function getJson(
-  baseUrl: string,
-  path: string,
-  headers: Record<string, string> = {},
-): Promise<HttpResult> {
-  return call(baseUrl, 'GET', path, { headers, fresh: true, timeoutMs: 3000 });
-}
-
-export interface TokenPair {
-  access_token: string;
-  refresh_token: string;
-}
-
-/** Registers (201 or 409 accepted) a user. */
-export async function register(baseUrl: string, email: string, password: string): Promise<void> {
-  const res = await call(baseUrl, 'POST', '/auth/register', { body: { email, password }, fresh: true });
-  if (res.status !== 201 && res.status !== 409)
-    throw new Error(`register ${email}: ${res.status} ${JSON.stringify(res.body)}`);
-}
-
-export async function login(
-  baseUrl: string,
-  email: string,
-  password: string,
-  fresh = true,
-): Promise<TokenPair> {
-  const res = await call(baseUrl, 'POST', '/auth/login', { body: { email, password }, fresh });
-  if (res.status !== 200) throw new Error(`login ${email}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as TokenPair;
 }
 
 /** Runs `task(i, lane)` for i in [0, count) on `concurrency` sequential lanes (lane is stable per runner). */

@@ -1,6 +1,6 @@
 import { after, before } from 'node:test';
 import { apiSuite } from '../helpers/api-suite.js';
-import { startTestApp } from '../helpers/app.js';
+import { composeTestApp } from '../helpers/app.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
 
 let redis: RedisServerHandle;
@@ -12,7 +12,7 @@ after(async () => {
 });
 
 apiSuite('redis store', () =>
-  startTestApp({
+  composeTestApp({
     REDIS_URL: redis.url,
     OPS_TOKEN: 'ops-token-for-tests-0123',
     REDIS_COMMAND_TIMEOUT_MS: '2000',

@@ -10,14 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
-import {
-  call,
-  inLanes,
-  login,
-  register,
-  startTollgate,
-  type TollgateProcess,
-} from '../helpers/tollgate-process.js';
+import { call, login, register } from '../helpers/http.js';
+import { inLanes, startTollgate, type TollgateProcess } from '../helpers/tollgate-process.js';
 
 const REDIS_PASSWORD = `pw-${randomBytes(12).toString('hex')}`;
 const OPS_TOKEN = `ops-${randomBytes(16).toString('hex')}`;
@@ -91,13 +85,13 @@ describe(`cluster: ${WORKERS} workers, one Redis with a password`, { timeout: 15
     const started = Date.now();
     await inLanes(PAIRS, LANES, async (_i, lane) => {
       const tokens = await login(tg.url, users[lane]!, PASSWORD);
-      const before = await call(tg.url, 'GET', '/api/protected', { token: tokens.access_token, fresh: true });
+      const before = await call(tg.url, 'GET', '/api/protected', { token: tokens.access, fresh: true });
       assert.equal(before.status, 200, 'a live session is accepted by any worker');
       verifiedBefore++;
-      const out = await call(tg.url, 'POST', '/auth/logout', { token: tokens.access_token, fresh: true });
+      const out = await call(tg.url, 'POST', '/auth/logout', { token: tokens.access, fresh: true });
       assert.equal(out.status, 200);
       const afterLogout = await call(tg.url, 'GET', '/api/protected', {
-        token: tokens.access_token,
+        token: tokens.access,
         fresh: true,
       });
       if (afterLogout.status !== 401) stale++;
@@ -117,18 +111,18 @@ describe(`cluster: ${WORKERS} workers, one Redis with a password`, { timeout: 15
     const sessions = [];
     for (let i = 0; i < 3; i++) sessions.push(await login(tg.url, email, PASSWORD));
     const all = await call(tg.url, 'POST', '/auth/logout-all', {
-      token: sessions[0]!.access_token,
+      token: sessions[0]!.access,
       fresh: true,
     });
     assert.equal(all.status, 200);
     assert.equal((all.body as { revoked: number }).revoked, 3);
     for (const s of sessions) {
       for (let k = 0; k < WORKERS; k++) {
-        const v = await call(tg.url, 'GET', '/api/protected', { token: s.access_token, fresh: true });
+        const v = await call(tg.url, 'GET', '/api/protected', { token: s.access, fresh: true });
         assert.equal(v.status, 401);
       }
       const r = await call(tg.url, 'POST', '/auth/refresh', {
-        body: { refresh_token: s.refresh_token },
+        body: { refresh_token: s.refresh },
         fresh: true,
       });
       assert.equal(r.status, 401);
@@ -137,7 +131,7 @@ describe(`cluster: ${WORKERS} workers, one Redis with a password`, { timeout: 15
     // Rotation on one worker, reuse of the old token on another: the family dies.
     const first = await login(tg.url, email, PASSWORD);
     const rotated = await call(tg.url, 'POST', '/auth/refresh', {
-      body: { refresh_token: first.refresh_token },
+      body: { refresh_token: first.refresh },
       fresh: true,
     });
     assert.equal(rotated.status, 200);
@@ -147,7 +141,7 @@ describe(`cluster: ${WORKERS} workers, one Redis with a password`, { timeout: 15
       200,
     );
     const reuse = await call(tg.url, 'POST', '/auth/refresh', {
-      body: { refresh_token: first.refresh_token },
+      body: { refresh_token: first.refresh },
       fresh: true,
     });
     assert.equal(reuse.status, 401);
@@ -168,7 +162,7 @@ describe(`cluster: ${WORKERS} workers, one Redis with a password`, { timeout: 15
     const racer = await login(tg.url, email, PASSWORD);
     const results = await Promise.all(
       Array.from({ length: 8 }, () =>
-        call(tg.url, 'POST', '/auth/refresh', { body: { refresh_token: racer.refresh_token }, fresh: true }),
+        call(tg.url, 'POST', '/auth/refresh', { body: { refresh_token: racer.refresh }, fresh: true }),
       ),
     );
     assert.equal(results.filter((r) => r.status === 200).length, 1);
@@ -206,7 +200,7 @@ describe(`cluster: ${WORKERS} workers, one Redis with a password`, { timeout: 15
     for (let k = 0; k < WORKERS; k++) {
       const m = await call(tg.url, 'GET', '/metrics', { headers: OPS, fresh: true });
       assert.equal(m.status, 200);
-      const text = String(m.body);
+      const text = m.text;
       assert.equal(sample(text, 'tollgate_cluster_workers_reporting'), WORKERS);
       assert.equal(sample(text, 'tollgate_cluster_workers_live'), WORKERS);
       assert.equal(

@@ -8,7 +8,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
-import { call, startTollgate, withTimeout, type TollgateProcess } from '../helpers/tollgate-process.js';
+import { call } from '../helpers/http.js';
+import { startTollgate, type TollgateProcess } from '../helpers/tollgate-process.js';
+import { within } from '../helpers/wait.js';
 
 let redis: RedisServerHandle;
 let tg: TollgateProcess;
@@ -36,7 +38,7 @@ test('a crash loop gives up with a clear error and a non-zero exit', { timeout: 
   const t0 = Date.now();
   for (const pid of pids) process.kill(pid, 'SIGKILL');
 
-  const status = await withTimeout(tg.exited, 60_000, 'exit after the crash loop');
+  const status = await within(tg.exited, 60_000, 'exit after the crash loop');
   const out = tg.stdout() + tg.stderr();
   const restarts = out.match(/worker exited unexpectedly: restarting it/g)?.length ?? 0;
   console.log(`# crash loop: exit ${status.code} after ${Date.now() - t0} ms, ${restarts} restarts logged`);

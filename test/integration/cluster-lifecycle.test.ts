@@ -9,14 +9,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
-import {
-  call,
-  login,
-  register,
-  startTollgate,
-  withTimeout,
-  type TollgateProcess,
-} from '../helpers/tollgate-process.js';
+import { call, login, register } from '../helpers/http.js';
+import { startTollgate, type TollgateProcess } from '../helpers/tollgate-process.js';
+import { within } from '../helpers/wait.js';
 
 const REDIS_PASSWORD = `pw-${randomBytes(12).toString('hex')}`;
 const PASSWORD = 'correct horse battery staple';
@@ -62,7 +57,7 @@ function traffic(
     outcomes,
     async stop(): Promise<Outcome[]> {
       running = false;
-      await withTimeout(Promise.all(loops), 20_000, 'traffic stop');
+      await within(Promise.all(loops), 20_000, 'traffic stop');
       return outcomes;
     },
   };
@@ -74,7 +69,7 @@ interface PoolView {
 
 async function workerPids(url: string, timeoutMs = 3000): Promise<number[]> {
   const r = await call(url, 'GET', '/health/redis', { fresh: true, timeoutMs });
-  return (r.body as PoolView).pool.per_worker.map((w) => w.pid);
+  return (r.body as unknown as PoolView).pool.per_worker.map((w) => w.pid);
 }
 
 const CONNECTION_ERRORS = /ECONNRESET|ECONNREFUSED|UND_ERR_SOCKET|EPIPE|other side closed|socket hang up/;
@@ -106,11 +101,11 @@ describe('cluster lifecycle under traffic', { timeout: 120_000 }, () => {
     try {
       // Round-robin hands the frozen worker one connection (which waits for SIGCONT) and
       // then skips it, so take the first answer among a few fresh connections.
-      const firstAnswer = async (path: string): Promise<{ ms: number; body: unknown }> => {
+      const firstAnswer = async (path: string): Promise<{ ms: number; body: unknown; text: string }> => {
         for (let attempt = 0; attempt < 3; attempt++) {
           const t0 = Date.now();
           const r = await call(tg.url, 'GET', path, { fresh: true, timeoutMs: 3000 }).catch(() => undefined);
-          if (r?.status === 200) return { ms: Date.now() - t0, body: r.body };
+          if (r?.status === 200) return { ms: Date.now() - t0, body: r.body, text: r.text };
         }
         throw new Error(`${path} did not answer while a worker is frozen`);
       };
@@ -120,7 +115,7 @@ describe('cluster lifecycle under traffic', { timeout: 120_000 }, () => {
         `# with a frozen worker: /metrics answered in ${metrics.ms} ms, /health/redis in ${pools.ms} ms`,
       );
       assert.ok(metrics.ms < 2500 && pools.ms < 2500, 'bounded by the collect timeout');
-      const text = String(metrics.body);
+      const text = metrics.text;
       assert.match(text, /^tollgate_cluster_workers_reporting 1$/m);
       assert.match(text, /^tollgate_cluster_workers_live 2$/m);
       assert.deepEqual(
@@ -134,7 +129,7 @@ describe('cluster lifecycle under traffic', { timeout: 120_000 }, () => {
   });
 
   test('a SIGKILLed worker is replaced and the service keeps answering', async () => {
-    const token = (await login(tg.url, 'life@example.test', PASSWORD)).access_token;
+    const token = (await login(tg.url, 'life@example.test', PASSWORD)).access;
     const oldPids = await workerPids(tg.url);
     assert.equal(oldPids.length, 2);
     const load = traffic(tg.url, 4, async () => {
@@ -191,7 +186,7 @@ describe('cluster lifecycle under traffic', { timeout: 120_000 }, () => {
   });
 
   test('SIGTERM during traffic: in-flight requests complete, no 5xx but 503, exit 0 within the grace period', async () => {
-    const token = (await login(tg.url, 'life@example.test', PASSWORD)).access_token;
+    const token = (await login(tg.url, 'life@example.test', PASSWORD)).access;
     const load = traffic(tg.url, 6, async (lane) => {
       if (lane < 2) {
         const r = await call(tg.url, 'POST', '/auth/login', {
@@ -212,7 +207,7 @@ describe('cluster lifecycle under traffic', { timeout: 120_000 }, () => {
       await sleep(800);
       termAt = Date.now();
       process.kill(tg.pid, 'SIGTERM');
-      status = await withTimeout(tg.exited, (GRACE_SECONDS + 5) * 1000, 'primary exit after SIGTERM');
+      status = await within(tg.exited, (GRACE_SECONDS + 5) * 1000, 'primary exit after SIGTERM');
       exitAt = Date.now();
     } finally {
       outcomes = await load.stop();
@@ -247,7 +242,7 @@ describe('cluster lifecycle under traffic', { timeout: 120_000 }, () => {
       waitReady: false,
     });
     try {
-      const status = await withTimeout(bad.exited, 30_000, 'exit of a group whose workers cannot start');
+      const status = await within(bad.exited, 30_000, 'exit of a group whose workers cannot start');
       const output = bad.stdout() + bad.stderr();
       const failures = output.match(/worker start-up failed/g)?.length ?? 0;
       console.log(

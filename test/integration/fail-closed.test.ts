@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { call, registerAndLogin, PASSWORD, type TestApp, startTestApp } from '../helpers/app.js';
+import { type TestApp, startTestApp } from '../helpers/app.js';
+import { call, PASSWORD, registerAndLogin, type HttpResult } from '../helpers/http.js';
+import { waitFor } from '../helpers/wait.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
 
 const COMMAND_TIMEOUT_MS = 400;
@@ -30,69 +32,63 @@ describe('fail closed when Redis is unavailable', () => {
     await redis?.stop();
   });
 
-  async function expectUnavailable(
-    label: string,
-    req: () => Promise<{ status: number; headers: Headers; body: Record<string, unknown> }>,
-  ) {
+  async function expectUnavailable(label: string, req: () => Promise<HttpResult>) {
     const t0 = Date.now();
     const r = await req();
     const elapsed = Date.now() - t0;
     assert.equal(r.status, 503, `${label}: status ${r.status} ${JSON.stringify(r.body)}`);
     assert.equal(r.body.error, 'unavailable', label);
-    assert.ok(Number(r.headers.get('retry-after')) >= 1, `${label}: Retry-After`);
+    assert.ok(Number(r.headers['retry-after']) >= 1, `${label}: Retry-After`);
     // Bounded: the command timeout plus scheduling slack on a shared 2-core machine.
     assert.ok(elapsed < COMMAND_TIMEOUT_MS * 4 + 1500, `${label}: answered in ${elapsed} ms`);
   }
 
   it('answers 503 while Redis is down and recovers when it returns', async () => {
     const email = `down-${randomUUID().slice(0, 8)}@example.test`;
-    const s = await registerAndLogin(app.url, email);
+    const s = await registerAndLogin(app.target, email);
     await redis.kill();
 
-    await expectUnavailable('protected', () => call(app.url, 'GET', '/api/protected', { token: s.access }));
+    await expectUnavailable('protected', () =>
+      call(app.target, 'GET', '/api/protected', { token: s.access }),
+    );
     await expectUnavailable('login', () =>
-      call(app.url, 'POST', '/auth/login', { body: { email, password: PASSWORD } }),
+      call(app.target, 'POST', '/auth/login', { body: { email, password: PASSWORD } }),
     );
     await expectUnavailable('refresh', () =>
-      call(app.url, 'POST', '/auth/refresh', { body: { refresh_token: s.refresh } }),
+      call(app.target, 'POST', '/auth/refresh', { body: { refresh_token: s.refresh } }),
     );
-    await expectUnavailable('logout', () => call(app.url, 'POST', '/auth/logout', { token: s.access }));
-    await expectUnavailable('ready', () => call(app.url, 'GET', '/health/ready'));
-    const health = await call(app.url, 'GET', '/health');
+    await expectUnavailable('logout', () => call(app.target, 'POST', '/auth/logout', { token: s.access }));
+    await expectUnavailable('ready', () => call(app.target, 'GET', '/health/ready'));
+    const health = await call(app.target, 'GET', '/health');
     assert.equal(health.status, 503);
     assert.equal((health.body.redis as Record<string, unknown>).connected, false);
     // Token checks that need no store still work: a forged token is still a 401, not a 503.
-    assert.equal((await call(app.url, 'GET', '/api/protected', { token: 'a.b.c' })).status, 401);
+    assert.equal((await call(app.target, 'GET', '/api/protected', { token: 'a.b.c' })).status, 401);
 
     // Redis comes back empty (no persistence): the service reconnects by itself.
     await redis.restart();
     const back = Date.now();
-    let recovered = false;
-    while (Date.now() - back < 5000) {
-      const r = await call(app.url, 'GET', '/health/ready');
-      if (r.status === 200) {
-        recovered = true;
-        break;
-      }
-      await new Promise((res) => setTimeout(res, 50));
-    }
-    assert.ok(recovered, 'ready again within 5 s');
+    await waitFor(async () => (await call(app.target, 'GET', '/health/ready')).status === 200, {
+      timeoutMs: 5000,
+      intervalMs: 50,
+      what: 'readiness after Redis returned',
+    });
     const recoveryMs = Date.now() - back;
     assert.ok(recoveryMs < 2500, `recovered in ${recoveryMs} ms`);
     // The session was lost with Redis' memory: the old token must be refused, never accepted.
-    assert.equal((await call(app.url, 'GET', '/api/protected', { token: s.access })).status, 401);
-    const again = await registerAndLogin(app.url, email);
-    assert.equal((await call(app.url, 'GET', '/api/protected', { token: again.access })).status, 200);
+    assert.equal((await call(app.target, 'GET', '/api/protected', { token: s.access })).status, 401);
+    const again = await registerAndLogin(app.target, email);
+    assert.equal((await call(app.target, 'GET', '/api/protected', { token: again.access })).status, 200);
   });
 
   it('answers 503 at the command timeout while Redis is frozen (SIGSTOP), then recovers', async () => {
-    const s = await registerAndLogin(app.url, `frozen-${randomUUID().slice(0, 8)}@example.test`);
+    const s = await registerAndLogin(app.target, `frozen-${randomUUID().slice(0, 8)}@example.test`);
     redis.pause();
     try {
       const results = await Promise.all(
         Array.from({ length: 10 }, async () => {
           const t0 = Date.now();
-          const r = await call(app.url, 'GET', '/api/protected', { token: s.access });
+          const r = await call(app.target, 'GET', '/api/protected', { token: s.access });
           return { status: r.status, ms: Date.now() - t0, code: r.body.error };
         }),
       );
@@ -105,12 +101,10 @@ describe('fail closed when Redis is unavailable', () => {
     } finally {
       redis.resume();
     }
-    let ok = false;
-    for (let i = 0; i < 100 && !ok; i++) {
-      ok = (await call(app.url, 'GET', '/api/protected', { token: s.access })).status === 200;
-      if (!ok) await new Promise((res) => setTimeout(res, 50));
-    }
-    assert.ok(ok, 'accepted again after Redis resumed');
+    await waitFor(
+      async () => (await call(app.target, 'GET', '/api/protected', { token: s.access })).status === 200,
+      { timeoutMs: 5000, intervalMs: 50, what: 'the token accepted again after Redis resumed' },
+    );
   });
 });
 
@@ -138,12 +132,12 @@ describe('pool exhaustion through the API', () => {
   });
 
   it('answers 503 unavailable with Retry-After when the pool is exhausted, and counts it', async () => {
-    const s = await registerAndLogin(app.url, `exhaust-${randomUUID().slice(0, 8)}@example.test`);
+    const s = await registerAndLogin(app.target, `exhaust-${randomUUID().slice(0, 8)}@example.test`);
     redis.pause();
-    let results: Array<{ status: number; headers: Headers; body: Record<string, unknown> }>;
+    let results: HttpResult[];
     try {
       results = await Promise.all(
-        Array.from({ length: 8 }, () => call(app.url, 'GET', '/api/protected', { token: s.access })),
+        Array.from({ length: 8 }, () => call(app.target, 'GET', '/api/protected', { token: s.access })),
       );
     } finally {
       redis.resume();
@@ -151,23 +145,19 @@ describe('pool exhaustion through the API', () => {
     for (const r of results) {
       assert.equal(r.status, 503);
       assert.equal(r.body.error, 'unavailable');
-      assert.ok(Number(r.headers.get('retry-after')) >= 1);
+      assert.ok(Number(r.headers['retry-after']) >= 1);
     }
-    const health = await call(app.url, 'GET', '/health/redis', { token: OPS });
+    const health = await call(app.target, 'GET', '/health/redis', { token: OPS });
     const pool = health.body.pool as Record<string, number>;
     assert.ok(Number(pool.exhausted_total) >= 1, `exhausted_total ${pool.exhausted_total}`);
-    const metrics = await (
-      await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${OPS}` } })
-    ).text();
+    const metrics = (await call(app.target, 'GET', '/metrics', { token: OPS })).text;
     const line = metrics.split('\n').find((l) => l.startsWith('tollgate_redis_pool_exhausted_total'));
     assert.ok(line && Number(line.split(' ').pop()) >= 1, `metric line: ${line}`);
     assert.match(metrics, /tollgate_store_unavailable_total\{reason="exhausted"\} [1-9]/);
     // And it recovers: once Redis answers again, the same token is accepted.
-    let ok = false;
-    for (let i = 0; i < 60 && !ok; i++) {
-      ok = (await call(app.url, 'GET', '/api/protected', { token: s.access })).status === 200;
-      if (!ok) await new Promise((res) => setTimeout(res, 50));
-    }
-    assert.ok(ok);
+    await waitFor(
+      async () => (await call(app.target, 'GET', '/api/protected', { token: s.access })).status === 200,
+      { timeoutMs: 3000, intervalMs: 50, what: 'the token accepted again after Redis resumed' },
+    );
   });
 });

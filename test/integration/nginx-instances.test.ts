@@ -13,16 +13,9 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { freePort } from '../helpers/ports.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
-import {
-  CLI,
-  call,
-  inLanes,
-  login,
-  register,
-  startTollgate,
-  withTimeout,
-  type TollgateProcess,
-} from '../helpers/tollgate-process.js';
+import { call, login, register } from '../helpers/http.js';
+import { CLI, inLanes, startTollgate, type TollgateProcess } from '../helpers/tollgate-process.js';
+import { within } from '../helpers/wait.js';
 
 const NGINX = '/usr/sbin/nginx';
 const TEMPLATE = resolve(import.meta.dirname, '../../deploy/nginx/tollgate.conf');
@@ -80,7 +73,7 @@ async function startNginx(upstreams: number[]): Promise<Nginx> {
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
-      await withTimeout(exited, 5000, 'nginx stop').catch(() => child.kill('SIGKILL'));
+      await within(exited, 5000, 'nginx stop').catch(() => child.kill('SIGKILL'));
     }
     rmSync(dir, { recursive: true, force: true });
   };
@@ -99,7 +92,7 @@ async function startNginx(upstreams: number[]): Promise<Nginx> {
 
 /** Requests with this route counted by one instance's own /metrics. */
 async function servedBy(instance: TollgateProcess, route: string): Promise<number> {
-  const text = String((await call(instance.url, 'GET', '/metrics', { fresh: true })).body);
+  const text = (await call(instance.url, 'GET', '/metrics', { fresh: true })).text;
   let n = 0;
   for (const line of text.split('\n')) {
     if (line.startsWith('http_server_request_duration_seconds_count{') && line.includes(`route="${route}"`)) {
@@ -156,17 +149,17 @@ describe(
       await inLanes(PAIRS, users.length, async (_i, lane) => {
         const tokens = await login(nginx.url, users[lane]!, PASSWORD);
         const ok = await call(nginx.url, 'GET', '/api/protected', {
-          token: tokens.access_token,
+          token: tokens.access,
           fresh: true,
         });
         assert.equal(ok.status, 200);
         assert.equal(
-          (await call(nginx.url, 'POST', '/auth/logout', { token: tokens.access_token, fresh: true })).status,
+          (await call(nginx.url, 'POST', '/auth/logout', { token: tokens.access, fresh: true })).status,
           200,
         );
         for (let k = 0; k < 2; k++) {
           const v = await call(nginx.url, 'GET', '/api/protected', {
-            token: tokens.access_token,
+            token: tokens.access,
             fresh: true,
           });
           if (v.status !== 401) stale++;
@@ -189,18 +182,15 @@ describe(
       const jwksB = await call(b.url, 'GET', '/.well-known/jwks.json');
       assert.deepEqual(jwksA.body, jwksB.body);
       for (const inst of [a, b]) {
-        assert.equal(
-          (await call(inst.url, 'GET', '/api/protected', { token: first.access_token })).status,
-          200,
-        );
+        assert.equal((await call(inst.url, 'GET', '/api/protected', { token: first.access })).status, 200);
       }
       const rotated = await call(a.url, 'POST', '/auth/refresh', {
-        body: { refresh_token: first.refresh_token },
+        body: { refresh_token: first.refresh },
       });
       assert.equal(rotated.status, 200);
       const next = rotated.body as { access_token: string; refresh_token: string };
       const reuse = await call(b.url, 'POST', '/auth/refresh', {
-        body: { refresh_token: first.refresh_token },
+        body: { refresh_token: first.refresh },
       });
       assert.equal(reuse.status, 401);
       for (const inst of [a, b, a, b]) {
@@ -237,15 +227,11 @@ describe(
       const statuses: number[] = [];
       for (let i = 0; i < 20; i++) {
         statuses.push(
-          (await call(nginx.url, 'GET', '/api/protected', { token: tokens.access_token, fresh: true }))
-            .status,
+          (await call(nginx.url, 'GET', '/api/protected', { token: tokens.access, fresh: true })).status,
         );
       }
       const again = await login(nginx.url, users[3]!, PASSWORD);
-      assert.equal(
-        (await call(nginx.url, 'POST', '/auth/logout', { token: again.access_token })).status,
-        200,
-      );
+      assert.equal((await call(nginx.url, 'POST', '/auth/logout', { token: again.access })).status, 200);
       assert.deepEqual([...new Set(statuses)], [200]);
     });
   },

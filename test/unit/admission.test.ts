@@ -6,6 +6,7 @@ import { AuthService } from '../../src/auth/service.js';
 import { loadConfig } from '../../src/config/load.js';
 import { OverloadedError } from '../../src/errors.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
+import { testHasher } from '../helpers/hasher.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -62,7 +63,12 @@ describe('login under a hashing flood', () => {
       { skipEnvFiles: true },
     );
     const store = new MemoryStore();
-    const auth = new AuthService({ config, store, keys: await buildKeySet(generateSigningKeyPem()) });
+    const auth = new AuthService({
+      config,
+      store,
+      keys: await buildKeySet(generateSigningKeyPem()),
+      hasher: testHasher,
+    });
     await auth.register('flood@example.test', 'the right password');
     const results = await Promise.allSettled(
       Array.from({ length: 6 }, () => auth.login('flood@example.test', 'the right password', '10.0.0.9')),

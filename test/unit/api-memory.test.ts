@@ -1,4 +1,4 @@
 import { apiSuite } from '../helpers/api-suite.js';
-import { startTestApp } from '../helpers/app.js';
+import { composeTestApp } from '../helpers/app.js';
 
-apiSuite('memory store', () => startTestApp({ STORE: 'memory', OPS_TOKEN: 'ops-token-for-tests-0123' }));
+apiSuite('memory store', () => composeTestApp({ STORE: 'memory', OPS_TOKEN: 'ops-token-for-tests-0123' }));

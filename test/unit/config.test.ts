@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadConfig, redactConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/config/load.js';
+import { redactConfig } from '../../src/config/redact.js';
 import { generateSigningKeyPem } from '../../src/auth/keys.js';
 import { ConfigError } from '../../src/errors.js';
 

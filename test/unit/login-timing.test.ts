@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildKeySet, generateSigningKeyPem } from '../../src/auth/keys.js';
+import { argon2idHasher } from '../../src/auth/passwords.js';
 import { AuthService } from '../../src/auth/service.js';
 import { loadConfig } from '../../src/config/load.js';
 import { InvalidCredentialsError } from '../../src/errors.js';
@@ -21,7 +22,13 @@ describe('login timing', () => {
       { skipEnvFiles: true },
     );
     const store = new MemoryStore();
-    const auth = new AuthService({ config, store, keys: await buildKeySet(generateSigningKeyPem()) });
+    // The real cost on purpose: the decoy must take as long as a real verification.
+    const auth = new AuthService({
+      config,
+      store,
+      keys: await buildKeySet(generateSigningKeyPem()),
+      hasher: argon2idHasher(),
+    });
     await auth.register('known@example.test', 'the right password');
     const time = async (email: string): Promise<number> => {
       const t0 = process.hrtime.bigint();

@@ -1,30 +1,18 @@
 /** POST /auth/register, /auth/login, /auth/refresh, /auth/logout, /auth/logout-all, /auth/revoke. */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { InvalidTokenError } from '../../errors.js';
-import type { AccessClaims } from '../../auth/access-token.js';
+import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
-import { bearerSecurity, credentials, errorRef, messageBody, tokenPair } from '../schemas.js';
+import { claimsOf, requireSession } from '../guards.js';
+import { bearerSecurity, credentials, errorRef, messageBody, tokenPair } from '../schemas/common.js';
 
 interface Credentials {
   email: string;
   password: string;
 }
 
-export function requireBearer(ctx: AppContext) {
-  return async (request: FastifyRequest): Promise<void> => {
-    request.claims = await ctx.auth.authenticate(request.headers.authorization);
-  };
-}
-
-function claimsOf(request: FastifyRequest): AccessClaims {
-  if (!request.claims) throw new InvalidTokenError();
-  return request.claims;
-}
-
 export function authRoutes(ctx: AppContext) {
   return async (app: FastifyInstance): Promise<void> => {
     const maxPassword = Math.max(ctx.config.passwordMaxLength, 1024);
-    const bearer = requireBearer(ctx);
+    const bearer = requireSession(ctx.auth);
     const unavailable = { 503: errorRef };
 
     app.post<{ Body: Credentials }>(

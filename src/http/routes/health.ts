@@ -1,11 +1,17 @@
 /** GET /health, /health/live, /health/ready, /health/redis. */
-import type { FastifyInstance } from 'fastify';
-import { StoreUnavailableError } from '../../errors.js';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { StoreUnavailableError, type TollgateError } from '../../errors.js';
+import { MAX_RETRIES, retryDelayMs } from '../../redis/retry.js';
 import type { AppContext } from '../context.js';
+import { applyErrorHeaders } from '../error-handler.js';
+import { requireOpsToken } from '../guards.js';
 import { adviseOnPool, aggregatePools } from '../pool-report.js';
 import { parseRedisInfo } from '../redis-info.js';
-import { errorRef, opsSecurity, poolSnapshot } from '../schemas.js';
-import { opsGuard } from '../ops-auth.js';
+import { errorRef, opsSecurity } from '../schemas/common.js';
+import { healthBody, healthRedisBody, statusBody } from '../schemas/health.js';
+
+const unreachable = (): StoreUnavailableError =>
+  new StoreUnavailableError('disconnected', 'The session store is unreachable');
 
 /** Bounded round trip to the store. */
 async function storeReachable(ctx: AppContext): Promise<boolean> {
@@ -18,28 +24,38 @@ async function storeReachable(ctx: AppContext): Promise<boolean> {
   }
 }
 
+/** A health body that is also an error answer: the catalogue's fields and headers added. */
+function failing<T extends object>(
+  reply: FastifyReply,
+  err: TollgateError,
+  body: T,
+): T & { error: string; message: string } {
+  applyErrorHeaders(reply, err);
+  void reply.code(err.statusCode);
+  return { ...body, error: err.code, message: err.message };
+}
+
+/** The pool's retry policy as /health/redis describes it, read from the policy itself. */
+const RETRY_POLICY = Object.freeze({
+  max_retries: MAX_RETRIES,
+  backoff_ms: Array.from({ length: MAX_RETRIES }, (_, i) => retryDelayMs(i)),
+  max_backoff_ms: retryDelayMs(Number.MAX_SAFE_INTEGER),
+  retries: 'only idempotent commands or commands never written to Redis',
+});
+
+async function redisCommandsProcessed(ctx: AppContext): Promise<number | undefined> {
+  if (!ctx.pool) return undefined;
+  try {
+    const info = await ctx.pool.command(['INFO', 'stats'], { idempotent: true });
+    return parseRedisInfo(String(info)).total_commands_processed;
+  } catch (err) {
+    if (err instanceof StoreUnavailableError) return undefined;
+    throw err;
+  }
+}
+
 export function healthRoutes(ctx: AppContext) {
   return async (app: FastifyInstance): Promise<void> => {
-    const unavailable = (): StoreUnavailableError =>
-      new StoreUnavailableError('disconnected', 'The session store is unreachable');
-
-    // One shape for 200 and 503; the 503 adds the catalogue's `error` and `message`.
-    const healthBody = {
-      type: 'object',
-      properties: {
-        status: { type: 'string' },
-        error: { type: 'string' },
-        message: { type: 'string' },
-        store: { type: 'string' },
-        redis: {
-          type: 'object',
-          properties: { connected: { type: 'boolean' }, commands_processed: { type: 'integer' } },
-        },
-        pool: poolSnapshot,
-        timestamp: { type: 'string' },
-      },
-    } as const;
-
     app.get(
       '/health',
       {
@@ -51,33 +67,16 @@ export function healthRoutes(ctx: AppContext) {
       },
       async (_request, reply) => {
         const pool = aggregatePools(await ctx.group.poolStats());
-        const redis = { connected: false, commands_processed: 0 };
-        if (ctx.pool) {
-          try {
-            const info = parseRedisInfo(
-              String(await ctx.pool.command(['INFO', 'stats'], { idempotent: true })),
-            );
-            redis.connected = true;
-            redis.commands_processed = info.total_commands_processed;
-          } catch (err) {
-            if (!(err instanceof StoreUnavailableError)) throw err;
-          }
-        }
+        const processed = await redisCommandsProcessed(ctx);
         const body = {
           status: 'ok',
           store: ctx.store.kind,
-          redis,
+          redis: { connected: processed !== undefined, commands_processed: processed ?? 0 },
           pool,
           timestamp: new Date().toISOString(),
         };
-        if (ctx.store.kind === 'redis' && !redis.connected) {
-          void reply.code(503).header('Retry-After', '1');
-          return {
-            ...body,
-            status: 'unavailable',
-            error: 'unavailable',
-            message: 'The session store is unreachable',
-          };
+        if (ctx.store.kind === 'redis' && processed === undefined) {
+          return failing(reply, unreachable(), { ...body, status: 'unavailable' });
         }
         return body;
       },
@@ -89,7 +88,7 @@ export function healthRoutes(ctx: AppContext) {
         schema: {
           tags: ['health'],
           summary: 'Liveness: the process answers',
-          response: { 200: { type: 'object', properties: { status: { type: 'string' } } } },
+          response: { 200: statusBody },
         },
       },
       async () => ({ status: 'ok' }),
@@ -101,60 +100,19 @@ export function healthRoutes(ctx: AppContext) {
         schema: {
           tags: ['health'],
           summary: 'Readiness: the store is reachable',
-          response: { 200: { type: 'object', properties: { status: { type: 'string' } } }, 503: errorRef },
+          response: { 200: statusBody, 503: errorRef },
         },
       },
       async () => {
-        if (!(await storeReachable(ctx))) throw unavailable();
+        if (!(await storeReachable(ctx))) throw unreachable();
         return { status: 'ready' };
       },
     );
 
-    const healthRedisBody = {
-      type: 'object',
-      properties: {
-        status: { type: 'string' },
-        healthy: { type: 'boolean' },
-        environment: { type: 'string' },
-        store: { type: 'string' },
-        pool: {
-          type: 'object',
-          additionalProperties: true,
-          properties: {
-            ...poolSnapshot.properties,
-            workers: { type: 'integer' },
-            per_worker: { type: 'array', items: { type: 'object', additionalProperties: true } },
-          },
-        },
-        health: {
-          type: 'object',
-          properties: {
-            check_interval_seconds: { type: 'number' },
-            retry_policy: {
-              type: 'object',
-              properties: {
-                max_retries: { type: 'integer' },
-                backoff_ms: { type: 'array', items: { type: 'integer' } },
-                max_backoff_ms: { type: 'integer' },
-                retries: { type: 'string' },
-              },
-            },
-            last_check: { type: ['string', 'null'] },
-            command_timeout_ms: { type: 'integer' },
-            acquire_timeout_ms: { type: 'integer' },
-          },
-        },
-        utilization_band: { type: 'string' },
-        warnings: { type: 'array', items: { type: 'string' } },
-        recommendations: { type: 'array', items: { type: 'string' } },
-        timestamp: { type: 'string' },
-      },
-    } as const;
-
     app.get(
       '/health/redis',
       {
-        preHandler: opsGuard(ctx.config.opsToken),
+        preHandler: requireOpsToken(ctx.config.opsToken),
         schema: {
           tags: ['ops'],
           summary: 'Redis pool health of the whole process group',
@@ -173,26 +131,22 @@ export function healthRoutes(ctx: AppContext) {
           );
         }
         const r = ctx.config.redis;
+        const status = memory
+          ? 'not_configured'
+          : !healthy
+            ? 'unhealthy'
+            : advice.band === 'scale_up'
+              ? 'degraded'
+              : 'healthy';
         const body = {
-          status: memory
-            ? 'not_configured'
-            : healthy
-              ? advice.band === 'scale_up'
-                ? 'degraded'
-                : 'healthy'
-              : 'unhealthy',
+          status,
           healthy,
           environment: ctx.config.deploymentEnv,
           store: ctx.store.kind,
           pool,
           health: {
             check_interval_seconds: r.healthCheckIntervalMs / 1000,
-            retry_policy: {
-              max_retries: 3,
-              backoff_ms: [8, 32, 128],
-              max_backoff_ms: 512,
-              retries: 'only idempotent commands or commands never written to Redis',
-            },
+            retry_policy: RETRY_POLICY,
             last_check: pool.last_health_check,
             command_timeout_ms: r.commandTimeoutMs,
             acquire_timeout_ms: r.acquireTimeoutMs,
@@ -202,7 +156,11 @@ export function healthRoutes(ctx: AppContext) {
           recommendations: advice.recommendations,
           timestamp: new Date().toISOString(),
         };
-        if (!healthy) void reply.code(503).header('Retry-After', '1');
+        if (!healthy) {
+          const err = unreachable();
+          applyErrorHeaders(reply, err);
+          void reply.code(err.statusCode);
+        }
         return body;
       },
     );

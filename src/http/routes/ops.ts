@@ -2,14 +2,15 @@
 import type { FastifyInstance } from 'fastify';
 import { StoreUnavailableError } from '../../errors.js';
 import type { AppContext } from '../context.js';
-import { opsGuard } from '../ops-auth.js';
+import { requireOpsToken } from '../guards.js';
 import { aggregatePools } from '../pool-report.js';
 import { parseRedisInfo } from '../redis-info.js';
-import { errorRef, opsSecurity } from '../schemas.js';
+import { errorRef, opsSecurity } from '../schemas/common.js';
+import { redisStatsBody } from '../schemas/health.js';
 
 export function opsRoutes(ctx: AppContext) {
   return async (app: FastifyInstance): Promise<void> => {
-    const guard = opsGuard(ctx.config.opsToken);
+    const guard = requireOpsToken(ctx.config.opsToken);
 
     app.get(
       '/redis/stats',
@@ -19,30 +20,7 @@ export function opsRoutes(ctx: AppContext) {
           tags: ['ops'],
           summary: 'Redis INFO subset and the group pool',
           security: opsSecurity,
-          response: {
-            200: {
-              type: 'object',
-              properties: {
-                redis: {
-                  type: 'object',
-                  properties: {
-                    connected_clients: { type: 'integer' },
-                    used_memory_human: { type: 'string' },
-                    total_commands_processed: { type: 'integer' },
-                    instantaneous_ops_per_sec: { type: 'integer' },
-                    keyspace: { type: 'object', additionalProperties: true },
-                    redis_version: { type: 'string' },
-                    role: { type: 'string' },
-                    uptime_in_seconds: { type: 'integer' },
-                  },
-                },
-                pool: { type: 'object', additionalProperties: true },
-                timestamp: { type: 'string' },
-              },
-            },
-            401: errorRef,
-            503: errorRef,
-          },
+          response: { 200: redisStatsBody, 401: errorRef, 503: errorRef },
         },
       },
       async () => {

@@ -1,15 +1,15 @@
 /** GET /api/protected: the resource behind session-bound verification. */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
-import { bearerSecurity, errorRef } from '../schemas.js';
-import { requireBearer } from './auth.js';
+import { requireSession } from '../guards.js';
+import { bearerSecurity, errorRef } from '../schemas/common.js';
 
 export function protectedRoutes(ctx: AppContext) {
   return async (app: FastifyInstance): Promise<void> => {
     app.get(
       '/api/protected',
       {
-        preHandler: requireBearer(ctx),
+        preHandler: requireSession(ctx.auth),
         schema: {
           tags: ['resource'],
           summary: 'A protected resource',

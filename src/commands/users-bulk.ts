@@ -1,12 +1,12 @@
 /**
- * `tollgate users bulk`: creates many users straight in the store (hashing in
- * parallel), with a progress bar. Existing emails are counted, not overwritten.
+ * `tollgate users bulk`: creates many users straight in the store, with a progress bar.
+ * They share one password, hashed once. Existing emails are counted, not overwritten.
  */
 import { randomUUID } from 'node:crypto';
 import cliProgress from 'cli-progress';
-import { hashPassword } from '../auth/passwords.js';
+import { argon2idHasher } from '../auth/passwords.js';
 import type { Config } from '../config/schema.js';
-import { createStore } from '../server.js';
+import { openSessionStore } from '../compose.js';
 
 export interface BulkOptions {
   count: number;
@@ -32,10 +32,9 @@ export async function bulkCreateUsers(
       'bulk creation needs Redis (REDIS_URL): the memory store lives inside the serving process',
     );
   }
-  const { store } = await createStore(config);
-  // One hash for every user: they share a password, and argon2 salts are per hash anyway
-  // for real users; load-test accounts only need to log in.
-  const passwordHash = await hashPassword(password);
+  const { store } = await openSessionStore(config);
+  // One hash for every user: they share a password; load-test accounts only need to log in.
+  const passwordHash = await argon2idHasher().hash(password);
   const bar = new cliProgress.SingleBar(
     { format: 'users [{bar}] {value}/{total} {percentage}% | {eta}s left' },
     cliProgress.Presets.shades_classic,

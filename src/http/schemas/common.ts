@@ -42,22 +42,3 @@ export const messageBody = {
   required: ['message'],
   properties: { message: { type: 'string' } },
 } as const;
-
-/** Pool snapshot: the fixed fields plus anything the pool adds. */
-export const poolSnapshot = {
-  type: 'object',
-  additionalProperties: true,
-  properties: {
-    max_connections: { type: 'integer' },
-    open: { type: 'integer' },
-    in_use: { type: 'integer' },
-    available_connections: { type: 'integer' },
-    pending: { type: 'integer' },
-    utilization_percent: { type: 'number' },
-    exhausted_total: { type: 'integer' },
-    errors_total: { type: 'integer' },
-    reconnects_total: { type: 'integer' },
-    health_check_failures_total: { type: 'integer' },
-    last_health_check: { type: ['string', 'null'] },
-  },
-} as const;

@@ -1,0 +1,18 @@
+/**
+ * Session-bound verification: a valid signature is not enough, the session must be
+ * alive in the store. Only the cryptographic check is cached (it cannot change for a
+ * given token string); the session check runs on every request.
+ */
+import { InvalidTokenError } from '../errors.js';
+import { verifyAccessToken, type AccessClaims } from './access-token.js';
+import type { AuthDeps } from './deps.js';
+
+export async function authenticate(deps: AuthDeps, token: string): Promise<AccessClaims> {
+  let claims = deps.verified.get(token);
+  if (!claims) {
+    claims = await verifyAccessToken(deps.keys, deps.tokenOptions, token);
+    deps.verified.set(token, claims);
+  }
+  if (!(await deps.store.isSessionAlive(claims.sub, claims.sid))) throw new InvalidTokenError();
+  return claims;
+}

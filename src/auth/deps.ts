@@ -1,0 +1,49 @@
+/**
+ * What every auth operation needs, built once by the composition root. Operations are
+ * plain functions of `AuthDeps` (one per file), so each reads on its own.
+ */
+import type { Config } from '../config/schema.js';
+import type { Store } from '../store/store.js';
+import type { AccessTokenOptions } from './access-token.js';
+import type { Admission } from './admission.js';
+import type { KeySet } from './keys.js';
+import type { PasswordHasher } from './passwords.js';
+import type { VerifiedTokenCache } from './verified-token-cache.js';
+
+export type AuthEvent =
+  | 'register'
+  | 'login_success'
+  | 'login_failure'
+  | 'login_locked'
+  | 'login_shed'
+  | 'refresh_rotated'
+  | 'refresh_reused'
+  | 'refresh_invalid'
+  | 'logout'
+  | 'logout_all'
+  | 'revoke';
+
+export type AuthConfig = Pick<
+  Config,
+  'jwt' | 'rateLimit' | 'allowRegistration' | 'passwordMinLength' | 'passwordMaxLength' | 'passwordHashing'
+>;
+
+export interface AuthDeps {
+  config: AuthConfig;
+  store: Store;
+  keys: KeySet;
+  hasher: PasswordHasher;
+  /** Bounds the argon2 work of this process (sheds a login flood with 503). */
+  hashing: Admission;
+  tokenOptions: AccessTokenOptions;
+  verified: VerifiedTokenCache;
+  /** Called for every security-relevant outcome (metrics, audit). Never given secrets. */
+  onEvent: (event: AuthEvent) => void;
+}
+
+export interface TokenPair {
+  access_token: string;
+  refresh_token: string;
+  token_type: 'bearer';
+  expires_in: number;
+}

@@ -1,0 +1,32 @@
+/** Creating an account. */
+import { randomUUID } from 'node:crypto';
+import { EmailTakenError, InvalidRequestError, RegistrationDisabledError } from '../errors.js';
+import type { AuthDeps } from './deps.js';
+import { isPlausibleEmail, normaliseEmail } from './email.js';
+
+export function checkPasswordLength(deps: AuthDeps, password: string): void {
+  const { passwordMinLength: min, passwordMaxLength: max } = deps.config;
+  if (password.length < min || password.length > max) {
+    throw new InvalidRequestError(`password must be ${min} to ${max} characters`);
+  }
+}
+
+export async function register(
+  deps: AuthDeps,
+  emailInput: string,
+  password: string,
+): Promise<{ id: string; email: string }> {
+  if (!deps.config.allowRegistration) throw new RegistrationDisabledError();
+  const email = normaliseEmail(emailInput);
+  if (!isPlausibleEmail(email)) throw new InvalidRequestError('email must be a valid email address');
+  checkPasswordLength(deps, password);
+  const user = {
+    id: randomUUID(),
+    email,
+    passwordHash: await deps.hashing.run(() => deps.hasher.hash(password)),
+    createdAt: Date.now(),
+  };
+  if (!(await deps.store.createUser(user))) throw new EmailTakenError();
+  deps.onEvent('register');
+  return { id: user.id, email: user.email };
+}

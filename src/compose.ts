@@ -1,0 +1,142 @@
+/**
+ * The composition root: the only place that loads the signing keys (with the
+ * development fallback), opens the stores and wires the services into the app.
+ * `src/server.ts` listens and drains; `src/main.ts` and the cluster worker call both.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp } from './app.js';
+import { buildKeySet, ensureDevelopmentKey, type KeySet } from './auth/keys.js';
+import { argon2idHasher, type PasswordHasher } from './auth/passwords.js';
+import { AuthService } from './auth/service.js';
+import type { Config } from './config/schema.js';
+import type { GroupBridge } from './group/bridge.js';
+import { localBridge } from './group/local.js';
+import { createMetrics, type AppMetrics } from './metrics/registry.js';
+import { registerPoolMetrics } from './metrics/pool-metrics.js';
+import { createPool } from './redis/index.js';
+import type { RedisPool } from './redis/types.js';
+import { MemoryStore } from './store/memory-store.js';
+import { RedisStore } from './store/redis-store.js';
+import type { Store } from './store/store.js';
+
+/**
+ * The signing key from config, or in development a key generated once under `varDir`
+ * and shared by every worker and restart.
+ */
+export async function loadKeys(config: Pick<Config, 'jwt' | 'varDir'>, logger?: Logger): Promise<KeySet> {
+  let pem = config.jwt.privateKeyPem;
+  if (!pem) {
+    const dev = ensureDevelopmentKey(config.varDir);
+    if (dev.created) {
+      logger?.warn(
+        { dir: config.varDir },
+        'generated a development signing key (set JWT_PRIVATE_KEY in production)',
+      );
+    }
+    pem = dev.pem;
+  }
+  return buildKeySet(pem, config.jwt.extraPublicKeysPem);
+}
+
+export interface SessionStoreHandle {
+  store: Store;
+  /** Present when the store is Redis. */
+  pool: RedisPool | undefined;
+}
+
+/** Opens the session store the config names: Redis through the pool, or the memory store. */
+export async function openSessionStore(config: Config, logger?: Logger): Promise<SessionStoreHandle> {
+  if (config.store === 'memory') {
+    logger?.warn(
+      'using the embedded memory store: state lives in this process only (set REDIS_URL for Redis, required for WORKERS > 1)',
+    );
+    return { store: new MemoryStore(), pool: undefined };
+  }
+  const pool = createPool(config.redis, { logger, name: 'store' });
+  try {
+    await pool.connect();
+  } catch (err) {
+    await pool.close().catch(() => undefined);
+    throw err;
+  }
+  const where =
+    config.redis.mode === 'standalone'
+      ? `${config.redis.host}:${config.redis.port}/${config.redis.db}`
+      : `${config.redis.mode} (${(config.redis.mode === 'sentinel' ? config.redis.sentinels : config.redis.clusterNodes).length} nodes)`;
+  logger?.info(
+    { redis: where, pool_size: config.redis.poolSize, mode: config.redis.poolMode },
+    'connected to Redis',
+  );
+  return { store: new RedisStore(pool, pool), pool };
+}
+
+export interface ComposeOptions {
+  logger?: Logger;
+  /** The process registry (a cluster worker passes the one its primary collects). */
+  metrics?: AppMetrics;
+  /** How the app answers for the whole process group (default: this process alone). */
+  group?: GroupBridge;
+  /** Password hashing (default: argon2id at the OWASP cost). */
+  hasher?: PasswordHasher;
+}
+
+export interface Composition extends SessionStoreHandle {
+  app: FastifyInstance;
+  config: Config;
+  keys: KeySet;
+  metrics: AppMetrics;
+  /** Closes the app (when not closed yet), then the stores. Idempotent. */
+  close(): Promise<void>;
+}
+
+export async function compose(config: Config, options: ComposeOptions = {}): Promise<Composition> {
+  const { logger } = options;
+  const metrics = options.metrics ?? createMetrics();
+  const keys = await loadKeys(config, logger);
+  const hasher = options.hasher ?? argon2idHasher();
+  await hasher.prepare();
+  const { store, pool } = await openSessionStore(config, logger);
+  let app: FastifyInstance;
+  try {
+    if (pool) registerPoolMetrics(metrics.registry, () => pool.stats());
+    const auth = new AuthService({
+      config,
+      store,
+      keys,
+      hasher,
+      onEvent: (event) => metrics.authEvents.inc({ event }),
+    });
+    app = await buildApp(config, {
+      auth,
+      store,
+      keys,
+      pool,
+      metrics,
+      group: options.group ?? localBridge(metrics.registry, () => pool?.stats()),
+      logger: logger ?? false,
+    });
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    config,
+    keys,
+    metrics,
+    store,
+    pool,
+    close() {
+      closing ??= (async () => {
+        try {
+          await app.close();
+        } finally {
+          await store.close();
+        }
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,44 @@
+/** Signing keys and token lifetimes. */
+import type { Reader } from '../reader.js';
+import type { JwtConfig } from '../schema.js';
+import type { ServerSection } from './server.js';
+
+const PUBLIC_KEY_PEM = /-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g;
+
+/** A PEM given inline may carry its line breaks as literal `\n` (one-line env files). */
+function pem(value: string | undefined): string | undefined {
+  return value?.replace(/\\n/g, '\n');
+}
+
+export function readTokens(r: Reader, server: ServerSection): JwtConfig {
+  const privateKeyPem = pem(r.secret('JWT_PRIVATE_KEY', 'key file'));
+  if (server.production && !privateKeyPem && !r.isSet('JWT_PRIVATE_KEY_FILE')) {
+    r.issue(
+      'JWT_PRIVATE_KEY',
+      'production requires a signing key: set JWT_PRIVATE_KEY (PEM) or JWT_PRIVATE_KEY_FILE (generate one with `tollgate keys generate`)',
+    );
+  }
+  if (privateKeyPem && !privateKeyPem.includes('PRIVATE KEY')) {
+    r.issue(
+      'JWT_PRIVATE_KEY',
+      'must be a PEM-encoded private key (PKCS#8, as `tollgate keys generate` prints)',
+    );
+  }
+  const extraPublic = pem(r.secret('JWT_PUBLIC_KEYS', 'key file'));
+  const extraPublicKeysPem = extraPublic?.match(PUBLIC_KEY_PEM) ?? [];
+  if (extraPublic && extraPublicKeysPem.length === 0) {
+    r.issue('JWT_PUBLIC_KEYS', 'must contain one or more PEM public keys');
+  }
+  const accessTokenTtl = r.int('ACCESS_TOKEN_TTL', 900, 10, 86_400);
+  const refreshTokenTtl = r.int('REFRESH_TOKEN_TTL', 7 * 86_400, 60, 365 * 86_400);
+  if (refreshTokenTtl < accessTokenTtl) {
+    r.issue('REFRESH_TOKEN_TTL', `must be at least ACCESS_TOKEN_TTL (${accessTokenTtl})`);
+  }
+  return {
+    privateKeyPem,
+    extraPublicKeysPem,
+    issuer: r.string('TOKEN_ISSUER', 'tollgate'),
+    accessTokenTtl,
+    refreshTokenTtl,
+  };
+}

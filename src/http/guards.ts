@@ -1,0 +1,43 @@
+/**
+ * preHandlers that protect routes: `requireSession` (a valid access token of a live
+ * session, its claims put on the request) and `requireOpsToken` (OPS_TOKEN, when set).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import type { AccessClaims } from '../auth/access-token.js';
+import type { AuthService } from '../auth/service.js';
+import { InvalidTokenError, UnauthorizedError } from '../errors.js';
+import { bearerTokenOf, parseBearer } from './bearer.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    claims: AccessClaims | undefined;
+  }
+}
+
+export function requireSession(auth: AuthService) {
+  return async (request: FastifyRequest): Promise<void> => {
+    request.claims = await auth.authenticate(bearerTokenOf(request));
+  };
+}
+
+/** The claims `requireSession` put on the request. */
+export function claimsOf(request: FastifyRequest): AccessClaims {
+  if (!request.claims) throw new InvalidTokenError();
+  return request.claims;
+}
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+/** Guards the operations routes with `Authorization: Bearer $OPS_TOKEN` when OPS_TOKEN is set. */
+export function requireOpsToken(opsToken: string | undefined): (request: FastifyRequest) => Promise<void> {
+  const expected = opsToken === undefined ? undefined : digest(opsToken);
+  return (request) => {
+    if (!expected) return Promise.resolve();
+    const token = parseBearer(request.headers.authorization);
+    if (token === undefined || !timingSafeEqual(digest(token), expected)) {
+      return Promise.reject(new UnauthorizedError());
+    }
+    return Promise.resolve();
+  };
+}
