@@ -19,26 +19,12 @@ import {
   type GroupAnswer,
   type PrimaryMessage,
 } from './ipc.js';
-import { RespawnPolicy, type RespawnPolicyOptions } from './respawn.js';
+import type { RespawnPolicyOptions } from './respawn.js';
+import { WorkerSlot } from './slot.js';
 import type { Config } from '../config/schema.js';
 
 /** Extra time after the grace period before stragglers are killed. */
 export const DRAIN_MARGIN_MS = 3000;
-
-interface Slot {
-  index: number;
-  worker: Worker | undefined;
-  /** The slot's worker has been ready at least once. */
-  everReady: boolean;
-  givenUp: boolean;
-  policy: RespawnPolicy;
-  respawnTimer: NodeJS.Timeout | undefined;
-  startupTimer: NodeJS.Timeout | undefined;
-  /** When the last crash of this slot happened (to measure the restart time). */
-  crashedAt: number | undefined;
-  /** The last start-up error a worker of this slot reported. */
-  startupError: string | undefined;
-}
 
 export interface PrimaryOptions {
   logger: Logger;
@@ -51,7 +37,7 @@ type State = 'starting' | 'running' | 'draining';
 
 export class ClusterPrimary {
   private readonly logger: Logger;
-  private readonly slots: Slot[];
+  private readonly slots: WorkerSlot[];
   private readonly collector = new GroupCollector(COLLECT_TIMEOUT_MS);
   private readonly metrics: ClusterMetrics;
   private readonly startupTimeoutMs: number;
@@ -68,17 +54,7 @@ export class ClusterPrimary {
     this.metrics = createClusterMetrics(config.workers);
     this.startupTimeoutMs =
       options.startupTimeoutMs ?? Math.max(30_000, 2 * config.redis.connectTimeoutMs + 10_000);
-    this.slots = Array.from({ length: config.workers }, (_, index) => ({
-      index,
-      worker: undefined,
-      everReady: false,
-      givenUp: false,
-      policy: new RespawnPolicy(options.respawn),
-      respawnTimer: undefined,
-      startupTimer: undefined,
-      crashedAt: undefined,
-      startupError: undefined,
-    }));
+    this.slots = Array.from({ length: config.workers }, (_, index) => new WorkerSlot(index, options.respawn));
   }
 
   start(): void {
@@ -92,21 +68,20 @@ export class ClusterPrimary {
     return this.slots.flatMap((s) => (s.worker ? [s.worker] : []));
   }
 
-  private fork(slot: Slot): void {
-    slot.respawnTimer = undefined;
+  private fork(slot: WorkerSlot): void {
     const worker = cluster.fork();
     slot.worker = worker;
     this.metrics.live.set(this.liveWorkers().length);
     this.logger.debug({ slot: slot.index, worker: worker.id, pid: worker.process.pid }, 'worker forked');
 
-    slot.startupTimer = setTimeout(() => {
+    slot.armStartupTimer(this.startupTimeoutMs, () => {
       slot.startupError = `not ready within ${this.startupTimeoutMs} ms`;
       this.logger.error(
         { slot: slot.index, worker: worker.id, pid: worker.process.pid },
         `worker ${slot.startupError}: killing it`,
       );
       worker.process.kill('SIGKILL');
-    }, this.startupTimeoutMs);
+    });
 
     worker.on('message', (msg: unknown) => this.onMessage(slot, worker, msg));
     worker.on('error', (err: Error) => {
@@ -125,7 +100,7 @@ export class ClusterPrimary {
     });
   }
 
-  private onMessage(slot: Slot, worker: Worker, msg: unknown): void {
+  private onMessage(slot: WorkerSlot, worker: Worker, msg: unknown): void {
     if (!isWorkerMessage(msg)) return;
     switch (msg.tg) {
       case 'hello':
@@ -154,9 +129,8 @@ export class ClusterPrimary {
     }
   }
 
-  private onReady(slot: Slot, worker: Worker, url: string): void {
-    clearTimeout(slot.startupTimer);
-    slot.startupTimer = undefined;
+  private onReady(slot: WorkerSlot, worker: Worker, url: string): void {
+    slot.clearStartupTimer();
     slot.startupError = undefined;
     slot.everReady = true;
     const info = { slot: slot.index, worker: worker.id, pid: worker.process.pid };
@@ -197,9 +171,8 @@ export class ClusterPrimary {
     }
   }
 
-  private onExit(slot: Slot, worker: Worker, code: number | null, signal: NodeJS.Signals | null): void {
-    clearTimeout(slot.startupTimer);
-    slot.startupTimer = undefined;
+  private onExit(slot: WorkerSlot, worker: Worker, code: number | null, signal: NodeJS.Signals | null): void {
+    slot.clearStartupTimer();
     if (slot.worker === worker) slot.worker = undefined;
     this.collector.workerGone(worker.id);
     this.metrics.live.set(this.liveWorkers().length);
@@ -222,10 +195,8 @@ export class ClusterPrimary {
     }
 
     this.metrics.crashes.inc();
-    const now = Date.now();
-    const decision = slot.policy.onCrash(now);
+    const decision = slot.crashed(Date.now());
     if (decision.action === 'respawn') {
-      slot.crashedAt = now;
       this.logger.error(
         {
           ...info,
@@ -235,15 +206,14 @@ export class ClusterPrimary {
         },
         'worker exited unexpectedly: restarting it',
       );
-      slot.respawnTimer = setTimeout(() => {
+      slot.scheduleRespawn(decision.delayMs, () => {
         if (this.state === 'draining') return;
         this.metrics.restarts.inc();
         this.fork(slot);
-      }, decision.delayMs);
+      });
       return;
     }
 
-    slot.givenUp = true;
     this.metrics.slotsGivenUp.set(this.slots.filter((s) => s.givenUp).length);
     this.logger.error(
       { ...info, recent_crashes: decision.recentCrashes, error: slot.startupError },
@@ -267,10 +237,7 @@ export class ClusterPrimary {
     }
     this.state = 'draining';
     this.exitCode = Math.max(this.exitCode, exitCode);
-    for (const slot of this.slots) {
-      clearTimeout(slot.respawnTimer);
-      slot.respawnTimer = undefined;
-    }
+    for (const slot of this.slots) slot.cancelTimers();
     const live = this.liveWorkers();
     this.logger.info(
       { reason, workers: live.length, grace_ms: this.config.shutdownGraceMs, url: this.listeningUrl },
@@ -295,10 +262,7 @@ export class ClusterPrimary {
   private finish(): void {
     clearTimeout(this.drainTimer);
     this.collector.flush();
-    for (const slot of this.slots) {
-      clearTimeout(slot.respawnTimer);
-      clearTimeout(slot.startupTimer);
-    }
+    for (const slot of this.slots) slot.cancelTimers();
     if (this.exitCode === 0) this.logger.info('stopped');
     else this.logger.error({ exit_code: this.exitCode }, 'stopped with an error');
     process.exit(this.exitCode);
