@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { call, PASSWORD } from '../helpers/http.js';
 import { freePort } from '../helpers/ports.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
+import { waitFor } from '../helpers/wait.js';
 
 const CLI = join(process.cwd(), 'dist/src/cli.js');
 
@@ -41,19 +42,17 @@ async function serve(env: Record<string, string>): Promise<Served> {
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}): ${out}`);
-    try {
-      if ((await fetch(`${url}/health/live`, { signal: AbortSignal.timeout(500) })).ok) break;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`server did not start: ${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode})`);
+        return (await call(url, 'GET', '/health/live', { fresh: true, timeoutMs: 500 })).status === 200;
+      },
+      { timeoutMs: 15_000, intervalMs: 100, what: 'the server to answer' },
+    );
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}: ${out}`);
   }
   return {
     url,

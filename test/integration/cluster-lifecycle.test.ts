@@ -11,13 +11,14 @@ import { after, before, describe, test } from 'node:test';
 import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
 import { call, login, register } from '../helpers/http.js';
 import { startTollgate, type TollgateProcess } from '../helpers/tollgate-process.js';
-import { within } from '../helpers/wait.js';
+import { waitFor, within } from '../helpers/wait.js';
 
 const REDIS_PASSWORD = `pw-${randomBytes(12).toString('hex')}`;
 const PASSWORD = 'correct horse battery staple';
 const GRACE_SECONDS = 5;
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** A short pause after a failed request, so a lane does not spin on a dead socket. */
+const backoff = (): Promise<void> => new Promise((r) => setTimeout(r, 20));
 
 interface Outcome {
   kind: 'verify' | 'login';
@@ -49,12 +50,17 @@ function traffic(
           end: Date.now(),
           error: e.code ?? e.cause?.code ?? e.message,
         });
-        await sleep(20);
+        await backoff();
       }
     }
   });
   return {
     outcomes,
+    /** Resolves once `n` more requests have completed (bounded). */
+    completed(n: number, what: string): Promise<boolean> {
+      const target = outcomes.length + n;
+      return waitFor(() => outcomes.length >= target, { timeoutMs: 20_000, what });
+    },
     async stop(): Promise<Outcome[]> {
       running = false;
       await within(Promise.all(loops), 20_000, 'traffic stop');
@@ -142,19 +148,18 @@ describe('cluster lifecycle under traffic', { timeout: 120_000 }, () => {
     let newPids: number[] = [];
     const victim = oldPids[0]!;
     try {
-      await sleep(500);
+      await load.completed(50, 'traffic before the kill');
       killedAt = Date.now();
       process.kill(victim, 'SIGKILL');
-      const deadline = killedAt + 20_000;
-      while (Date.now() < deadline) {
-        newPids = await workerPids(tg.url, 1000).catch(() => []);
-        if (newPids.length === 2 && !newPids.includes(victim)) {
-          replacedAt = Date.now();
-          break;
-        }
-        await sleep(50);
-      }
-      await sleep(1000);
+      await waitFor(
+        async () => {
+          newPids = await workerPids(tg.url, 1000).catch(() => []);
+          return newPids.length === 2 && !newPids.includes(victim);
+        },
+        { timeoutMs: 20_000, intervalMs: 50, what: 'a replacement worker' },
+      );
+      replacedAt = Date.now();
+      await load.completed(100, 'traffic after the replacement');
     } finally {
       outcomes = await load.stop();
     }
@@ -204,7 +209,7 @@ describe('cluster lifecycle under traffic', { timeout: 120_000 }, () => {
     let status: { code: number | null; signal: NodeJS.Signals | null };
     let outcomes: Outcome[] = [];
     try {
-      await sleep(800);
+      await load.completed(60, 'traffic before SIGTERM');
       termAt = Date.now();
       process.kill(tg.pid, 'SIGTERM');
       status = await within(tg.exited, (GRACE_SECONDS + 5) * 1000, 'primary exit after SIGTERM');

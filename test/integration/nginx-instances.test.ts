@@ -15,14 +15,12 @@ import { freePort } from '../helpers/ports.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
 import { call, login, register } from '../helpers/http.js';
 import { CLI, inLanes, startTollgate, type TollgateProcess } from '../helpers/tollgate-process.js';
-import { within } from '../helpers/wait.js';
+import { waitFor, within } from '../helpers/wait.js';
 
 const NGINX = '/usr/sbin/nginx';
 const TEMPLATE = resolve(import.meta.dirname, '../../deploy/nginx/tollgate.conf');
 const PASSWORD = 'correct horse battery staple';
 const PAIRS = 200;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The deploy template with the test's listen port, upstreams and log directory. */
 function renderConfig(dir: string, port: number, upstreams: number[]): string {
@@ -77,17 +75,20 @@ async function startNginx(upstreams: number[]): Promise<Nginx> {
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`nginx exited: ${stderr}`);
-    const r = await call(url, 'GET', '/health/live', { fresh: true, timeoutMs: 1000 }).catch(() => undefined);
-    if (r?.status === 200) return { url, stop };
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`nginx did not answer within 10 s: ${stderr}`);
-    }
-    await sleep(100);
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`nginx exited: ${stderr}`);
+        const r = await call(url, 'GET', '/health/live', { fresh: true, timeoutMs: 1000 });
+        return r.status === 200;
+      },
+      { timeoutMs: 10_000, intervalMs: 100, what: 'nginx to answer' },
+    );
+  } catch (err) {
+    await stop();
+    throw new Error(`${(err as Error).message}: ${stderr}`);
   }
+  return { url, stop };
 }
 
 /** Requests with this route counted by one instance's own /metrics. */
