@@ -89,7 +89,8 @@ export class JwksCache {
   }
 
   #refreshInBackground(): void {
-    if (this.#pending || Date.now() - this.#attemptAt < this.options.retryMs) return;
+    if (this.#pending) return;
+    if (this.#lastFailed && Date.now() - this.#attemptAt < this.options.retryMs) return;
     this.#load(false).catch(() => undefined);
   }
 

@@ -50,6 +50,8 @@ export interface TestIssuer {
   current: SigningKey;
   /** Publishes a new key and signs with it from now on. */
   rotate(alg?: 'EdDSA' | 'ES256'): Promise<SigningKey>;
+  /** Publishes a new key without signing with it. */
+  publish(alg?: 'EdDSA' | 'ES256'): Promise<SigningKey>;
   /** A key that is not published. */
   unpublishedKey(alg?: 'EdDSA' | 'ES256'): Promise<SigningKey>;
   /** Opens a session and returns a token for it. */
@@ -126,6 +128,11 @@ export async function startIssuer(
       const key = await makeKey(alg);
       published.push(key);
       self.current = key;
+      return key;
+    },
+    async publish(alg = 'EdDSA') {
+      const key = await makeKey(alg);
+      published.push(key);
       return key;
     },
     unpublishedKey: (alg = 'EdDSA') => makeKey(alg),
