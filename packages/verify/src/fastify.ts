@@ -1,7 +1,8 @@
 /**
  * Fastify plugin. Register it with verifier options (or a verifier of your own), then
  * protect routes with `onRequest: app.tollgate.authenticate` — or every route of the
- * registering scope with `{ global: true }`. A verified request has its claims in
+ * registering scope with `{ global: true }` (register it again in a child scope to protect
+ * only that scope; `app.tollgate` stays the first registration's). A verified request has its claims in
  * `request.auth`; a refused one is answered like tollgate does (401/400/503 with
  * `{error, message}`, `WWW-Authenticate` or `Retry-After`) and never reaches the handler.
  *
@@ -21,7 +22,7 @@ import { createVerifier, type Verifier } from './verifier.js';
 export interface TollgateFastify {
   readonly verifier: Verifier;
   /** An `onRequest` (or `preHandler`) hook that lets only verified requests through. */
-  authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+  readonly authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 }
 
 declare module 'fastify' {
@@ -65,8 +66,10 @@ const plugin: FastifyPluginAsync<TollgateFastifyOptions> = async (app, options) 
     }
   }
 
-  app.decorateRequest('auth', null);
-  app.decorate('tollgate', Object.freeze({ verifier, authenticate }));
+  // Registered again in a child scope (e.g. with `global: true`), the decorations of the
+  // first registration stay; the hook below uses this registration's verifier.
+  if (!app.hasRequestDecorator('auth')) app.decorateRequest('auth', null);
+  if (!app.hasDecorator('tollgate')) app.decorate('tollgate', Object.freeze({ verifier, authenticate }));
   if (options.global === true) app.addHook('onRequest', authenticate);
   if (own) app.addHook('onClose', async () => verifier.close());
 };
