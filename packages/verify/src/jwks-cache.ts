@@ -36,12 +36,18 @@ export class JwksCache {
   #lastFailed = false;
   #pending: Promise<void> | undefined;
   #fetches = 0;
+  #generation = 0;
 
   constructor(private readonly options: JwksCacheOptions) {}
 
   /** How many times the key set has been requested from tollgate. */
   get fetches(): number {
     return this.#fetches;
+  }
+
+  /** Changes every time a new copy of the key set is taken into use. */
+  get generation(): number {
+    return this.#generation;
   }
 
   /** Fetches the key set now unless one is fresh (for start-up checks). */
@@ -105,6 +111,7 @@ export class JwksCache {
     const pending = this.#fetch().then(
       (local) => {
         this.#local = local;
+        this.#generation++;
         this.#fetchedAt = Date.now();
         this.#lastFailed = false;
       },

@@ -53,6 +53,12 @@ export interface VerifierOptions {
   algorithms?: readonly string[];
   /** Clock skew allowed on `exp` (and `nbf`), in seconds. Default 5. */
   clockToleranceSeconds?: number;
+  /**
+   * Tokens whose signature and claims verified are remembered (until they expire or the
+   * key set is fetched again) so a repeated token skips the signature check; the session
+   * is checked on every request regardless. At most this many; 0 turns it off. Default 10000.
+   */
+  verifiedCacheSize?: number;
   jwks?: JwksOptions;
   /** How the session is checked after the local JWT checks. */
   session: IntrospectSessionOptions | RedisSessionModeOptions;
@@ -76,6 +82,7 @@ export const ASYMMETRIC_ALGORITHMS = Object.freeze([
 export const DEFAULTS = Object.freeze({
   algorithms: Object.freeze(['EdDSA', 'ES256']),
   clockToleranceSeconds: 5,
+  verifiedCacheSize: 10_000,
   jwksTimeoutMs: 3000,
   jwksCooldownMs: 30_000,
   jwksMaxAgeMs: 600_000,
@@ -91,6 +98,7 @@ export interface ResolvedOptions {
   audience: string | readonly string[];
   algorithms: readonly string[];
   clockToleranceSeconds: number;
+  verifiedCacheSize: number;
   jwks: { uri: URL; timeoutMs: number; cooldownMs: number; maxAgeMs: number; retryMs: number };
   session:
     | {
@@ -139,6 +147,13 @@ function positiveInt(option: string, value: number | undefined, fallback: number
 function nonNegative(option: string, value: number | undefined, fallback: number, max: number): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value < 0 || value > max) fail(option, `must be between 0 and ${max}`);
+  return value;
+}
+
+function nonNegativeInt(option: string, value: number | undefined, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 0 || value > max)
+    fail(option, `must be an integer between 0 and ${max}`);
   return value;
 }
 
@@ -215,6 +230,12 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
       options.clockToleranceSeconds,
       DEFAULTS.clockToleranceSeconds,
       300,
+    ),
+    verifiedCacheSize: nonNegativeInt(
+      'verifiedCacheSize',
+      options.verifiedCacheSize,
+      DEFAULTS.verifiedCacheSize,
+      1_000_000,
     ),
     jwks,
     session,

@@ -13,6 +13,7 @@ import { JwksCache } from './jwks-cache.js';
 import { verifyJwt, type TollgateClaims } from './jwt.js';
 import { resolveOptions, type VerifierOptions } from './options.js';
 import type { SessionCheck } from './session-check.js';
+import { VerifiedTokenCache } from './verified-cache.js';
 import { introspectionSessionCheck } from './session-introspect.js';
 import { redisSessionCheck } from './session-redis.js';
 
@@ -49,8 +50,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
       ? introspectionSessionCheck(resolved.session)
       : redisSessionCheck(resolved.session);
 
+  const verified = new VerifiedTokenCache(resolved.verifiedCacheSize, resolved.clockToleranceSeconds);
+
   async function verifyToken(token: string): Promise<TollgateClaims> {
-    const claims = await verifyJwt(token, keys.getKey, jwtOptions);
+    let claims = verified.get(token, keys.generation);
+    if (!claims) {
+      const generation = keys.generation;
+      claims = await verifyJwt(token, keys.getKey, jwtOptions);
+      // Remembered with the key-set copy it was checked against; not when that is unclear.
+      if (keys.generation === generation) verified.set(token, claims, generation);
+    }
     await session.check(token, claims);
     return claims;
   }

@@ -18,7 +18,9 @@ describe('introspect mode', () => {
   let verifier: Verifier;
   const extra: Verifier[] = [];
 
-  function make(overrides: { clientSecret?: string; timeoutMs?: number } = {}): Verifier {
+  function make(
+    overrides: { clientSecret?: string; timeoutMs?: number; connections?: number } = {},
+  ): Verifier {
     const v = createVerifier({
       baseUrl: iss.url,
       issuer: iss.issuer,
@@ -28,6 +30,7 @@ describe('introspect mode', () => {
         clientId: iss.clientId,
         clientSecret: overrides.clientSecret ?? iss.clientSecret,
         ...(overrides.timeoutMs === undefined ? {} : { timeoutMs: overrides.timeoutMs }),
+        ...(overrides.connections === undefined ? {} : { connections: overrides.connections }),
       },
     });
     extra.push(v);
@@ -88,13 +91,15 @@ describe('introspect mode', () => {
     await assert.rejects(verifier.verify(token), SessionEndedError);
   });
 
-  it('reuses keep-alive connections', async () => {
-    const v = make();
+  it('reuses keep-alive connections, at most `connections` of them', async () => {
+    const v = make({ connections: 4 });
     const tokens = await Promise.all(Array.from({ length: 8 }, async () => (await iss.login()).token));
-    await Promise.all(tokens.map((t) => v.verify(t))); // opens up to 8 connections (and fetches keys)
     const connections = iss.counts.connections;
+    const calls = iss.counts.introspect;
     for (let round = 0; round < 10; round++) await Promise.all(tokens.map((t) => v.verify(t)));
-    assert.equal(iss.counts.connections, connections, '80 more calls opened no new connection');
+    assert.equal(iss.counts.introspect, calls + 80);
+    const opened = iss.counts.connections - connections;
+    assert.ok(opened <= 5, `${opened} connections for 80 calls (4 allowed, and one key-set fetch)`);
   });
 
   it('an endpoint that never answers is a 503 within the bound', async () => {

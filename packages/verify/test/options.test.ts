@@ -43,6 +43,7 @@ describe('options', () => {
       ['session.clientSecret', { ...base, session: { mode: 'introspect', clientId: 'a' } }],
       ['session.timeoutMs', { ...base, session: { mode: 'redis', client, timeoutMs: 0 } }],
       ['jwks.timeoutMs', { ...base, jwks: { timeoutMs: 1.5 } }],
+      ['verifiedCacheSize', { ...base, verifiedCacheSize: -1 }],
     ];
     for (const [option, opts] of bad) {
       assert.throws(

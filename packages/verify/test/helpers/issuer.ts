@@ -52,6 +52,8 @@ export interface TestIssuer {
   rotate(alg?: 'EdDSA' | 'ES256'): Promise<SigningKey>;
   /** Publishes a new key without signing with it. */
   publish(alg?: 'EdDSA' | 'ES256'): Promise<SigningKey>;
+  /** Removes a key from the key set. */
+  unpublish(kid: string): void;
   /** A key that is not published. */
   unpublishedKey(alg?: 'EdDSA' | 'ES256'): Promise<SigningKey>;
   /** Opens a session and returns a token for it. */
@@ -134,6 +136,10 @@ export async function startIssuer(
       const key = await makeKey(alg);
       published.push(key);
       return key;
+    },
+    unpublish(kid) {
+      const i = published.findIndex((k) => k.kid === kid);
+      if (i >= 0) published.splice(i, 1);
     },
     unpublishedKey: (alg = 'EdDSA') => makeKey(alg),
     async login(opts) {
