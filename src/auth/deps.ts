@@ -17,6 +17,7 @@ export type AuthEvent =
   | 'login_locked'
   | 'login_shed'
   | 'refresh_rotated'
+  | 'refresh_retried'
   | 'refresh_reused'
   | 'refresh_invalid'
   | 'logout'
@@ -25,7 +26,13 @@ export type AuthEvent =
 
 export type AuthConfig = Pick<
   Config,
-  'jwt' | 'rateLimit' | 'allowRegistration' | 'passwordMinLength' | 'passwordMaxLength' | 'passwordHashing'
+  | 'jwt'
+  | 'rateLimit'
+  | 'allowRegistration'
+  | 'passwordMinLength'
+  | 'passwordMaxLength'
+  | 'passwordHashing'
+  | 'maxSessionsPerUser'
 >;
 
 export interface AuthDeps {
@@ -36,6 +43,8 @@ export interface AuthDeps {
   /** Bounds the argon2 work of this process (sheds a login flood with 503). */
   hashing: Admission;
   tokenOptions: AccessTokenOptions;
+  /** Derives each refresh token's successor (see refresh-token.ts). */
+  refreshKey: Buffer;
   verified: VerifiedTokenCache;
   /** Called for every security-relevant outcome (metrics, audit). Never given secrets. */
   onEvent: (event: AuthEvent) => void;

@@ -1,10 +1,25 @@
-/** Checking a password and opening a session, within the shared login limits. */
+/**
+ * Checking a password and opening a session, within the shared login limits. Only
+ * wrong passwords count: the limits are read before the password is checked (a
+ * refused login writes nothing), a failure is counted after (so correct logins, and
+ * logins shed for a server-side reason, never count), and a success clears the
+ * account+IP counter. Wrong guesses already in flight when a limit is reached are
+ * counted and answered 429, like the ones after it, so at most `limit` guesses per
+ * window ever learn that they were wrong.
+ */
 import { InvalidCredentialsError, OverloadedError, TooManyAttemptsError } from '../errors.js';
-import type { UserRecord } from '../store/store.js';
+import type { RateLimitDecision } from '../store/store.js';
 import type { AuthDeps, TokenPair } from './deps.js';
 import { normaliseEmail } from './email.js';
 import { loginRules } from './login-limits.js';
+import { isAcceptablePassword, normalisePassword } from './password-input.js';
 import { openSession } from './session-tokens.js';
+
+function refuseIfBlocked(deps: AuthDeps, decision: RateLimitDecision): void {
+  if (decision.allowed) return;
+  deps.onEvent('login_locked');
+  throw new TooManyAttemptsError(decision.retryAfterSeconds);
+}
 
 export async function login(
   deps: AuthDeps,
@@ -15,35 +30,28 @@ export async function login(
   const { store } = deps;
   const email = normaliseEmail(emailInput);
   const rules = loginRules(deps.config.rateLimit, email, ip);
-  const decision = await store.consumeAttempt([rules.accountIp, rules.ip]);
-  if (!decision.allowed) {
-    deps.onEvent('login_locked');
-    throw new TooManyAttemptsError(decision.retryAfterSeconds);
-  }
-  // Over-long passwords are treated as wrong (not a 400) so the answer does not
-  // depend on whether the account exists; the schema caps the body size anyway.
-  let user: UserRecord | null;
+  const all = [rules.accountIp, rules.ip];
+  refuseIfBlocked(deps, await store.checkLoginLimits(all));
+
+  // A password no account can have (too long) is checked against the decoy like any
+  // wrong one, so the answer does not depend on whether the account exists.
+  const acceptable = isAcceptablePassword(deps.config, password);
+  const user = await store.findUserByEmail(email);
+  const stored = acceptable ? user?.passwordHash : undefined;
   let ok: boolean;
   try {
-    user = await store.findUserByEmail(email);
-    const plausible = password.length <= deps.config.passwordMaxLength;
-    const stored = user?.passwordHash;
-    ok =
-      (await deps.hashing.run(() => deps.hasher.verifyOrDecoy(stored, plausible ? password : ''))) &&
-      plausible;
+    ok = await deps.hashing.run(() => deps.hasher.verifyOrDecoy(stored, normalisePassword(password)));
   } catch (err) {
-    // Shed before the password was judged: not a failed guess, so the attempts go back.
-    if (err instanceof OverloadedError) {
-      deps.onEvent('login_shed');
-      await Promise.all([store.refundAttempt(rules.accountIp), store.refundAttempt(rules.ip)]);
-    }
+    // Shed before the password was judged: a server-side refusal, so nothing is counted.
+    if (err instanceof OverloadedError) deps.onEvent('login_shed');
     throw err;
   }
   if (!ok || !user) {
+    refuseIfBlocked(deps, await store.recordLoginFailure(all));
     deps.onEvent('login_failure');
     throw new InvalidCredentialsError();
   }
-  await Promise.all([store.resetAttempts(rules.accountIp), store.refundAttempt(rules.ip)]);
+  refuseIfBlocked(deps, await store.recordLoginSuccess(all, rules.accountIp));
   const pair = await openSession(deps, user.id, user.email);
   deps.onEvent('login_success');
   return pair;

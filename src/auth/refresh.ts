@@ -1,7 +1,13 @@
-/** Refresh-token rotation with reuse detection (one atomic store operation). */
+/**
+ * Refresh-token rotation with reuse detection, one atomic store operation per call.
+ * The successor is derived from the presented token, so a retry of a rotation whose
+ * answer was lost (or was a 503) within `REFRESH_RETRY_GRACE` gets the same successor,
+ * still alive, instead of being taken for reuse; N concurrent refreshes of one token
+ * all get that same successor. Anything older is reuse and revokes the session.
+ */
 import { InvalidGrantError } from '../errors.js';
 import type { AuthDeps, TokenPair } from './deps.js';
-import { mintRefreshToken, parseRefreshToken } from './refresh-token.js';
+import { parseRefreshToken, successorOf } from './refresh-token.js';
 import { issuePair } from './session-tokens.js';
 
 export async function refresh(deps: AuthDeps, refreshToken: string): Promise<TokenPair> {
@@ -10,22 +16,27 @@ export async function refresh(deps: AuthDeps, refreshToken: string): Promise<Tok
     deps.onEvent('refresh_invalid');
     throw new InvalidGrantError();
   }
-  const next = mintRefreshToken(parsed.uid, parsed.sid);
-  const result = await deps.store.rotateRefresh(
-    parsed.uid,
-    parsed.sid,
-    parsed.hash,
-    next.hash,
-    deps.config.jwt.refreshTokenTtl,
-  );
-  if (result.status === 'rotated') {
-    deps.onEvent('refresh_rotated');
-    return issuePair(deps, result.session, next.token);
+  const next = successorOf(deps.refreshKey, refreshToken, parsed);
+  const result = await deps.store.rotateRefresh({
+    uid: parsed.uid,
+    sid: parsed.sid,
+    presentedHash: parsed.hash,
+    nextHash: next.hash,
+    ttlSeconds: deps.config.jwt.refreshTokenTtl,
+    retryGraceMs: deps.config.jwt.refreshRetryGraceSeconds * 1000,
+  });
+  switch (result.status) {
+    case 'rotated':
+      deps.onEvent('refresh_rotated');
+      return issuePair(deps, result.session, next.token);
+    case 'retried':
+      deps.onEvent('refresh_retried');
+      return issuePair(deps, result.session, next.token);
+    case 'reused':
+      deps.onEvent('refresh_reused');
+      throw new InvalidGrantError('The refresh token was already used; the session has been revoked');
+    default:
+      deps.onEvent('refresh_invalid');
+      throw new InvalidGrantError();
   }
-  if (result.status === 'reused') {
-    deps.onEvent('refresh_reused');
-    throw new InvalidGrantError('The refresh token was already used; the session has been revoked');
-  }
-  deps.onEvent('refresh_invalid');
-  throw new InvalidGrantError();
 }

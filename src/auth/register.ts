@@ -3,13 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { EmailTakenError, InvalidRequestError, RegistrationDisabledError } from '../errors.js';
 import type { AuthDeps } from './deps.js';
 import { isPlausibleEmail, normaliseEmail } from './email.js';
-
-export function checkPasswordLength(deps: AuthDeps, password: string): void {
-  const { passwordMinLength: min, passwordMaxLength: max } = deps.config;
-  if (password.length < min || password.length > max) {
-    throw new InvalidRequestError(`password must be ${min} to ${max} characters`);
-  }
-}
+import { checkNewPassword, normalisePassword } from './password-input.js';
 
 export async function register(
   deps: AuthDeps,
@@ -19,11 +13,11 @@ export async function register(
   if (!deps.config.allowRegistration) throw new RegistrationDisabledError();
   const email = normaliseEmail(emailInput);
   if (!isPlausibleEmail(email)) throw new InvalidRequestError('email must be a valid email address');
-  checkPasswordLength(deps, password);
+  checkNewPassword(deps.config, password);
   const user = {
     id: randomUUID(),
     email,
-    passwordHash: await deps.hashing.run(() => deps.hasher.hash(password)),
+    passwordHash: await deps.hashing.run(() => deps.hasher.hash(normalisePassword(password))),
     createdAt: Date.now(),
   };
   if (!(await deps.store.createUser(user))) throw new EmailTakenError();

@@ -13,6 +13,7 @@ import type { KeySet } from './keys.js';
 import { login } from './login.js';
 import type { PasswordHasher } from './passwords.js';
 import { refresh } from './refresh.js';
+import { refreshSuccessorKey } from './refresh-token.js';
 import { register } from './register.js';
 import { logout, logoutAll, revoke } from './revoke.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
@@ -38,6 +39,7 @@ export class AuthService {
       hasher: options.hasher,
       hashing: new Admission(options.config.passwordHashing),
       tokenOptions: { issuer: options.config.jwt.issuer, ttlSeconds: options.config.jwt.accessTokenTtl },
+      refreshKey: refreshSuccessorKey(options.keys.signing.key),
       verified: new VerifiedTokenCache(),
       onEvent: options.onEvent ?? (() => undefined),
     };

@@ -26,6 +26,7 @@ export async function openSession(deps: AuthDeps, uid: string, email: string): P
     email,
     refreshHash: refresh.hash,
     ttlSeconds: deps.config.jwt.refreshTokenTtl,
+    maxPerUser: deps.config.maxSessionsPerUser,
   });
   return issuePair(deps, { uid, email, sid }, refresh.token);
 }

@@ -48,6 +48,7 @@ export function loadConfig(realEnv: Env = process.env, options: LoadOptions = {}
   const passwords = readPasswords(r, serverSection);
   const { production: _production, ...server } = serverSection;
   const allowRegistration = r.bool('ALLOW_REGISTRATION', true);
+  const maxSessionsPerUser = r.int('MAX_SESSIONS_PER_USER', 100, 1, 10_000);
   r.finish();
 
   return deepFreeze<Config>({
@@ -58,6 +59,7 @@ export function loadConfig(realEnv: Env = process.env, options: LoadOptions = {}
     opsToken,
     rateLimit,
     allowRegistration,
+    maxSessionsPerUser,
     ...passwords,
   });
 }

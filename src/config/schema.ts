@@ -55,6 +55,8 @@ export interface JwtConfig {
   issuer: string;
   accessTokenTtl: number;
   refreshTokenTtl: number;
+  /** Seconds after a rotation during which presenting the rotated token again is a retry. */
+  refreshRetryGraceSeconds: number;
 }
 
 export interface PasswordHashingConfig {
@@ -76,6 +78,8 @@ export interface Config {
   opsToken: string | undefined;
   logLevel: LogLevel;
   rateLimit: RateLimitConfig;
+  /** Live sessions per user; the one closest to expiry ends first. */
+  maxSessionsPerUser: number;
   allowRegistration: boolean;
   bodyLimitBytes: number;
   /** Bounded admission of argon2 work per process (see src/auth/admission.ts). */

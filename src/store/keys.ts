@@ -1,22 +1,26 @@
 /**
  * Every Redis key tollgate uses is built here. All keys start with `tg:`; everything
  * of one user shares the hash tag `{<uid>}` so it lives in one Cluster slot and one
- * Lua script can touch it atomically.
+ * Lua script can touch it atomically. The session key is a published contract: the
+ * verifier package (`@tollgate/verify`, redis mode) checks it with `EXISTS`.
  */
 export const KEY_PREFIX = 'tg:';
 
 export const keys = {
   /** User record (JSON), by normalised email. */
   user: (email: string) => `${KEY_PREFIX}user:${email}`,
-  /** Session hash: uid, email, rh (current refresh hash), ca (created at). */
+  /** Session hash: uid, email, rh (current refresh hash), ph/pt (previous hash, rotated at), ca. */
   session: (uid: string, sid: string) => `${KEY_PREFIX}sess:{${uid}}:${sid}`,
   /** Prefix of a user's session keys (scripts append the sid). */
   sessionPrefix: (uid: string) => `${KEY_PREFIX}sess:{${uid}}:`,
-  /** Set of refresh hashes this session has already rotated away from (reuse detection). */
+  /** Sorted set of refresh hashes this session rotated away from, by rotation time (reuse detection). */
   sessionOldHashes: (uid: string, sid: string) => `${KEY_PREFIX}sess:{${uid}}:${sid}:old`,
-  /** Set of a user's session ids (for logout-all). */
+  /** Sorted set of a user's session ids, scored by expiry (ms). */
   userSessions: (uid: string) => `${KEY_PREFIX}usess:{${uid}}`,
   /** Login failure counters. */
   attemptsAccountIp: (email: string, ip: string) => `${KEY_PREFIX}rl:aip:${email}|${ip}`,
   attemptsIp: (ip: string) => `${KEY_PREFIX}rl:ip:${ip}`,
 } as const;
+
+/** How many rotated-away refresh hashes a session remembers for reuse detection. */
+export const MAX_OLD_REFRESH_HASHES = 256;

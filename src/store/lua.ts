@@ -1,142 +1,170 @@
 /**
  * The Lua scripts behind every read-modify-write of the Redis store. Each runs
- * atomically on one slot (all keys share the user's hash tag).
+ * atomically on one slot (all keys of a user share its hash tag; a counter is one key).
+ * Times come from Redis' own clock (`TIME`), so every instance agrees on them. Every
+ * operation on a user's session index is O(log n) in its size, and the index is capped.
  */
-import { createHash } from 'node:crypto';
-import type { LuaScript } from '../redis/types.js';
+import { defineScript } from '../redis/scripts.js';
 
-function script(name: string, numberOfKeys: number, source: string): LuaScript {
-  return Object.freeze({ name, numberOfKeys, source, sha1: createHash('sha1').update(source).digest('hex') });
-}
+/** Milliseconds on the Redis server's clock. */
+const NOW_MS = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+`;
 
 /**
- * KEYS: session, oldHashes, userSessions. ARGV: sid, uid, email, refreshHash, ttl, createdAt, sessionPrefix.
- * Creates the session, indexes it, and prunes dead ids from the user's index when it grows.
+ * KEYS: session, oldHashes, userSessions.
+ * ARGV: sid, uid, email, refreshHash, ttlSeconds, sessionPrefix, maxPerUser.
+ * Creates the session and indexes it by expiry; drops expired ids from the index and,
+ * past `maxPerUser`, ends the sessions closest to expiry. Returns how many it ended.
  */
-export const CREATE_SESSION = script(
+export const CREATE_SESSION = defineScript(
   'create_session',
-  3,
-  `
+  `${NOW_MS}
+local ttl = tonumber(ARGV[5])
 redis.call('DEL', KEYS[2])
-redis.call('HSET', KEYS[1], 'uid', ARGV[2], 'email', ARGV[3], 'rh', ARGV[4], 'ca', ARGV[6])
-redis.call('EXPIRE', KEYS[1], ARGV[5])
-redis.call('SADD', KEYS[3], ARGV[1])
-if redis.call('TTL', KEYS[3]) < tonumber(ARGV[5]) then
-  redis.call('EXPIRE', KEYS[3], ARGV[5])
-end
-if redis.call('SCARD', KEYS[3]) > 32 then
-  for _, s in ipairs(redis.call('SMEMBERS', KEYS[3])) do
-    if redis.call('EXISTS', ARGV[7] .. s) == 0 then
-      redis.call('SREM', KEYS[3], s)
-      redis.call('DEL', ARGV[7] .. s .. ':old')
-    end
+redis.call('HSET', KEYS[1], 'uid', ARGV[2], 'email', ARGV[3], 'rh', ARGV[4], 'ca', now)
+redis.call('EXPIRE', KEYS[1], ttl)
+redis.call('ZADD', KEYS[3], now + ttl * 1000, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+local ended = 0
+local over = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[7])
+if over > 0 then
+  local victims = redis.call('ZPOPMIN', KEYS[3], over)
+  for i = 1, #victims, 2 do
+    ended = ended + redis.call('DEL', ARGV[6] .. victims[i])
+    redis.call('DEL', ARGV[6] .. victims[i] .. ':old')
   end
 end
-return 1
+if redis.call('PTTL', KEYS[3]) < ttl * 1000 then
+  redis.call('PEXPIRE', KEYS[3], ttl * 1000)
+end
+return ended
 `,
+  3,
 );
 
 /**
- * KEYS: session, oldHashes, userSessions. ARGV: presentedHash, nextHash, ttl, sid.
- * Returns {1, uid, email} rotated; {2} reuse detected (session deleted); {0} invalid.
+ * KEYS: session, oldHashes, userSessions.
+ * ARGV: presentedHash, nextHash, ttlSeconds, sid, graceMs, maxOldHashes.
+ * Returns {1, uid, email} rotated; {3, uid, email} a retry of the last rotation (the
+ * presented hash was rotated into nextHash within the grace and nextHash is still
+ * current); {2} reuse (session deleted); {0} invalid.
  */
-export const ROTATE_REFRESH = script(
+export const ROTATE_REFRESH = defineScript(
   'rotate_refresh',
-  3,
-  `
-local cur = redis.call('HGET', KEYS[1], 'rh')
-if not cur then
+  `${NOW_MS}
+local f = redis.call('HMGET', KEYS[1], 'rh', 'ph', 'pt', 'uid', 'email')
+if not f[1] then
   return {0}
 end
-if cur == ARGV[1] then
-  redis.call('HSET', KEYS[1], 'rh', ARGV[2])
-  redis.call('SADD', KEYS[2], ARGV[1])
-  redis.call('EXPIRE', KEYS[1], ARGV[3])
-  redis.call('EXPIRE', KEYS[2], ARGV[3])
-  if redis.call('TTL', KEYS[3]) < tonumber(ARGV[3]) then
-    redis.call('EXPIRE', KEYS[3], ARGV[3])
+if f[1] == ARGV[1] then
+  local ttl = tonumber(ARGV[3])
+  redis.call('HSET', KEYS[1], 'rh', ARGV[2], 'ph', ARGV[1], 'pt', now)
+  redis.call('ZADD', KEYS[2], now, ARGV[1])
+  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[6]) + 1))
+  redis.call('EXPIRE', KEYS[1], ttl)
+  redis.call('EXPIRE', KEYS[2], ttl)
+  redis.call('ZADD', KEYS[3], 'XX', now + ttl * 1000, ARGV[4])
+  if redis.call('PTTL', KEYS[3]) < ttl * 1000 then
+    redis.call('PEXPIRE', KEYS[3], ttl * 1000)
   end
-  local f = redis.call('HMGET', KEYS[1], 'uid', 'email')
-  return {1, f[1], f[2]}
+  return {1, f[4], f[5]}
 end
-if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
+if f[2] == ARGV[1] and f[1] == ARGV[2] and now - tonumber(f[3]) <= tonumber(ARGV[5]) then
+  return {3, f[4], f[5]}
+end
+if redis.call('ZSCORE', KEYS[2], ARGV[1]) then
   redis.call('DEL', KEYS[1], KEYS[2])
-  redis.call('SREM', KEYS[3], ARGV[4])
+  redis.call('ZREM', KEYS[3], ARGV[4])
   return {2}
 end
 return {0}
 `,
+  3,
 );
 
 /** KEYS: session, oldHashes, userSessions. ARGV: sid, refreshHash ('' = unconditional). Returns 1 if deleted. */
-export const DELETE_SESSION = script(
+export const DELETE_SESSION = defineScript(
   'delete_session',
-  3,
   `
 if ARGV[2] ~= '' then
   local cur = redis.call('HGET', KEYS[1], 'rh')
   if not cur then
     return 0
   end
-  if cur ~= ARGV[2] and redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 0 then
+  if cur ~= ARGV[2] and not redis.call('ZSCORE', KEYS[2], ARGV[2]) then
     return 0
   end
 end
 local n = redis.call('DEL', KEYS[1])
 redis.call('DEL', KEYS[2])
-redis.call('SREM', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
 return n
 `,
+  3,
 );
 
 /** KEYS: userSessions. ARGV: sessionPrefix. Returns how many live sessions were deleted. */
-export const DELETE_ALL_SESSIONS = script(
+export const DELETE_ALL_SESSIONS = defineScript(
   'delete_all_sessions',
-  1,
   `
 local n = 0
-for _, s in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+for _, s in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   n = n + redis.call('DEL', ARGV[1] .. s)
   redis.call('DEL', ARGV[1] .. s .. ':old')
 end
 redis.call('DEL', KEYS[1])
 return n
 `,
+  1,
+);
+
+/** KEYS: userSessions. Returns the number of live (unexpired) session ids. */
+export const COUNT_SESSIONS = defineScript(
+  'count_sessions',
+  `${NOW_MS}
+return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')
+`,
+  1,
+);
+
+/** KEYS: counter. Read-only. Returns {count, pttl}. */
+export const READ_COUNTER = defineScript(
+  'read_counter',
+  `
+local c = tonumber(redis.call('GET', KEYS[1]) or '0')
+return {c, redis.call('PTTL', KEYS[1])}
+`,
+  1,
 );
 
 /**
- * KEYS: counter. ARGV: limit, windowSeconds. Reserves one attempt unless at the limit.
- * Returns {1, 0} allowed or {0, pttl} blocked.
+ * KEYS: counter. ARGV: windowSeconds. Counts one failure; the window starts with the
+ * first one. Returns {count, pttl}.
  */
-export const CONSUME_ATTEMPT = script(
-  'consume_attempt',
+export const RECORD_FAILURE = defineScript(
+  'record_failure',
+  `
+local c = redis.call('INCR', KEYS[1])
+if c == 1 or redis.call('PTTL', KEYS[1]) < 0 then
+  redis.call('EXPIRE', KEYS[1], ARGV[1])
+end
+return {c, redis.call('PTTL', KEYS[1])}
+`,
   1,
+);
+
+/** KEYS: counter. ARGV: limit. Returns {0, pttl} when at the limit; else deletes it and returns {1, 0}. */
+export const RESET_UNLESS_BLOCKED = defineScript(
+  'reset_unless_blocked',
   `
 local c = tonumber(redis.call('GET', KEYS[1]) or '0')
 if c >= tonumber(ARGV[1]) then
-  local pttl = redis.call('PTTL', KEYS[1])
-  if pttl < 0 then
-    redis.call('EXPIRE', KEYS[1], ARGV[2])
-    pttl = tonumber(ARGV[2]) * 1000
-  end
-  return {0, pttl}
+  return {0, redis.call('PTTL', KEYS[1])}
 end
-if redis.call('INCR', KEYS[1]) == 1 or redis.call('PTTL', KEYS[1]) < 0 then
-  redis.call('EXPIRE', KEYS[1], ARGV[2])
-end
+redis.call('DEL', KEYS[1])
 return {1, 0}
 `,
-);
-
-/** KEYS: counter. Gives back one reserved attempt. */
-export const REFUND_ATTEMPT = script(
-  'refund_attempt',
   1,
-  `
-local c = tonumber(redis.call('GET', KEYS[1]) or '0')
-if c > 0 then
-  redis.call('DECR', KEYS[1])
-end
-return 1
-`,
 );

@@ -1,13 +1,16 @@
 /**
- * The embedded store: in-process maps with the same TTL semantics as the Redis store,
- * for a single process with no Redis configured. Expired entries are dropped lazily on
- * access and by a periodic sweep (unref'd, cleared by close()).
+ * The embedded store: in-process maps with the same semantics as the Redis store, for
+ * a single process with no Redis configured. Expired entries are dropped lazily on
+ * access and by a periodic sweep (unref'd, cleared by close()). A user's sessions are
+ * few (capped by `maxPerUser`), so their index is a plain Map.
  */
 import { StoreUnavailableError } from '../errors.js';
+import { MAX_OLD_REFRESH_HASHES } from './keys.js';
 import type {
   NewSession,
   RateLimitDecision,
   RateLimitRule,
+  RotateRequest,
   RotateResult,
   Store,
   UserRecord,
@@ -18,6 +21,10 @@ interface SessionEntry {
   sid: string;
   email: string;
   refreshHash: string;
+  /** The hash rotated into `refreshHash`, and when (for retries within the grace). */
+  previousHash: string | undefined;
+  rotatedAt: number;
+  /** Rotated-away hashes (reuse detection), oldest first, capped. */
   oldHashes: Set<string>;
   expiresAt: number;
 }
@@ -36,8 +43,8 @@ export interface MemoryStoreOptions {
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
   private readonly users = new Map<string, UserRecord>();
-  private readonly sessions = new Map<string, SessionEntry>();
-  private readonly userSessions = new Map<string, Set<string>>();
+  /** uid → sid → session. */
+  private readonly sessions = new Map<string, Map<string, SessionEntry>>();
   private readonly counters = new Map<string, Counter>();
   private readonly now: () => number;
   private readonly sweeper: NodeJS.Timeout;
@@ -59,13 +66,8 @@ export class MemoryStore implements Store {
     }
   }
 
-  private static sessionKey(uid: string, sid: string): string {
-    return `${uid}\u0000${sid}`;
-  }
-
   private liveSession(uid: string, sid: string): SessionEntry | undefined {
-    const key = MemoryStore.sessionKey(uid, sid);
-    const s = this.sessions.get(key);
+    const s = this.sessions.get(uid)?.get(sid);
     if (!s) return undefined;
     if (s.expiresAt <= this.now()) {
       this.dropSession(s);
@@ -75,10 +77,9 @@ export class MemoryStore implements Store {
   }
 
   private dropSession(s: SessionEntry): void {
-    this.sessions.delete(MemoryStore.sessionKey(s.uid, s.sid));
-    const set = this.userSessions.get(s.uid);
-    set?.delete(s.sid);
-    if (set && set.size === 0) this.userSessions.delete(s.uid);
+    const mine = this.sessions.get(s.uid);
+    mine?.delete(s.sid);
+    if (mine && mine.size === 0) this.sessions.delete(s.uid);
   }
 
   private liveCounter(key: string): Counter | undefined {
@@ -92,7 +93,9 @@ export class MemoryStore implements Store {
 
   sweep(): void {
     const now = this.now();
-    for (const s of this.sessions.values()) if (s.expiresAt <= now) this.dropSession(s);
+    for (const mine of this.sessions.values()) {
+      for (const s of mine.values()) if (s.expiresAt <= now) this.dropSession(s);
+    }
     for (const [k, c] of this.counters) if (c.expiresAt <= now) this.counters.delete(k);
   }
 
@@ -113,45 +116,60 @@ export class MemoryStore implements Store {
 
   createSession(s: NewSession): Promise<void> {
     return this.op(() => {
-      const entry: SessionEntry = {
+      const now = this.now();
+      let mine = this.sessions.get(s.uid);
+      if (!mine) this.sessions.set(s.uid, (mine = new Map()));
+      mine.set(s.sid, {
         uid: s.uid,
         sid: s.sid,
         email: s.email,
         refreshHash: s.refreshHash,
+        previousHash: undefined,
+        rotatedAt: 0,
         oldHashes: new Set(),
-        expiresAt: this.now() + s.ttlSeconds * 1000,
-      };
-      this.sessions.set(MemoryStore.sessionKey(s.uid, s.sid), entry);
-      let set = this.userSessions.get(s.uid);
-      if (!set) this.userSessions.set(s.uid, (set = new Set()));
-      set.add(s.sid);
+        expiresAt: now + s.ttlSeconds * 1000,
+      });
+      for (const other of mine.values()) if (other.expiresAt <= now) this.dropSession(other);
+      // Past the cap, end the sessions closest to expiry (the least recently refreshed).
+      const over = mine.size - s.maxPerUser;
+      if (over > 0) {
+        const victims = [...mine.values()].sort((a, b) => a.expiresAt - b.expiresAt).slice(0, over);
+        for (const v of victims) this.dropSession(v);
+      }
       return undefined;
     });
   }
 
   isSessionAlive(uid: string, sid: string): Promise<boolean> {
-    return this.op(() => {
-      return this.liveSession(uid, sid) !== undefined;
-    });
+    return this.op(() => this.liveSession(uid, sid) !== undefined);
   }
 
-  rotateRefresh(
-    uid: string,
-    sid: string,
-    presented: string,
-    next: string,
-    ttlSeconds: number,
-  ): Promise<RotateResult> {
-    return this.op(() => {
-      const s = this.liveSession(uid, sid);
+  rotateRefresh(q: RotateRequest): Promise<RotateResult> {
+    return this.op((): RotateResult => {
+      const s = this.liveSession(q.uid, q.sid);
       if (!s) return { status: 'invalid' };
-      if (s.refreshHash === presented) {
-        s.oldHashes.add(presented);
-        s.refreshHash = next;
-        s.expiresAt = this.now() + ttlSeconds * 1000;
-        return { status: 'rotated', session: { uid: s.uid, sid: s.sid, email: s.email } };
+      const session = { uid: s.uid, sid: s.sid, email: s.email };
+      const now = this.now();
+      if (s.refreshHash === q.presentedHash) {
+        s.oldHashes.delete(q.presentedHash);
+        s.oldHashes.add(q.presentedHash);
+        if (s.oldHashes.size > MAX_OLD_REFRESH_HASHES) {
+          s.oldHashes.delete(s.oldHashes.values().next().value!);
+        }
+        s.previousHash = q.presentedHash;
+        s.rotatedAt = now;
+        s.refreshHash = q.nextHash;
+        s.expiresAt = now + q.ttlSeconds * 1000;
+        return { status: 'rotated', session };
       }
-      if (s.oldHashes.has(presented)) {
+      if (
+        s.previousHash === q.presentedHash &&
+        s.refreshHash === q.nextHash &&
+        now - s.rotatedAt <= q.retryGraceMs
+      ) {
+        return { status: 'retried', session };
+      }
+      if (s.oldHashes.has(q.presentedHash)) {
         this.dropSession(s);
         return { status: 'reused' };
       }
@@ -180,57 +198,64 @@ export class MemoryStore implements Store {
   deleteAllSessions(uid: string): Promise<number> {
     return this.op(() => {
       let n = 0;
-      for (const sid of [...(this.userSessions.get(uid) ?? [])]) {
-        const s = this.liveSession(uid, sid);
-        if (s) {
-          this.dropSession(s);
-          n++;
-        }
+      for (const s of [...(this.sessions.get(uid)?.values() ?? [])]) {
+        if (this.liveSession(uid, s.sid)) n++;
+        this.dropSession(s);
       }
-      this.userSessions.delete(uid);
       return n;
     });
   }
 
-  consumeAttempt(rules: readonly RateLimitRule[]): Promise<RateLimitDecision> {
+  countSessions(uid: string): Promise<number> {
     return this.op(() => {
-      for (const rule of rules) {
-        const c = this.liveCounter(rule.key);
-        if (c && c.count >= rule.limit) {
-          return {
-            allowed: false,
-            retryAfterSeconds: Math.max(1, Math.ceil((c.expiresAt - this.now()) / 1000)),
-          };
-        }
-      }
+      let n = 0;
+      for (const s of [...(this.sessions.get(uid)?.values() ?? [])]) if (this.liveSession(uid, s.sid)) n++;
+      return n;
+    });
+  }
+
+  /** Refused when a counter is over its bound; Retry-After is the longest remaining window. */
+  private decide(
+    rules: readonly RateLimitRule[],
+    refused: (count: number, limit: number) => boolean,
+  ): RateLimitDecision {
+    let waitMs = -1;
+    for (const rule of rules) {
+      const c = this.liveCounter(rule.key);
+      if (c && refused(c.count, rule.limit)) waitMs = Math.max(waitMs, c.expiresAt - this.now());
+    }
+    return waitMs < 0
+      ? { allowed: true }
+      : { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
+  }
+
+  checkLoginLimits(rules: readonly RateLimitRule[]): Promise<RateLimitDecision> {
+    return this.op(() => this.decide(rules, (count, limit) => count >= limit));
+  }
+
+  recordLoginFailure(rules: readonly RateLimitRule[]): Promise<RateLimitDecision> {
+    return this.op(() => {
       for (const rule of rules) {
         const c = this.liveCounter(rule.key);
         if (c) c.count++;
         else this.counters.set(rule.key, { count: 1, expiresAt: this.now() + rule.windowSeconds * 1000 });
       }
-      return { allowed: true };
+      return this.decide(rules, (count, limit) => count > limit);
     });
   }
 
-  refundAttempt(rule: RateLimitRule): Promise<void> {
+  recordLoginSuccess(rules: readonly RateLimitRule[], reset: RateLimitRule): Promise<RateLimitDecision> {
     return this.op(() => {
-      const c = this.liveCounter(rule.key);
-      if (c && c.count > 0) c.count--;
-      return undefined;
-    });
-  }
-
-  resetAttempts(rule: RateLimitRule): Promise<void> {
-    return this.op(() => {
-      this.counters.delete(rule.key);
-      return undefined;
+      // Like the Redis store: the reset counter is cleared unless it is itself at its limit.
+      const resetCounter = this.liveCounter(reset.key);
+      const decision = this.decide(rules, (count, limit) => count >= limit);
+      if (!resetCounter || resetCounter.count < reset.limit) this.counters.delete(reset.key);
+      return decision;
     });
   }
 
   ping(): Promise<void> {
-    return this.op(() => {
-      return undefined;
-    });
+    return this.op(() => undefined);
   }
 
   close(): Promise<void> {

@@ -1,23 +1,26 @@
 /**
  * The production store: every operation is one command or one Lua script sent
  * through the pool. Reads and idempotent writes are marked so the pool may retry them;
- * scripts that change state (rotation above all) are never blindly retried.
+ * scripts that change state (rotation, failure counting) are never blindly retried.
  */
 import { InternalError } from '../errors.js';
 import type { RedisExecutor, RedisPool, RedisReply } from '../redis/types.js';
-import { keys } from './keys.js';
+import { keys, MAX_OLD_REFRESH_HASHES } from './keys.js';
 import {
-  CONSUME_ATTEMPT,
+  COUNT_SESSIONS,
   CREATE_SESSION,
   DELETE_ALL_SESSIONS,
   DELETE_SESSION,
-  REFUND_ATTEMPT,
+  READ_COUNTER,
+  RECORD_FAILURE,
+  RESET_UNLESS_BLOCKED,
   ROTATE_REFRESH,
 } from './lua.js';
 import type {
   NewSession,
   RateLimitDecision,
   RateLimitRule,
+  RotateRequest,
   RotateResult,
   Store,
   UserRecord,
@@ -35,13 +38,36 @@ function asNumber(r: RedisReply | undefined): number {
   if (typeof r === 'bigint') return Number(r);
   const s = asString(r);
   const n = s === null ? NaN : Number(s);
-  if (Number.isNaN(n)) throw new InternalError(`unexpected reply from Redis: expected a number`);
+  if (Number.isNaN(n)) throw new InternalError('unexpected reply from Redis: expected a number');
   return n;
 }
 
 function asArray(r: RedisReply): RedisReply[] {
   if (!Array.isArray(r)) throw new InternalError('unexpected reply from Redis: expected an array');
   return r;
+}
+
+/** `{count, pttl}` replies of the counter scripts. */
+function counter(r: RedisReply): { count: number; pttlMs: number } {
+  const [count, pttl] = asArray(r);
+  return { count: asNumber(count), pttlMs: asNumber(pttl) };
+}
+
+/** Refused when any counter is over its bound; Retry-After is the longest remaining window. */
+function decide(
+  rules: readonly RateLimitRule[],
+  counts: ReadonlyArray<{ count: number; pttlMs: number }>,
+  refused: (count: number, limit: number) => boolean,
+): RateLimitDecision {
+  let waitMs = -1;
+  rules.forEach((rule, i) => {
+    const c = counts[i]!;
+    if (refused(c.count, rule.limit))
+      waitMs = Math.max(waitMs, c.pttlMs > 0 ? c.pttlMs : rule.windowSeconds * 1000);
+  });
+  return waitMs < 0
+    ? { allowed: true }
+    : { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
 }
 
 export class RedisStore implements Store {
@@ -68,19 +94,23 @@ export class RedisStore implements Store {
     }
   }
 
+  private sessionKeys(uid: string, sid: string): string[] {
+    return [keys.session(uid, sid), keys.sessionOldHashes(uid, sid), keys.userSessions(uid)];
+  }
+
   async createSession(s: NewSession): Promise<void> {
     // Idempotent: same keys, same values; a repeat only rewrites the same session.
     await this.redis.script(
       CREATE_SESSION,
-      [keys.session(s.uid, s.sid), keys.sessionOldHashes(s.uid, s.sid), keys.userSessions(s.uid)],
+      this.sessionKeys(s.uid, s.sid),
       [
         s.sid,
         s.uid,
         s.email,
         s.refreshHash,
         String(s.ttlSeconds),
-        String(Date.now()),
         keys.sessionPrefix(s.uid),
+        String(s.maxPerUser),
       ],
       { idempotent: true },
     );
@@ -91,24 +121,26 @@ export class RedisStore implements Store {
     return asNumber(r) === 1;
   }
 
-  async rotateRefresh(
-    uid: string,
-    sid: string,
-    presentedHash: string,
-    nextHash: string,
-    ttlSeconds: number,
-  ): Promise<RotateResult> {
+  async rotateRefresh(q: RotateRequest): Promise<RotateResult> {
     const r = asArray(
       await this.redis.script(
         ROTATE_REFRESH,
-        [keys.session(uid, sid), keys.sessionOldHashes(uid, sid), keys.userSessions(uid)],
-        [presentedHash, nextHash, String(ttlSeconds), sid],
+        this.sessionKeys(q.uid, q.sid),
+        [
+          q.presentedHash,
+          q.nextHash,
+          String(q.ttlSeconds),
+          q.sid,
+          String(q.retryGraceMs),
+          String(MAX_OLD_REFRESH_HASHES),
+        ],
         { idempotent: false },
       ),
     );
     const status = asNumber(r[0]);
-    if (status === 1) {
-      return { status: 'rotated', session: { uid: asString(r[1]) ?? uid, sid, email: asString(r[2]) ?? '' } };
+    if (status === 1 || status === 3) {
+      const session = { uid: asString(r[1]) ?? q.uid, sid: q.sid, email: asString(r[2]) ?? '' };
+      return { status: status === 1 ? 'rotated' : 'retried', session };
     }
     return status === 2 ? { status: 'reused' } : { status: 'invalid' };
   }
@@ -123,12 +155,9 @@ export class RedisStore implements Store {
 
   private async runDelete(uid: string, sid: string, refreshHash: string): Promise<boolean> {
     // Deleting is idempotent in effect (the answer may differ on a repeat, the state does not).
-    const r = await this.redis.script(
-      DELETE_SESSION,
-      [keys.session(uid, sid), keys.sessionOldHashes(uid, sid), keys.userSessions(uid)],
-      [sid, refreshHash],
-      { idempotent: true },
-    );
+    const r = await this.redis.script(DELETE_SESSION, this.sessionKeys(uid, sid), [sid, refreshHash], {
+      idempotent: true,
+    });
     return asNumber(r) === 1;
   }
 
@@ -144,34 +173,53 @@ export class RedisStore implements Store {
     return asNumber(r);
   }
 
-  async consumeAttempt(rules: readonly RateLimitRule[]): Promise<RateLimitDecision> {
-    const taken: RateLimitRule[] = [];
-    for (const rule of rules) {
-      const r = asArray(
-        await this.redis.script(
-          CONSUME_ATTEMPT,
-          [rule.key],
-          [String(rule.limit), String(rule.windowSeconds)],
-          {
+  async countSessions(uid: string): Promise<number> {
+    return asNumber(
+      await this.redis.script(COUNT_SESSIONS, [keys.userSessions(uid)], [], { idempotent: true }),
+    );
+  }
+
+  async checkLoginLimits(rules: readonly RateLimitRule[]): Promise<RateLimitDecision> {
+    const counts = await Promise.all(
+      rules.map(async (rule) =>
+        counter(await this.redis.script(READ_COUNTER, [rule.key], [], { idempotent: true })),
+      ),
+    );
+    return decide(rules, counts, (count, limit) => count >= limit);
+  }
+
+  async recordLoginFailure(rules: readonly RateLimitRule[]): Promise<RateLimitDecision> {
+    const counts = await Promise.all(
+      rules.map(async (rule) =>
+        counter(
+          await this.redis.script(RECORD_FAILURE, [rule.key], [String(rule.windowSeconds)], {
             idempotent: false,
-          },
+          }),
         ),
-      );
-      if (asNumber(r[0]) !== 1) {
-        await Promise.all(taken.map((t) => this.refundAttempt(t)));
-        return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(asNumber(r[1]) / 1000)) };
-      }
-      taken.push(rule);
-    }
-    return { allowed: true };
+      ),
+    );
+    return decide(rules, counts, (count, limit) => count > limit);
   }
 
-  async refundAttempt(rule: RateLimitRule): Promise<void> {
-    await this.redis.script(REFUND_ATTEMPT, [rule.key], [], { idempotent: false });
-  }
-
-  async resetAttempts(rule: RateLimitRule): Promise<void> {
-    await this.redis.command(['DEL', rule.key], { idempotent: true });
+  async recordLoginSuccess(
+    rules: readonly RateLimitRule[],
+    reset: RateLimitRule,
+  ): Promise<RateLimitDecision> {
+    const results = await Promise.all(
+      rules.map(async (rule) => {
+        if (rule.key !== reset.key) {
+          return counter(await this.redis.script(READ_COUNTER, [rule.key], [], { idempotent: true }));
+        }
+        // Deleting a counter that is under its limit is idempotent in effect.
+        const [ok, pttl] = asArray(
+          await this.redis.script(RESET_UNLESS_BLOCKED, [rule.key], [String(rule.limit)], {
+            idempotent: true,
+          }),
+        );
+        return asNumber(ok) === 1 ? { count: 0, pttlMs: 0 } : { count: rule.limit, pttlMs: asNumber(pttl) };
+      }),
+    );
+    return decide(rules, results, (count, limit) => count >= limit);
   }
 
   async ping(): Promise<void> {

@@ -1,8 +1,10 @@
 /**
- * The Store: everything tollgate shares between workers and instances. Two
- * implementations (memory, redis) pass one contract suite (test/helpers/store-contract.ts).
- * Every method either completes or throws StoreUnavailableError (callers fail closed);
- * a reply that makes no sense is an InternalError (a bug or corrupt data, not an outage).
+ * The session store: the hot, expiring state tollgate shares between workers and
+ * instances (sessions with their refresh-token families, each user's session index,
+ * login-failure counters). Two implementations (memory, redis) pass one contract suite
+ * (test/helpers/store-contract.ts). Every method either completes or throws
+ * StoreUnavailableError (callers fail closed); a reply that makes no sense is an
+ * InternalError (a bug or corrupt data, not an outage).
  */
 export interface UserRecord {
   id: string;
@@ -15,10 +17,15 @@ export interface NewSession {
   uid: string;
   sid: string;
   email: string;
-  /** SHA-256 (hex) of the refresh token's secret. */
+  /** SHA-256 (hex) of the refresh token. */
   refreshHash: string;
   /** Lifetime of the session (and its refresh token), in seconds. */
   ttlSeconds: number;
+  /**
+   * At most this many live sessions per user: creating one more ends the one closest
+   * to expiry (the least recently refreshed).
+   */
+  maxPerUser: number;
 }
 
 export interface SessionInfo {
@@ -27,8 +34,26 @@ export interface SessionInfo {
   email: string;
 }
 
+export interface RotateRequest {
+  uid: string;
+  sid: string;
+  /** SHA-256 of the refresh token presented. */
+  presentedHash: string;
+  /** SHA-256 of its successor (derived deterministically from the presented token). */
+  nextHash: string;
+  ttlSeconds: number;
+  /**
+   * How long after a rotation the same presented token counts as a retry of that
+   * rotation (the same successor is handed out again) rather than as reuse.
+   */
+  retryGraceMs: number;
+}
+
 export type RotateResult =
+  /** The presented token was current: the session now expects `nextHash`. */
   | { status: 'rotated'; session: SessionInfo }
+  /** The presented token was rotated moments ago into `nextHash`, still unused: a retry. */
+  | { status: 'retried'; session: SessionInfo }
   /** The presented token was an older one of this family: the session is now deleted. */
   | { status: 'reused' }
   /** No such session (expired, logged out) or the hash is unknown to it. */
@@ -50,37 +75,37 @@ export interface Store {
   createUser(user: UserRecord): Promise<boolean>;
   findUserByEmail(email: string): Promise<UserRecord | null>;
 
+  /** Creates a session and indexes it under its user (O(log n) in the user's sessions). */
   createSession(session: NewSession): Promise<void>;
   /** True when the session exists (not expired, not logged out). */
   isSessionAlive(uid: string, sid: string): Promise<boolean>;
   /**
-   * Atomically: if `presentedHash` is the session's current refresh hash, replace it
-   * with `nextHash`, remember the old one and renew the TTL; if it is an older hash of
-   * this session, delete the session (reuse => the family is revoked).
+   * Atomically: rotate when the presented hash is current; answer `retried` when it
+   * was rotated into `nextHash` within the grace and `nextHash` is still current;
+   * delete the session when it is an older hash of the family (reuse).
    */
-  rotateRefresh(
-    uid: string,
-    sid: string,
-    presentedHash: string,
-    nextHash: string,
-    ttlSeconds: number,
-  ): Promise<RotateResult>;
-  /** Deletes one session (by its refresh hash check when given). Returns true if it existed. */
+  rotateRefresh(request: RotateRequest): Promise<RotateResult>;
+  /** Deletes one session. Returns true if it existed. */
   deleteSession(uid: string, sid: string): Promise<boolean>;
   /** Deletes the session only if `refreshHash` belongs to it (current or older). */
   deleteSessionByRefresh(uid: string, sid: string, refreshHash: string): Promise<boolean>;
   /** Deletes every session of a user; returns how many were alive. */
   deleteAllSessions(uid: string): Promise<number>;
+  /** How many live sessions the user has (bounded by `maxPerUser`). */
+  countSessions(uid: string): Promise<number>;
 
+  /** Read-only: refused when any counter is at its limit. Writes nothing. */
+  checkLoginLimits(rules: readonly RateLimitRule[]): Promise<RateLimitDecision>;
   /**
-   * Reserves one attempt on every rule, atomically per rule. If any rule is at its
-   * limit nothing is reserved and the longest wait is returned.
+   * A wrong password: counts one failure on every rule (each atomically, the window
+   * starting at the first failure). Refused when a count went past its limit.
    */
-  consumeAttempt(rules: readonly RateLimitRule[]): Promise<RateLimitDecision>;
-  /** Gives back one reserved attempt (a login that succeeded). */
-  refundAttempt(rule: RateLimitRule): Promise<void>;
-  /** Clears a counter (e.g. account+IP after a successful login). */
-  resetAttempts(rule: RateLimitRule): Promise<void>;
+  recordLoginFailure(rules: readonly RateLimitRule[]): Promise<RateLimitDecision>;
+  /**
+   * A right password: refused when any counter reached its limit meanwhile; otherwise
+   * clears the `reset` counter (atomically with its check).
+   */
+  recordLoginSuccess(rules: readonly RateLimitRule[], reset: RateLimitRule): Promise<RateLimitDecision>;
 
   /** Cheap round trip for readiness. */
   ping(): Promise<void>;

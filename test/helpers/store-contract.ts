@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { Store, UserRecord } from '../../src/store/store.js';
+import type { NewSession, RateLimitRule, RotateRequest, Store, UserRecord } from '../../src/store/store.js';
 
 export interface ContractHarness {
   store: () => Store;
-  /** Moves time forward (memory: fake clock; redis: waits or uses short TTLs). */
-  expire?: (seconds: number) => Promise<void>;
+  /** Moves time forward (memory: fake clock; redis: waits). */
+  expire: (seconds: number) => Promise<void>;
 }
 
 const user = (email = `u-${randomUUID()}@example.test`): UserRecord => ({
@@ -22,6 +22,31 @@ const user = (email = `u-${randomUUID()}@example.test`): UserRecord => ({
 
 const h = (s: string): string => s.padEnd(64, '0');
 
+const session = (uid: string, sid: string, extra: Partial<NewSession> = {}): NewSession => ({
+  uid,
+  sid,
+  email: `${sid}@x.test`,
+  refreshHash: h(sid),
+  ttlSeconds: 60,
+  maxPerUser: 100,
+  ...extra,
+});
+
+const rotate = (uid: string, sid: string, from: string, to: string, graceMs = 30_000): RotateRequest => ({
+  uid,
+  sid,
+  presentedHash: h(from),
+  nextHash: h(to),
+  ttlSeconds: 60,
+  retryGraceMs: graceMs,
+});
+
+const rule = (limit: number, windowSeconds = 60): RateLimitRule => ({
+  key: `tg:rl:test:${randomUUID()}`,
+  limit,
+  windowSeconds,
+});
+
 export function storeContract(name: string, harness: ContractHarness): void {
   describe(`Store contract: ${name}`, () => {
     it('creates a user once and finds it by email', async () => {
@@ -29,15 +54,14 @@ export function storeContract(name: string, harness: ContractHarness): void {
       const u = user();
       assert.equal(await s.createUser(u), true);
       assert.equal(await s.createUser({ ...u, id: randomUUID() }), false);
-      const found = await s.findUserByEmail(u.email);
-      assert.deepEqual(found, u);
+      assert.deepEqual(await s.findUserByEmail(u.email), u);
       assert.equal(await s.findUserByEmail(`missing-${u.email}`), null);
     });
 
     it('keeps a session alive until it is deleted', async () => {
       const s = harness.store();
       const uid = randomUUID();
-      await s.createSession({ uid, sid: 'sid-a', email: 'a@x.test', refreshHash: h('a'), ttlSeconds: 60 });
+      await s.createSession(session(uid, 'sid-a'));
       assert.equal(await s.isSessionAlive(uid, 'sid-a'), true);
       assert.equal(await s.isSessionAlive(uid, 'sid-b'), false);
       assert.equal(await s.deleteSession(uid, 'sid-a'), true);
@@ -45,51 +69,101 @@ export function storeContract(name: string, harness: ContractHarness): void {
       assert.equal(await s.deleteSession(uid, 'sid-a'), false);
     });
 
-    it('rotates a refresh hash, then treats the old one as reuse and revokes the session', async () => {
+    it('caps the sessions of a user: past the cap, the one closest to expiry ends', async () => {
       const s = harness.store();
       const uid = randomUUID();
-      await s.createSession({ uid, sid: 's1', email: 'r@x.test', refreshHash: h('1'), ttlSeconds: 60 });
-      const r1 = await s.rotateRefresh(uid, 's1', h('1'), h('2'), 60);
-      assert.deepEqual(r1, { status: 'rotated', session: { uid, sid: 's1', email: 'r@x.test' } });
-      const r2 = await s.rotateRefresh(uid, 's1', h('2'), h('3'), 60);
-      assert.equal(r2.status, 'rotated');
-      // h('1') is an older member of the family: reuse.
-      assert.deepEqual(await s.rotateRefresh(uid, 's1', h('1'), h('4'), 60), { status: 'reused' });
+      await s.createSession(session(uid, 'first', { maxPerUser: 3 }));
+      await s.createSession(session(uid, 'second', { maxPerUser: 3 }));
+      await s.createSession(session(uid, 'third', { maxPerUser: 3 }));
+      // 'first' is refreshed, so 'second' is now the closest to expiry.
+      await harness.expire(0.05);
+      assert.equal((await s.rotateRefresh(rotate(uid, 'first', 'first', 'first-2'))).status, 'rotated');
+      await s.createSession(session(uid, 'fourth', { maxPerUser: 3 }));
+      assert.equal(await s.countSessions(uid), 3);
+      assert.equal(await s.isSessionAlive(uid, 'second'), false);
+      for (const sid of ['first', 'third', 'fourth'])
+        assert.equal(await s.isSessionAlive(uid, sid), true, sid);
+      // Another user is not affected.
+      const other = randomUUID();
+      await s.createSession(session(other, 'x', { maxPerUser: 1 }));
+      assert.equal(await s.countSessions(other), 1);
+      assert.equal(await s.countSessions(uid), 3);
+    });
+
+    it('rotates; a retry of the last rotation within the grace gets the same successor', async () => {
+      const s = harness.store();
+      const uid = randomUUID();
+      await s.createSession(session(uid, 's1'));
+      const r1 = await s.rotateRefresh(rotate(uid, 's1', 's1', 'n1'));
+      assert.deepEqual(r1, { status: 'rotated', session: { uid, sid: 's1', email: 's1@x.test' } });
+      // The same token again (its answer was lost): a retry, and the session lives on.
+      const again = await s.rotateRefresh(rotate(uid, 's1', 's1', 'n1'));
+      assert.deepEqual(again, { status: 'retried', session: { uid, sid: 's1', email: 's1@x.test' } });
+      assert.equal(await s.isSessionAlive(uid, 's1'), true);
+      // The successor is still the current token.
+      assert.equal((await s.rotateRefresh(rotate(uid, 's1', 'n1', 'n2'))).status, 'rotated');
+    });
+
+    it('treats an older token as reuse once its successor was used, and revokes the session', async () => {
+      const s = harness.store();
+      const uid = randomUUID();
+      await s.createSession(session(uid, 's1'));
+      await s.rotateRefresh(rotate(uid, 's1', 's1', 'n1'));
+      await s.rotateRefresh(rotate(uid, 's1', 'n1', 'n2'));
+      assert.deepEqual(await s.rotateRefresh(rotate(uid, 's1', 's1', 'n1')), { status: 'reused' });
       assert.equal(await s.isSessionAlive(uid, 's1'), false);
-      // After revocation even the current one is dead.
-      assert.deepEqual(await s.rotateRefresh(uid, 's1', h('3'), h('5'), 60), { status: 'invalid' });
+      assert.deepEqual(await s.rotateRefresh(rotate(uid, 's1', 'n2', 'n3')), { status: 'invalid' });
+    });
+
+    it('treats the rotated token as reuse after the grace', async () => {
+      const s = harness.store();
+      const uid = randomUUID();
+      await s.createSession(session(uid, 's1'));
+      await s.rotateRefresh(rotate(uid, 's1', 's1', 'n1', 100));
+      await harness.expire(0.25);
+      assert.deepEqual(await s.rotateRefresh(rotate(uid, 's1', 's1', 'n1', 100)), { status: 'reused' });
+      assert.equal(await s.isSessionAlive(uid, 's1'), false);
     });
 
     it('answers invalid (not reuse) for a hash the session never had', async () => {
       const s = harness.store();
       const uid = randomUUID();
-      await s.createSession({ uid, sid: 's1', email: 'r@x.test', refreshHash: h('1'), ttlSeconds: 60 });
-      assert.deepEqual(await s.rotateRefresh(uid, 's1', h('f'), h('2'), 60), { status: 'invalid' });
+      await s.createSession(session(uid, 's1'));
+      assert.deepEqual(await s.rotateRefresh(rotate(uid, 's1', 'f', 'g')), { status: 'invalid' });
       assert.equal(await s.isSessionAlive(uid, 's1'), true);
-      assert.deepEqual(await s.rotateRefresh(randomUUID(), 's1', h('1'), h('2'), 60), { status: 'invalid' });
+      assert.deepEqual(await s.rotateRefresh(rotate(randomUUID(), 's1', 's1', 'n1')), { status: 'invalid' });
     });
 
-    it('lets exactly one of many concurrent rotations of the same hash win', async () => {
+    it('does not take a rotated token for a retry when it names another successor', async () => {
       const s = harness.store();
       const uid = randomUUID();
-      await s.createSession({ uid, sid: 'c', email: 'c@x.test', refreshHash: h('0'), ttlSeconds: 60 });
+      await s.createSession(session(uid, 's1'));
+      await s.rotateRefresh(rotate(uid, 's1', 's1', 'n1'));
+      assert.deepEqual(await s.rotateRefresh(rotate(uid, 's1', 's1', 'other')), { status: 'reused' });
+      assert.equal(await s.isSessionAlive(uid, 's1'), false);
+    });
+
+    it('gives every one of many concurrent rotations of one token the same live successor', async () => {
+      const s = harness.store();
+      const uid = randomUUID();
+      await s.createSession(session(uid, 'c'));
       const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => s.rotateRefresh(uid, 'c', h('0'), h(`n${i}`), 60)),
+        Array.from({ length: 20 }, () => s.rotateRefresh(rotate(uid, 'c', 'c', 'next'))),
       );
       assert.equal(results.filter((r) => r.status === 'rotated').length, 1);
-      // The losers presented a rotated-away hash: that is reuse, so the session is revoked.
-      assert.ok(results.some((r) => r.status === 'reused'));
-      assert.equal(await s.isSessionAlive(uid, 'c'), false);
+      assert.equal(results.filter((r) => r.status === 'retried').length, 19);
+      assert.equal(await s.isSessionAlive(uid, 'c'), true);
+      assert.equal((await s.rotateRefresh(rotate(uid, 'c', 'next', 'after'))).status, 'rotated');
     });
 
     it('deletes a session by its refresh hash (current or older) and not by a foreign one', async () => {
       const s = harness.store();
       const uid = randomUUID();
-      await s.createSession({ uid, sid: 'd', email: 'd@x.test', refreshHash: h('1'), ttlSeconds: 60 });
-      await s.rotateRefresh(uid, 'd', h('1'), h('2'), 60);
+      await s.createSession(session(uid, 'd'));
+      await s.rotateRefresh(rotate(uid, 'd', 'd', 'd2'));
       assert.equal(await s.deleteSessionByRefresh(uid, 'd', h('9')), false);
       assert.equal(await s.isSessionAlive(uid, 'd'), true);
-      assert.equal(await s.deleteSessionByRefresh(uid, 'd', h('1')), true);
+      assert.equal(await s.deleteSessionByRefresh(uid, 'd', h('d')), true);
       assert.equal(await s.isSessionAlive(uid, 'd'), false);
     });
 
@@ -97,66 +171,69 @@ export function storeContract(name: string, harness: ContractHarness): void {
       const s = harness.store();
       const uid = randomUUID();
       const other = randomUUID();
-      for (const sid of ['a', 'b', 'c']) {
-        await s.createSession({ uid, sid, email: 'm@x.test', refreshHash: h(sid), ttlSeconds: 60 });
-      }
-      await s.createSession({ uid: other, sid: 'a', email: 'o@x.test', refreshHash: h('o'), ttlSeconds: 60 });
+      for (const sid of ['a', 'b', 'c']) await s.createSession(session(uid, sid));
+      await s.createSession(session(other, 'a'));
       await s.deleteSession(uid, 'b');
+      assert.equal(await s.countSessions(uid), 2);
       assert.equal(await s.deleteAllSessions(uid), 2);
       assert.equal(await s.isSessionAlive(uid, 'a'), false);
       assert.equal(await s.isSessionAlive(other, 'a'), true);
       assert.equal(await s.deleteAllSessions(uid), 0);
+      assert.equal(await s.countSessions(uid), 0);
     });
 
-    it('limits attempts atomically under concurrency and reports a retry time', async () => {
+    it('login limits: checking writes nothing; exactly `limit` failures pass, even concurrently', async () => {
       const s = harness.store();
-      const rule = { key: `tg:rl:test:${randomUUID()}`, limit: 5, windowSeconds: 60 };
-      const results = await Promise.all(Array.from({ length: 20 }, () => s.consumeAttempt([rule])));
-      assert.equal(results.filter((r) => r.allowed).length, 5);
-      const blocked = results.find((r) => !r.allowed);
+      const r = rule(5);
+      for (let i = 0; i < 20; i++) assert.deepEqual(await s.checkLoginLimits([r]), { allowed: true });
+      const results = await Promise.all(Array.from({ length: 20 }, () => s.recordLoginFailure([r])));
+      assert.equal(results.filter((d) => d.allowed).length, 5);
+      const refused = results.find((d) => !d.allowed);
       assert.ok(
-        blocked && !blocked.allowed && blocked.retryAfterSeconds > 0 && blocked.retryAfterSeconds <= 60,
+        refused && !refused.allowed && refused.retryAfterSeconds > 0 && refused.retryAfterSeconds <= 60,
       );
+      const check = await s.checkLoginLimits([r]);
+      assert.ok(!check.allowed && check.retryAfterSeconds <= 60);
     });
 
-    it('refunds and resets attempts', async () => {
+    it('login limits: a success clears the account counter but not a reached limit', async () => {
       const s = harness.store();
-      const rule = { key: `tg:rl:test:${randomUUID()}`, limit: 2, windowSeconds: 60 };
-      assert.equal((await s.consumeAttempt([rule])).allowed, true);
-      assert.equal((await s.consumeAttempt([rule])).allowed, true);
-      assert.equal((await s.consumeAttempt([rule])).allowed, false);
-      await s.refundAttempt(rule);
-      assert.equal((await s.consumeAttempt([rule])).allowed, true);
-      await s.resetAttempts(rule);
-      assert.equal((await s.consumeAttempt([rule])).allowed, true);
+      const account = rule(3);
+      const ip = rule(100);
+      await s.recordLoginFailure([account, ip]);
+      await s.recordLoginFailure([account, ip]);
+      assert.deepEqual(await s.recordLoginSuccess([account, ip], account), { allowed: true });
+      // Cleared: three more failures fit before the limit.
+      for (let i = 0; i < 3; i++) assert.equal((await s.recordLoginFailure([account, ip])).allowed, true);
+      assert.equal((await s.recordLoginFailure([account, ip])).allowed, false);
+      // At the limit, a success is refused and clears nothing.
+      assert.equal((await s.recordLoginSuccess([account, ip], account)).allowed, false);
+      assert.equal((await s.checkLoginLimits([account, ip])).allowed, false);
     });
 
-    it('reserves nothing on any rule when one rule is at its limit', async () => {
+    it('login limits: any rule at its limit refuses, with the longest wait', async () => {
       const s = harness.store();
-      const a = { key: `tg:rl:test:${randomUUID()}`, limit: 3, windowSeconds: 60 };
-      const b = { key: `tg:rl:test:${randomUUID()}`, limit: 1, windowSeconds: 60 };
-      assert.equal((await s.consumeAttempt([a, b])).allowed, true);
-      assert.equal((await s.consumeAttempt([a, b])).allowed, false);
-      // a was refunded: two more fit on a alone.
-      assert.equal((await s.consumeAttempt([a])).allowed, true);
-      assert.equal((await s.consumeAttempt([a])).allowed, true);
-      assert.equal((await s.consumeAttempt([a])).allowed, false);
+      const account = rule(10, 60);
+      const ip = rule(1, 30);
+      assert.equal((await s.recordLoginFailure([account, ip])).allowed, true);
+      const d = await s.checkLoginLimits([account, ip]);
+      assert.ok(!d.allowed && d.retryAfterSeconds > 20 && d.retryAfterSeconds <= 30, JSON.stringify(d));
+      assert.equal((await s.checkLoginLimits([account])).allowed, true);
     });
 
-    if (harness.expire) {
-      it('expires sessions and counters by TTL', async () => {
-        const s = harness.store();
-        const uid = randomUUID();
-        await s.createSession({ uid, sid: 't', email: 't@x.test', refreshHash: h('t'), ttlSeconds: 1 });
-        const rule = { key: `tg:rl:test:${randomUUID()}`, limit: 1, windowSeconds: 1 };
-        await s.consumeAttempt([rule]);
-        assert.equal((await s.consumeAttempt([rule])).allowed, false);
-        await harness.expire!(1.2);
-        assert.equal(await s.isSessionAlive(uid, 't'), false);
-        assert.deepEqual(await s.rotateRefresh(uid, 't', h('t'), h('u'), 1), { status: 'invalid' });
-        assert.equal((await s.consumeAttempt([rule])).allowed, true);
-      });
-    }
+    it('expires sessions and counters by TTL', async () => {
+      const s = harness.store();
+      const uid = randomUUID();
+      await s.createSession(session(uid, 't', { ttlSeconds: 1 }));
+      const r = rule(1, 1);
+      await s.recordLoginFailure([r]);
+      assert.equal((await s.checkLoginLimits([r])).allowed, false);
+      await harness.expire(1.2);
+      assert.equal(await s.isSessionAlive(uid, 't'), false);
+      assert.equal(await s.countSessions(uid), 0);
+      assert.deepEqual(await s.rotateRefresh(rotate(uid, 't', 't', 'u')), { status: 'invalid' });
+      assert.equal((await s.checkLoginLimits([r])).allowed, true);
+    });
 
     it('pings', async () => {
       await harness.store().ping();

@@ -189,7 +189,12 @@ describe(
         body: { refresh_token: first.refresh },
       });
       assert.equal(rotated.status, 200);
-      const next = rotated.body as { access_token: string; refresh_token: string };
+      // The successor is used on the other instance; then the first token is reuse.
+      const again = await call(b.url, 'POST', '/auth/refresh', {
+        body: { refresh_token: (rotated.body as { refresh_token: string }).refresh_token },
+      });
+      assert.equal(again.status, 200);
+      const next = again.body as { access_token: string; refresh_token: string };
       const reuse = await call(b.url, 'POST', '/auth/refresh', {
         body: { refresh_token: first.refresh },
       });

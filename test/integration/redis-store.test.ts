@@ -40,8 +40,16 @@ describe('RedisStore layout', () => {
       email: 'k@x.test',
       refreshHash: 'a'.repeat(64),
       ttlSeconds: 60,
+      maxPerUser: 10,
     });
-    await store.rotateRefresh(uid, 'k1', 'a'.repeat(64), 'b'.repeat(64), 60);
+    await store.rotateRefresh({
+      uid,
+      sid: 'k1',
+      presentedHash: 'a'.repeat(64),
+      nextHash: 'b'.repeat(64),
+      ttlSeconds: 60,
+      retryGraceMs: 1000,
+    });
     const found = (await redis.cli('--scan', '--pattern', `*${uid}*`)).split('\n').filter(Boolean).sort();
     assert.deepEqual(
       found,
@@ -63,6 +71,7 @@ describe('RedisStore layout', () => {
       email: 't@x.test',
       refreshHash: 'c'.repeat(64),
       ttlSeconds: 120,
+      maxPerUser: 10,
     });
     const ttl = Number(await redis.cli('TTL', keys.session(uid, 't1')));
     assert.ok(ttl > 100 && ttl <= 120);

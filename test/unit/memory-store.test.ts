@@ -19,9 +19,17 @@ storeContract('memory', {
 describe('MemoryStore specifics', () => {
   it('sweeps expired sessions and counters', async () => {
     const s = new MemoryStore({ now: () => now });
-    await s.createSession({ uid: 'u', sid: 's', email: 'e', refreshHash: 'h', ttlSeconds: 1 });
+    await s.createSession({
+      uid: 'u',
+      sid: 's',
+      email: 'e',
+      refreshHash: 'h',
+      ttlSeconds: 1,
+      maxPerUser: 10,
+    });
     now += 2000;
     s.sweep();
+    assert.equal(await s.countSessions('u'), 0);
     assert.equal(await s.deleteAllSessions('u'), 0);
     await s.close();
   });

@@ -34,7 +34,9 @@ export function readTokens(r: Reader, server: ServerSection): JwtConfig {
   if (refreshTokenTtl < accessTokenTtl) {
     r.issue('REFRESH_TOKEN_TTL', `must be at least ACCESS_TOKEN_TTL (${accessTokenTtl})`);
   }
+  const refreshRetryGraceSeconds = r.int('REFRESH_RETRY_GRACE', 30, 0, 600);
   return {
+    refreshRetryGraceSeconds,
     privateKeyPem,
     extraPublicKeysPem,
     issuer: r.string('TOKEN_ISSUER', 'tollgate'),
