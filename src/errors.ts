@@ -46,6 +46,13 @@ export class InvalidRequestError extends TollgateError {
   readonly statusCode = 400;
 }
 
+/** A malformed Authorization header (RFC 6750 §3.1 `invalid_request`), e.g. sent twice. */
+export class InvalidAuthorizationError extends TollgateError {
+  readonly code = 'invalid_request';
+  readonly statusCode = 400;
+  override readonly headers = { 'WWW-Authenticate': 'Bearer error="invalid_request"' } as const;
+}
+
 export class EmailTakenError extends TollgateError {
   readonly code = 'email_taken';
   readonly statusCode = 409;

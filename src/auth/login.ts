@@ -7,10 +7,15 @@
  * counted and answered 429, like the ones after it, so at most `limit` guesses per
  * window ever learn that they were wrong.
  */
-import { InvalidCredentialsError, OverloadedError, TooManyAttemptsError } from '../errors.js';
+import {
+  InvalidCredentialsError,
+  InvalidRequestError,
+  OverloadedError,
+  TooManyAttemptsError,
+} from '../errors.js';
 import type { RateLimitDecision } from '../store/store.js';
 import type { AuthDeps, TokenPair } from './deps.js';
-import { normaliseEmail } from './email.js';
+import { parseEmail } from './email.js';
 import { loginRules } from './login-limits.js';
 import { isAcceptablePassword, normalisePassword } from './password-input.js';
 import { openSession } from './session-tokens.js';
@@ -28,7 +33,8 @@ export async function login(
   ip: string,
 ): Promise<TokenPair> {
   const { store } = deps;
-  const email = normaliseEmail(emailInput);
+  const email = parseEmail(emailInput);
+  if (!email) throw new InvalidRequestError('email must be a valid email address');
   const rules = loginRules(deps.config.rateLimit, email, ip);
   const all = [rules.accountIp, rules.ip];
   refuseIfBlocked(deps, await store.checkLoginLimits(all));

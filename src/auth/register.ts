@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { EmailTakenError, InvalidRequestError, RegistrationDisabledError } from '../errors.js';
 import type { AuthDeps } from './deps.js';
-import { isPlausibleEmail, normaliseEmail } from './email.js';
+import { parseEmail } from './email.js';
 import { checkNewPassword, normalisePassword } from './password-input.js';
 
 export async function register(
@@ -11,8 +11,8 @@ export async function register(
   password: string,
 ): Promise<{ id: string; email: string }> {
   if (!deps.config.allowRegistration) throw new RegistrationDisabledError();
-  const email = normaliseEmail(emailInput);
-  if (!isPlausibleEmail(email)) throw new InvalidRequestError('email must be a valid email address');
+  const email = parseEmail(emailInput);
+  if (!email) throw new InvalidRequestError('email must be a valid email address');
   checkNewPassword(deps.config, password);
   const user = {
     id: randomUUID(),

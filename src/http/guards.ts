@@ -7,7 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AccessClaims } from '../auth/access-token.js';
 import type { AuthService } from '../auth/service.js';
 import { InvalidTokenError, UnauthorizedError } from '../errors.js';
-import { bearerTokenOf, parseBearer } from './bearer.js';
+import { authorizationOf, bearerTokenOf, parseBearer } from './bearer.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -32,12 +32,9 @@ const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 /** Guards the operations routes with `Authorization: Bearer $OPS_TOKEN` when OPS_TOKEN is set. */
 export function requireOpsToken(opsToken: string | undefined): (request: FastifyRequest) => Promise<void> {
   const expected = opsToken === undefined ? undefined : digest(opsToken);
-  return (request) => {
-    if (!expected) return Promise.resolve();
-    const token = parseBearer(request.headers.authorization);
-    if (token === undefined || !timingSafeEqual(digest(token), expected)) {
-      return Promise.reject(new UnauthorizedError());
-    }
-    return Promise.resolve();
+  return async (request) => {
+    if (!expected) return;
+    const token = parseBearer(authorizationOf(request));
+    if (token === undefined || !timingSafeEqual(digest(token), expected)) throw new UnauthorizedError();
   };
 }

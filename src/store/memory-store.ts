@@ -118,7 +118,7 @@ export class MemoryStore implements Store {
     return this.op(() => {
       const now = this.now();
       let mine = this.sessions.get(s.uid);
-      if (!mine) this.sessions.set(s.uid, (mine = new Map()));
+      if (!mine) this.sessions.set(s.uid, (mine = new Map<string, SessionEntry>()));
       mine.set(s.sid, {
         uid: s.uid,
         sid: s.sid,

@@ -9,7 +9,7 @@ import { signAccessToken, verifyAccessToken } from '../../src/auth/access-token.
 import { buildKeySet, ensureDevelopmentKey, generateSigningKeyPem } from '../../src/auth/keys.js';
 import { hashRefreshToken, mintRefreshToken, parseRefreshToken } from '../../src/auth/refresh-token.js';
 import { argon2idHasher, OWASP_ARGON2ID } from '../../src/auth/passwords.js';
-import { normaliseEmail } from '../../src/auth/email.js';
+import { parseEmail } from '../../src/auth/email.js';
 import { InvalidTokenError } from '../../src/errors.js';
 
 const opts = { issuer: 'tollgate-test', ttlSeconds: 900 };
@@ -117,6 +117,6 @@ describe('passwords', () => {
   });
 
   it('normalise emails case-insensitively', () => {
-    assert.equal(normaliseEmail('  Alice@Example.COM '), 'alice@example.com');
+    assert.equal(parseEmail('  Alice@Example.COM '), 'alice@example.com');
   });
 });
