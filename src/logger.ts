@@ -1,10 +1,19 @@
 /**
- * The process logger: JSON lines via pino, secrets redacted wherever they could appear.
- * Request URLs are logged without their query values (a token in `?access_token=` must
- * not reach a log line).
+ * The process logger (pino): JSON lines with ISO times for machines, or a readable
+ * line per event on a terminal (`LOG_FORMAT=auto`, the default, picks by whether stdout
+ * is a TTY). Secrets are redacted wherever they could appear, and request URLs are
+ * logged without their query values (a token in `?access_token=` must not reach a log).
  */
-import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
-import type { LogLevel } from './config/schema.js';
+import {
+  destination as fileDestination,
+  pino,
+  stdSerializers,
+  stdTimeFunctions,
+  type DestinationStream,
+  type Logger,
+} from 'pino';
+import pretty from 'pino-pretty';
+import type { LogFormat, LogLevel } from './config/schema.js';
 
 export const REDACT = [
   'req.headers.authorization',
@@ -43,15 +52,41 @@ interface LoggedRequest {
   id?: string;
 }
 
+export interface LogSettings {
+  level: LogLevel;
+  format: LogFormat;
+}
+
+/** `auto` is pretty when stdout is a terminal. */
+export function resolveFormat(format: LogFormat): 'pretty' | 'json' {
+  if (format !== 'auto') return format;
+  return process.stdout.isTTY ? 'pretty' : 'json';
+}
+
 export function createLogger(
-  level: LogLevel,
+  settings: LogSettings,
   bindings: Record<string, unknown> = {},
   destination?: DestinationStream,
 ): Logger {
+  const { level } = settings;
+  const out =
+    destination ??
+    (resolveFormat(settings.format) === 'pretty'
+      ? pretty({
+          sync: true,
+          colorize: true,
+          translateTime: 'SYS:HH:MM:ss.l',
+          ignore: 'service,hostname',
+          singleLine: false,
+        })
+      : // Synchronous, so a write to a closed stdout fails at once and pino stops logging,
+        // instead of an exit-time flush retrying the broken pipe forever.
+        fileDestination({ dest: 1, sync: true }));
   return pino(
     {
       level,
       base: { service: 'tollgate', pid: process.pid, ...bindings },
+      timestamp: stdTimeFunctions.isoTime,
       redact: { paths: REDACT, censor: '[redacted]' },
       serializers: {
         req: (req: LoggedRequest) => ({
@@ -63,6 +98,6 @@ export function createLogger(
         err: stdSerializers.err,
       },
     },
-    destination,
+    out,
   );
 }

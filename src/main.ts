@@ -4,14 +4,15 @@
  */
 import cluster from 'node:cluster';
 import { compose } from './compose.js';
-import { redactConfig } from './config/redact.js';
+import { redactConfig, startupSummary } from './config/redact.js';
 import type { Config } from './config/schema.js';
 import { createLogger } from './logger.js';
 import { closeAndExit, listen } from './server.js';
 
 export async function runSingle(config: Config): Promise<void> {
-  const logger = createLogger(config.logLevel);
-  logger.info({ config: redactConfig(config) }, 'starting tollgate');
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+  logger.debug({ config: redactConfig(config) }, 'configuration');
+  logger.info(startupSummary(config), 'starting tollgate');
   let server;
   try {
     server = await listen(await compose(config, { logger }), logger);
@@ -19,10 +20,8 @@ export async function runSingle(config: Config): Promise<void> {
     logger.fatal({ err: { message: (err as Error).message } }, 'start-up failed');
     throw err;
   }
-  logger.info({ url: server.url, store: config.store, workers: 1 }, 'tollgate listening');
   const stop = (signal: string): void => {
-    logger.info({ signal }, 'draining: no new connections, finishing in-flight requests');
-    closeAndExit(server, logger, 'server');
+    closeAndExit(server, logger, 'server', { signal });
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

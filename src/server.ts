@@ -17,7 +17,11 @@ export interface RunningServer {
 export async function listen(composition: Composition, logger?: Logger): Promise<RunningServer> {
   const { app, config } = composition;
   try {
-    await app.listen({ host: config.host, port: config.port });
+    await app.listen({
+      host: config.host,
+      port: config.port,
+      listenTextResolver: (address) => `listening on ${address}`,
+    });
   } catch (err) {
     await composition.close().catch(() => undefined);
     throw err;
@@ -51,15 +55,35 @@ export async function listen(composition: Composition, logger?: Logger): Promise
   };
 }
 
-/** Drains the server, then exits the process: 0 when closed cleanly, 1 otherwise. */
-export function closeAndExit(server: RunningServer, logger: Logger, what: string): void {
+/**
+ * Drains the server, then exits the process: 0 when closed cleanly, 1 otherwise. The
+ * exit happens even if the last log line cannot be written (stdout closed).
+ */
+export function closeAndExit(
+  server: RunningServer,
+  logger: Logger,
+  what: string,
+  context: Record<string, unknown> = {},
+): void {
+  const logQuietly = (write: () => void): void => {
+    try {
+      write();
+    } catch {
+      /* stdout is gone; exiting matters more */
+    }
+  };
+  logQuietly(() =>
+    logger.info(context, `${what} draining: no new connections, finishing in-flight requests`),
+  );
   server.close().then(
     () => {
-      logger.info(`${what} stopped`);
+      logQuietly(() => logger.info(`${what} stopped`));
       process.exit(0);
     },
     (err: unknown) => {
-      logger.error({ err: { message: (err as Error).message } }, `error while stopping the ${what}`);
+      logQuietly(() =>
+        logger.error({ err: { message: (err as Error).message } }, `error while stopping the ${what}`),
+      );
       process.exit(1);
     },
   );

@@ -72,12 +72,15 @@ export class ClusterPrimary {
     const worker = cluster.fork();
     slot.worker = worker;
     this.metrics.live.set(this.liveWorkers().length);
-    this.logger.debug({ slot: slot.index, worker: worker.id, pid: worker.process.pid }, 'worker forked');
+    this.logger.debug(
+      { slot: slot.index, worker: worker.id, worker_pid: worker.process.pid },
+      'worker forked',
+    );
 
     slot.armStartupTimer(this.startupTimeoutMs, () => {
       slot.startupError = `not ready within ${this.startupTimeoutMs} ms`;
       this.logger.error(
-        { slot: slot.index, worker: worker.id, pid: worker.process.pid },
+        { slot: slot.index, worker: worker.id, worker_pid: worker.process.pid },
         `worker ${slot.startupError}: killing it`,
       );
       worker.process.kill('SIGKILL');
@@ -114,7 +117,7 @@ export class ClusterPrimary {
       case 'startup-failed':
         slot.startupError = msg.message;
         this.logger.error(
-          { slot: slot.index, worker: worker.id, pid: worker.process.pid, error: msg.message },
+          { slot: slot.index, worker: worker.id, worker_pid: worker.process.pid, error: msg.message },
           'worker failed to start',
         );
         break;
@@ -133,7 +136,7 @@ export class ClusterPrimary {
     slot.clearStartupTimer();
     slot.startupError = undefined;
     slot.everReady = true;
-    const info = { slot: slot.index, worker: worker.id, pid: worker.process.pid };
+    const info = { slot: slot.index, worker: worker.id, worker_pid: worker.process.pid };
     if (slot.crashedAt !== undefined) {
       this.logger.info({ ...info, restart_ms: Date.now() - slot.crashedAt }, 'worker replaced and serving');
       slot.crashedAt = undefined;
@@ -148,13 +151,8 @@ export class ClusterPrimary {
       this.state = 'running';
       this.listeningUrl = url;
       this.logger.info(
-        {
-          url,
-          store: this.config.store,
-          workers: this.config.workers,
-          pids: this.liveWorkers().map((w) => w.process.pid),
-        },
-        'tollgate listening',
+        { url, worker_pids: this.liveWorkers().map((w) => w.process.pid) },
+        `tollgate listening on ${url} with ${this.config.workers} workers`,
       );
     }
   }
@@ -176,7 +174,7 @@ export class ClusterPrimary {
     if (slot.worker === worker) slot.worker = undefined;
     this.collector.workerGone(worker.id);
     this.metrics.live.set(this.liveWorkers().length);
-    const info = { slot: slot.index, worker: worker.id, pid: worker.process.pid, code, signal };
+    const info = { slot: slot.index, worker: worker.id, worker_pid: worker.process.pid, code, signal };
 
     if (this.state === 'draining') {
       this.logger.info(info, 'worker stopped');

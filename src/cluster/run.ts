@@ -4,7 +4,7 @@
  */
 import cluster from 'node:cluster';
 import { loadKeys } from '../compose.js';
-import { redactConfig } from '../config/redact.js';
+import { redactConfig, startupSummary } from '../config/redact.js';
 import type { Config } from '../config/schema.js';
 import { createLogger } from '../logger.js';
 import { ClusterPrimary } from './primary.js';
@@ -15,8 +15,9 @@ export async function runCluster(config: Config): Promise<void> {
     await runWorker();
     return;
   }
-  const logger = createLogger(config.logLevel, { role: 'primary' });
-  logger.info({ config: redactConfig(config) }, 'starting tollgate cluster');
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat }, { role: 'primary' });
+  logger.debug({ config: redactConfig(config) }, 'configuration');
+  logger.info(startupSummary(config), 'starting tollgate');
   // Every worker must sign with the same key: the development key is created before
   // forking, and a configured key is checked once here so a bad key fails fast.
   await loadKeys(config, logger);

@@ -26,7 +26,10 @@ export async function runWorker(): Promise<void> {
   const channel = new PrimaryChannel();
   const { config: received, slot } = await channel.requestConfig(CONFIG_TIMEOUT_MS);
   const config = deepFreeze(received);
-  const logger: Logger = createLogger(config.logLevel, { role: 'worker', worker: workerId, slot });
+  const logger: Logger = createLogger(
+    { level: config.logLevel, format: config.logFormat },
+    { role: 'worker', worker: workerId, slot },
+  );
 
   const metrics = createMetrics();
   let server: RunningServer | undefined;
@@ -43,8 +46,7 @@ export async function runWorker(): Promise<void> {
     draining = true;
     if (!server) return; // closes as soon as it has started
     const running = server;
-    logger.info({ reason, grace_ms: config.shutdownGraceMs }, 'worker draining');
-    closeAndExit(running, logger, 'worker');
+    closeAndExit(running, logger, 'worker', { reason, grace_ms: config.shutdownGraceMs });
   };
   channel.onDrain(() => stop('primary'));
   // The primary coordinates shutdown; a terminal's Ctrl+C reaches the whole process

@@ -13,3 +13,18 @@ export function redactConfig(config: Config): Record<string, unknown> {
     opsToken: config.opsToken ? '[redacted]' : undefined,
   };
 }
+
+/** The few facts an operator wants on the first line: environment, stores, workers, address. */
+export function startupSummary(config: Config): Record<string, unknown> {
+  const r = config.redis;
+  const redis =
+    r.mode === 'standalone'
+      ? `${r.tls ? 'rediss' : 'redis'}://${r.host}:${r.port}/${r.db}`
+      : `${r.mode} (${(r.mode === 'sentinel' ? r.sentinels : r.clusterNodes).length} nodes)`;
+  return {
+    environment: config.deploymentEnv,
+    store: config.store === 'redis' ? redis : 'memory (this process only)',
+    workers: config.workers,
+    listen: `${config.host}:${config.port}`,
+  };
+}

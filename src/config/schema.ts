@@ -2,6 +2,8 @@ import type { DeploymentEnv } from './pool-presets.js';
 
 export type { DeploymentEnv };
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+/** `auto`: pretty on a terminal, JSON otherwise. */
+export type LogFormat = 'auto' | 'pretty' | 'json';
 export type PoolMode = 'multiplexed' | 'exclusive';
 
 export interface HostPort {
@@ -77,6 +79,7 @@ export interface Config {
   jwt: JwtConfig;
   opsToken: string | undefined;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   rateLimit: RateLimitConfig;
   /** Live sessions per user; the one closest to expiry ends first. */
   maxSessionsPerUser: number;

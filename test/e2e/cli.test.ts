@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { call, PASSWORD } from '../helpers/http.js';
 import { freePort } from '../helpers/ports.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitFor, within } from '../helpers/wait.js';
 
 const CLI = join(process.cwd(), 'dist/src/cli.js');
 
@@ -146,6 +146,27 @@ describe('tollgate CLI (built)', () => {
     assert.equal(r.status, 2);
     for (const variable of ['PORT', 'WORKERS', 'LOG_LEVEL'])
       assert.match(r.stderr, new RegExp(`${variable}: `));
+  });
+
+  it('exits on SIGTERM even when whoever read its output has gone (stdout closed)', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [CLI, 'serve'], {
+      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), VAR_DIR: varDir },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await waitFor(
+        async () =>
+          (await call(`http://127.0.0.1:${port}`, 'GET', '/health/live', { fresh: true })).status === 200,
+        { timeoutMs: 15_000, what: 'the server to answer' },
+      );
+      child.stdout.destroy(); // like `tollgate serve | head -1`
+      child.kill('SIGTERM');
+      assert.equal(await within(exited, 10_000, 'exit after SIGTERM with stdout closed'), 0);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   it('runs on the memory store, says so, walks the whole flow and drains on SIGTERM', async () => {

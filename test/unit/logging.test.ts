@@ -24,7 +24,10 @@ describe('logging', () => {
     out.on('data', (d: Buffer) => (text += d.toString()));
     const varDir = mkdtempSync(join(tmpdir(), 'tollgate-log-'));
     const config = loadConfig({ LOG_LEVEL: 'debug', VAR_DIR: varDir }, { skipEnvFiles: true });
-    const c = await compose(config, { logger: createLogger('debug', {}, out), hasher: testHasher });
+    const c = await compose(config, {
+      logger: createLogger({ level: 'debug', format: 'json' }, {}, out),
+      hasher: testHasher,
+    });
     try {
       const s = await registerAndLogin(c.app, 'logs@example.test');
       await c.app.inject({ method: 'GET', url: `/api/protected?access_token=${s.access}&q=SECRET-QUERY` });

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { DEPLOYMENT_ENVS, POOL_PRESETS, type DeploymentEnv } from '../pool-presets.js';
 import type { Reader } from '../reader.js';
-import type { LogLevel, TrustProxy } from '../schema.js';
+import type { LogFormat, LogLevel, TrustProxy } from '../schema.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -15,6 +15,7 @@ export interface ServerSection {
   workers: number;
   trustProxy: TrustProxy;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   bodyLimitBytes: number;
   varDir: string;
   shutdownGraceMs: number;
@@ -36,6 +37,7 @@ export function readServer(r: Reader): ServerSection {
     workers,
     trustProxy: r.trustProxy('TRUST_PROXY'),
     logLevel: r.oneOf<LogLevel>('LOG_LEVEL', LOG_LEVELS, 'info'),
+    logFormat: r.oneOf<LogFormat>('LOG_FORMAT', ['auto', 'pretty', 'json'], 'auto'),
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 16 * 1024, 256, 10 * 1024 * 1024),
     varDir: resolve(r.cwd, r.string('VAR_DIR', 'var')),
     shutdownGraceMs: r.int('SHUTDOWN_GRACE_SECONDS', 10, 0, 600) * 1000,
