@@ -31,8 +31,16 @@ export interface KeySet {
 
 export const DEV_KEY_FILE = 'jwt-signing-key.pem';
 
-export function generateSigningKeyPem(): string {
-  const { privateKey } = generateKeyPairSync('ed25519');
+/** Algorithms `tollgate keys generate` can make keys for. */
+export const GENERATED_ALGORITHMS = ['EdDSA', 'ES256'] as const;
+export type GeneratedAlgorithm = (typeof GENERATED_ALGORITHMS)[number];
+
+/** A new private key in PKCS#8 PEM: Ed25519 for EdDSA (the default), P-256 for ES256. */
+export function generateSigningKeyPem(alg: GeneratedAlgorithm = 'EdDSA'): string {
+  const { privateKey } =
+    alg === 'ES256'
+      ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+      : generateKeyPairSync('ed25519');
   return privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 }
 

@@ -1,6 +1,6 @@
 /** `tollgate keys generate | jwks`: signing keys. Neither needs a store. */
-import type { Command } from 'commander';
-import { generateSigningKeyPem } from '../auth/keys.js';
+import { Option, type Command } from 'commander';
+import { GENERATED_ALGORITHMS, generateSigningKeyPem, type GeneratedAlgorithm } from '../auth/keys.js';
 import { loadKeys } from '../compose.js';
 import { loadKeyConfig } from '../config/load.js';
 import type { Guard } from './guard.js';
@@ -9,9 +9,14 @@ export function registerKeysCommands(program: Command, guarded: Guard): void {
   const keys = program.command('keys').description('signing keys');
   keys
     .command('generate')
-    .description('print a new Ed25519 private key (PEM) for JWT_PRIVATE_KEY / JWT_PRIVATE_KEY_FILE')
-    .action(() => {
-      process.stdout.write(generateSigningKeyPem());
+    .description('print a new private key (PKCS#8 PEM) for JWT_PRIVATE_KEY / JWT_PRIVATE_KEY_FILE')
+    .addOption(
+      new Option('--alg <alg>', 'signing algorithm: EdDSA (Ed25519) or ES256 (P-256)')
+        .choices(GENERATED_ALGORITHMS)
+        .default('EdDSA'),
+    )
+    .action((opts: { alg: GeneratedAlgorithm }) => {
+      process.stdout.write(generateSigningKeyPem(opts.alg));
     });
   keys
     .command('jwks')

@@ -109,12 +109,18 @@ describe('tollgate CLI (built)', () => {
     const k = cli(['keys', 'generate']);
     assert.equal(k.status, 0);
     assert.equal(createPrivateKey(k.stdout).asymmetricKeyType, 'ed25519');
+    const ec = cli(['keys', 'generate', '--alg', 'ES256']);
+    assert.equal(ec.status, 0);
+    assert.equal(createPrivateKey(ec.stdout).asymmetricKeyDetails?.namedCurve, 'prime256v1');
+    const bad = cli(['keys', 'generate', '--alg', 'HS256']);
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /Allowed choices are EdDSA, ES256/);
   });
 
-  it('prints the JWKS of the configured key', () => {
+  it('prints the JWKS of the configured key, needing neither a store nor an ops token', () => {
     const keyFile = join(varDir, 'signing.pem');
     writeFileSync(keyFile, cli(['keys', 'generate']).stdout);
-    const r = cli(['keys', 'jwks'], { JWT_PRIVATE_KEY_FILE: keyFile });
+    const r = cli(['keys', 'jwks'], { JWT_PRIVATE_KEY_FILE: keyFile, DEPLOYMENT_ENV: 'production' });
     assert.equal(r.status, 0, r.stderr);
     const jwks = JSON.parse(r.stdout) as { keys: Array<Record<string, unknown>> };
     assert.equal(jwks.keys.length, 1);
