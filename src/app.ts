@@ -32,6 +32,8 @@ export interface AppServices {
   pool: RedisPool | undefined;
   metrics: AppMetrics;
   group: GroupBridge;
+  /** What the session store will not keep (Redis eviction, persistence), shown in /health/redis. */
+  storeWarnings?: readonly string[];
   /** The process logger (pino); none in tests. */
   logger?: FastifyBaseLogger | false;
 }

@@ -17,6 +17,7 @@ import { registerPoolMetrics } from './metrics/pool-metrics.js';
 import { createPool } from './redis/index.js';
 import type { RedisPool } from './redis/types.js';
 import { MemoryStore } from './store/memory-store.js';
+import { inspectRedis } from './store/redis-durability.js';
 import { RedisStore } from './store/redis-store.js';
 import type { Store } from './store/store.js';
 
@@ -43,6 +44,8 @@ export interface SessionStoreHandle {
   store: Store;
   /** Present when the store is Redis. */
   pool: RedisPool | undefined;
+  /** What the store will not keep (Redis eviction and persistence), for operators. */
+  warnings: readonly string[];
 }
 
 /** Opens the session store the config names: Redis through the pool, or the memory store. */
@@ -51,7 +54,7 @@ export async function openSessionStore(config: Config, logger?: Logger): Promise
     logger?.warn(
       'using the embedded memory store: state lives in this process only (set REDIS_URL for Redis, required for WORKERS > 1)',
     );
-    return { store: new MemoryStore(), pool: undefined };
+    return { store: new MemoryStore(), pool: undefined, warnings: [] };
   }
   const pool = createPool(config.redis, { logger, name: 'store' });
   try {
@@ -64,11 +67,26 @@ export async function openSessionStore(config: Config, logger?: Logger): Promise
     config.redis.mode === 'standalone'
       ? `${config.redis.host}:${config.redis.port}/${config.redis.db}`
       : `${config.redis.mode} (${(config.redis.mode === 'sentinel' ? config.redis.sentinels : config.redis.clusterNodes).length} nodes)`;
+  const durability = await inspectRedis(pool);
   logger?.info(
-    { redis: where, pool_size: config.redis.poolSize, mode: config.redis.poolMode },
+    {
+      redis: where,
+      pool_size: config.redis.poolSize,
+      mode: config.redis.poolMode,
+      maxmemory_policy: durability.evictionPolicy,
+      persistence: durability.persistence,
+    },
     'connected to Redis',
   );
-  return { store: new RedisStore(pool, pool), pool };
+  if (durability.evicting && config.deploymentEnv === 'production') {
+    await pool.close().catch(() => undefined);
+    throw new Error(
+      `Redis maxmemory-policy is ${durability.evictionPolicy}: it may evict sessions under memory pressure. ` +
+        'Production needs maxmemory-policy noeviction.',
+    );
+  }
+  for (const w of durability.warnings) logger?.warn(w);
+  return { store: new RedisStore(pool, pool), pool, warnings: durability.warnings };
 }
 
 export interface ComposeOptions {
@@ -96,7 +114,7 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
   const keys = await loadKeys(config, logger);
   const hasher = options.hasher ?? argon2idHasher();
   await hasher.prepare();
-  const { store, pool } = await openSessionStore(config, logger);
+  const { store, pool, warnings } = await openSessionStore(config, logger);
   let app: FastifyInstance;
   try {
     if (pool) registerPoolMetrics(metrics.registry, () => pool.stats());
@@ -114,6 +132,7 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
       pool,
       metrics,
       group: options.group ?? localBridge(metrics.registry, () => pool?.stats()),
+      storeWarnings: warnings,
       logger: logger ?? false,
     });
   } catch (err) {
@@ -128,6 +147,7 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
     metrics,
     store,
     pool,
+    warnings,
     close() {
       closing ??= (async () => {
         try {

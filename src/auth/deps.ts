@@ -8,6 +8,7 @@ import type { AccessTokenOptions } from './access-token.js';
 import type { Admission } from './admission.js';
 import type { KeySet } from './keys.js';
 import type { PasswordHasher } from './passwords.js';
+import type { LastTouched } from './last-touched.js';
 import type { VerifiedTokenCache } from './verified-token-cache.js';
 
 export type AuthEvent =
@@ -46,8 +47,16 @@ export interface AuthDeps {
   /** Derives each refresh token's successor (see refresh-token.ts). */
   refreshKey: Buffer;
   verified: VerifiedTokenCache;
+  /** When this process last recorded each session as used (bounds the writes). */
+  lastTouched: LastTouched;
   /** Called for every security-relevant outcome (metrics, audit). Never given secrets. */
   onEvent: (event: AuthEvent) => void;
+}
+
+/** Who is asking: recorded on the session they open (its owner sees it). */
+export interface ClientInfo {
+  ip: string;
+  userAgent: string;
 }
 
 export interface TokenPair {

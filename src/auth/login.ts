@@ -14,7 +14,7 @@ import {
   TooManyAttemptsError,
 } from '../errors.js';
 import type { RateLimitDecision } from '../store/store.js';
-import type { AuthDeps, TokenPair } from './deps.js';
+import type { AuthDeps, ClientInfo, TokenPair } from './deps.js';
 import { parseEmail } from './email.js';
 import { loginRules } from './login-limits.js';
 import { isAcceptablePassword, normalisePassword } from './password-input.js';
@@ -30,12 +30,12 @@ export async function login(
   deps: AuthDeps,
   emailInput: string,
   password: string,
-  ip: string,
+  client: ClientInfo,
 ): Promise<TokenPair> {
   const { store } = deps;
   const email = parseEmail(emailInput);
   if (!email) throw new InvalidRequestError('email must be a valid email address');
-  const rules = loginRules(deps.config.rateLimit, email, ip);
+  const rules = loginRules(deps.config.rateLimit, email, client.ip);
   const all = [rules.accountIp, rules.ip];
   refuseIfBlocked(deps, await store.checkLoginLimits(all));
 
@@ -58,7 +58,7 @@ export async function login(
     throw new InvalidCredentialsError();
   }
   refuseIfBlocked(deps, await store.recordLoginSuccess(all, rules.accountIp));
-  const pair = await openSession(deps, user.id, user.email);
+  const pair = await openSession(deps, user.id, user.email, client);
   deps.onEvent('login_success');
   return pair;
 }

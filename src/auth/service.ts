@@ -8,8 +8,9 @@ import type { Store } from '../store/store.js';
 import type { AccessClaims } from './access-token.js';
 import { Admission } from './admission.js';
 import { authenticate } from './authenticate.js';
-import type { AuthConfig, AuthDeps, AuthEvent, TokenPair } from './deps.js';
+import type { AuthConfig, AuthDeps, AuthEvent, ClientInfo, TokenPair } from './deps.js';
 import type { KeySet } from './keys.js';
+import { LastTouched } from './last-touched.js';
 import { login } from './login.js';
 import type { PasswordHasher } from './passwords.js';
 import { refresh } from './refresh.js';
@@ -18,7 +19,7 @@ import { register } from './register.js';
 import { logout, logoutAll, revoke } from './revoke.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 
-export type { AuthEvent, TokenPair };
+export type { AuthEvent, ClientInfo, TokenPair };
 
 export interface AuthServiceOptions {
   config: AuthConfig;
@@ -41,6 +42,7 @@ export class AuthService {
       tokenOptions: { issuer: options.config.jwt.issuer, ttlSeconds: options.config.jwt.accessTokenTtl },
       refreshKey: refreshSuccessorKey(options.keys.signing.key),
       verified: new VerifiedTokenCache(),
+      lastTouched: new LastTouched(),
       onEvent: options.onEvent ?? (() => undefined),
     };
   }
@@ -49,8 +51,8 @@ export class AuthService {
     return register(this.#deps, email, password);
   }
 
-  login(email: string, password: string, ip: string): Promise<TokenPair> {
-    return login(this.#deps, email, password, ip);
+  login(email: string, password: string, client: ClientInfo): Promise<TokenPair> {
+    return login(this.#deps, email, password, client);
   }
 
   refresh(refreshToken: string): Promise<TokenPair> {

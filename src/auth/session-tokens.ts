@@ -1,6 +1,6 @@
 /** Opening a session and issuing the token pair of a session. */
 import { signAccessToken } from './access-token.js';
-import type { AuthDeps, TokenPair } from './deps.js';
+import type { AuthDeps, ClientInfo, TokenPair } from './deps.js';
 import { mintRefreshToken, newSessionId } from './refresh-token.js';
 
 export async function issuePair(
@@ -17,7 +17,19 @@ export async function issuePair(
   };
 }
 
-export async function openSession(deps: AuthDeps, uid: string, email: string): Promise<TokenPair> {
+/** At most this much of a User-Agent is kept, printable characters only. */
+const MAX_USER_AGENT = 256;
+
+function cleanUserAgent(ua: string): string {
+  return ua.replace(/[^\x20-\x7e]/g, '').slice(0, MAX_USER_AGENT);
+}
+
+export async function openSession(
+  deps: AuthDeps,
+  uid: string,
+  email: string,
+  client: ClientInfo,
+): Promise<TokenPair> {
   const sid = newSessionId();
   const refresh = mintRefreshToken(uid, sid);
   await deps.store.createSession({
@@ -27,6 +39,8 @@ export async function openSession(deps: AuthDeps, uid: string, email: string): P
     refreshHash: refresh.hash,
     ttlSeconds: deps.config.jwt.refreshTokenTtl,
     maxPerUser: deps.config.maxSessionsPerUser,
+    ip: client.ip,
+    userAgent: cleanUserAgent(client.userAgent),
   });
   return issuePair(deps, { uid, email, sid }, refresh.token);
 }

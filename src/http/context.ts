@@ -15,6 +15,7 @@ export interface AppContext {
   /** Present when the store is Redis. */
   pool: RedisPool | undefined;
   group: GroupBridge;
+  storeWarnings?: readonly string[];
   metrics: AppMetrics;
   version: string;
 }

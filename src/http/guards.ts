@@ -5,7 +5,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { AccessClaims } from '../auth/access-token.js';
-import type { AuthService } from '../auth/service.js';
+import type { AuthService, ClientInfo } from '../auth/service.js';
 import { InvalidTokenError, UnauthorizedError } from '../errors.js';
 import { authorizationOf, bearerTokenOf, parseBearer } from './bearer.js';
 
@@ -19,6 +19,11 @@ export function requireSession(auth: AuthService) {
   return async (request: FastifyRequest): Promise<void> => {
     request.claims = await auth.authenticate(bearerTokenOf(request));
   };
+}
+
+/** The client's address (per TRUST_PROXY) and User-Agent. */
+export function clientOf(request: FastifyRequest): ClientInfo {
+  return { ip: request.ip, userAgent: request.headers['user-agent'] ?? '' };
 }
 
 /** The claims `requireSession` put on the request. */

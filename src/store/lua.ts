@@ -14,7 +14,7 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
 /**
  * KEYS: session, oldHashes, userSessions.
- * ARGV: sid, uid, email, refreshHash, ttlSeconds, sessionPrefix, maxPerUser.
+ * ARGV: sid, uid, email, refreshHash, ttlSeconds, sessionPrefix, maxPerUser, ip, userAgent.
  * Creates the session and indexes it by expiry; drops expired ids from the index and,
  * past `maxPerUser`, ends the sessions closest to expiry. Returns how many it ended.
  */
@@ -23,7 +23,7 @@ export const CREATE_SESSION = defineScript(
   `${NOW_MS}
 local ttl = tonumber(ARGV[5])
 redis.call('DEL', KEYS[2])
-redis.call('HSET', KEYS[1], 'uid', ARGV[2], 'email', ARGV[3], 'rh', ARGV[4], 'ca', now)
+redis.call('HSET', KEYS[1], 'uid', ARGV[2], 'email', ARGV[3], 'rh', ARGV[4], 'ca', now, 'ls', now, 'ip', ARGV[8], 'ua', ARGV[9])
 redis.call('EXPIRE', KEYS[1], ttl)
 redis.call('ZADD', KEYS[3], now + ttl * 1000, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
@@ -125,6 +125,43 @@ export const COUNT_SESSIONS = defineScript(
   'count_sessions',
   `${NOW_MS}
 return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')
+`,
+  1,
+);
+
+/**
+ * KEYS: userSessions. ARGV: sessionPrefix.
+ * Returns a flat list {sid, createdAt, lastSeenAt, ip, ua, ...} of the live sessions, oldest first.
+ */
+export const LIST_SESSIONS = defineScript(
+  'list_sessions',
+  `${NOW_MS}
+local out = {}
+for _, s in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')) do
+  local f = redis.call('HMGET', ARGV[1] .. s, 'ca', 'ls', 'ip', 'ua')
+  if f[1] then
+    table.insert(out, s)
+    table.insert(out, f[1])
+    table.insert(out, f[2] or f[1])
+    table.insert(out, f[3] or '')
+    table.insert(out, f[4] or '')
+  end
+end
+return out
+`,
+  1,
+);
+
+/** KEYS: session. ARGV: resolutionMs. Sets `ls` to now when older than the resolution; never creates. */
+export const TOUCH_SESSION = defineScript(
+  'touch_session',
+  `${NOW_MS}
+local ls = redis.call('HGET', KEYS[1], 'ls')
+if ls and now - tonumber(ls) >= tonumber(ARGV[1]) then
+  redis.call('HSET', KEYS[1], 'ls', now)
+  return 1
+end
+return 0
 `,
   1,
 );

@@ -12,9 +12,11 @@ import type {
   RateLimitRule,
   RotateRequest,
   RotateResult,
+  SessionRecord,
   Store,
   UserRecord,
 } from './store.js';
+import { LAST_SEEN_RESOLUTION_MS } from './store.js';
 
 interface SessionEntry {
   uid: string;
@@ -27,6 +29,10 @@ interface SessionEntry {
   /** Rotated-away hashes (reuse detection), oldest first, capped. */
   oldHashes: Set<string>;
   expiresAt: number;
+  createdAt: number;
+  lastSeenAt: number;
+  ip: string;
+  userAgent: string;
 }
 
 interface Counter {
@@ -128,6 +134,10 @@ export class MemoryStore implements Store {
         rotatedAt: 0,
         oldHashes: new Set(),
         expiresAt: now + s.ttlSeconds * 1000,
+        createdAt: now,
+        lastSeenAt: now,
+        ip: s.ip,
+        userAgent: s.userAgent,
       });
       for (const other of mine.values()) if (other.expiresAt <= now) this.dropSession(other);
       // Past the cap, end the sessions closest to expiry (the least recently refreshed).
@@ -211,6 +221,30 @@ export class MemoryStore implements Store {
       let n = 0;
       for (const s of [...(this.sessions.get(uid)?.values() ?? [])]) if (this.liveSession(uid, s.sid)) n++;
       return n;
+    });
+  }
+
+  listSessions(uid: string): Promise<SessionRecord[]> {
+    return this.op(() =>
+      [...(this.sessions.get(uid)?.values() ?? [])]
+        .filter((s) => this.liveSession(uid, s.sid))
+        .sort((a, b) => a.createdAt - b.createdAt)
+        .map(({ sid, createdAt, lastSeenAt, ip, userAgent }) => ({
+          sid,
+          createdAt,
+          lastSeenAt,
+          ip,
+          userAgent,
+        })),
+    );
+  }
+
+  touchSession(uid: string, sid: string): Promise<void> {
+    return this.op(() => {
+      const s = this.liveSession(uid, sid);
+      const now = this.now();
+      if (s && now - s.lastSeenAt >= LAST_SEEN_RESOLUTION_MS) s.lastSeenAt = now;
+      return undefined;
     });
   }
 

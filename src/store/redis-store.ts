@@ -6,15 +6,18 @@
 import { InternalError } from '../errors.js';
 import type { RedisExecutor, RedisPool, RedisReply } from '../redis/types.js';
 import { keys, MAX_OLD_REFRESH_HASHES } from './keys.js';
+import { LAST_SEEN_RESOLUTION_MS } from './store.js';
 import {
   COUNT_SESSIONS,
   CREATE_SESSION,
   DELETE_ALL_SESSIONS,
   DELETE_SESSION,
+  LIST_SESSIONS,
   READ_COUNTER,
   RECORD_FAILURE,
   RESET_UNLESS_BLOCKED,
   ROTATE_REFRESH,
+  TOUCH_SESSION,
 } from './lua.js';
 import type {
   NewSession,
@@ -22,6 +25,7 @@ import type {
   RateLimitRule,
   RotateRequest,
   RotateResult,
+  SessionRecord,
   Store,
   UserRecord,
 } from './store.js';
@@ -111,6 +115,8 @@ export class RedisStore implements Store {
         String(s.ttlSeconds),
         keys.sessionPrefix(s.uid),
         String(s.maxPerUser),
+        s.ip,
+        s.userAgent,
       ],
       { idempotent: true },
     );
@@ -177,6 +183,31 @@ export class RedisStore implements Store {
     return asNumber(
       await this.redis.script(COUNT_SESSIONS, [keys.userSessions(uid)], [], { idempotent: true }),
     );
+  }
+
+  async listSessions(uid: string): Promise<SessionRecord[]> {
+    const flat = asArray(
+      await this.redis.script(LIST_SESSIONS, [keys.userSessions(uid)], [keys.sessionPrefix(uid)], {
+        idempotent: true,
+      }),
+    );
+    const out: SessionRecord[] = [];
+    for (let i = 0; i + 4 < flat.length; i += 5) {
+      out.push({
+        sid: asString(flat[i]) ?? '',
+        createdAt: asNumber(flat[i + 1]),
+        lastSeenAt: asNumber(flat[i + 2]),
+        ip: asString(flat[i + 3]) ?? '',
+        userAgent: asString(flat[i + 4]) ?? '',
+      });
+    }
+    return out.sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async touchSession(uid: string, sid: string): Promise<void> {
+    await this.redis.script(TOUCH_SESSION, [keys.session(uid, sid)], [String(LAST_SEEN_RESOLUTION_MS)], {
+      idempotent: true,
+    });
   }
 
   async checkLoginLimits(rules: readonly RateLimitRule[]): Promise<RateLimitDecision> {

@@ -26,7 +26,24 @@ export interface NewSession {
    * to expiry (the least recently refreshed).
    */
   maxPerUser: number;
+  /** The client's address and User-Agent when the session opened (shown to its owner). */
+  ip: string;
+  userAgent: string;
 }
+
+/** What the owner of a session sees of it. */
+export interface SessionRecord {
+  sid: string;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+  /** When it was last used, to within a minute. */
+  lastSeenAt: number;
+  ip: string;
+  userAgent: string;
+}
+
+/** A session's `lastSeenAt` is written at most this often. */
+export const LAST_SEEN_RESOLUTION_MS = 60_000;
 
 export interface SessionInfo {
   uid: string;
@@ -93,6 +110,13 @@ export interface Store {
   deleteAllSessions(uid: string): Promise<number>;
   /** How many live sessions the user has (bounded by `maxPerUser`). */
   countSessions(uid: string): Promise<number>;
+  /** The user's live sessions, oldest first. */
+  listSessions(uid: string): Promise<SessionRecord[]>;
+  /**
+   * Records that the session was used now, unless that was recorded less than
+   * LAST_SEEN_RESOLUTION_MS ago. Never recreates a session that is gone.
+   */
+  touchSession(uid: string, sid: string): Promise<void>;
 
   /** Read-only: refused when any counter is at its limit. Writes nothing. */
   checkLoginLimits(rules: readonly RateLimitRule[]): Promise<RateLimitDecision>;

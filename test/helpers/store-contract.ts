@@ -29,6 +29,8 @@ const session = (uid: string, sid: string, extra: Partial<NewSession> = {}): New
   refreshHash: h(sid),
   ttlSeconds: 60,
   maxPerUser: 100,
+  ip: '192.0.2.1',
+  userAgent: 'contract-test/1.0',
   ...extra,
 });
 
@@ -165,6 +167,41 @@ export function storeContract(name: string, harness: ContractHarness): void {
       assert.equal(await s.isSessionAlive(uid, 'd'), true);
       assert.equal(await s.deleteSessionByRefresh(uid, 'd', h('d')), true);
       assert.equal(await s.isSessionAlive(uid, 'd'), false);
+    });
+
+    it("lists a user's live sessions with when, where from and what client", async () => {
+      const s = harness.store();
+      const uid = randomUUID();
+      await s.createSession(session(uid, 'one', { ip: '198.51.100.7', userAgent: 'curl/8' }));
+      await harness.expire(0.01);
+      await s.createSession(session(uid, 'two'));
+      await s.createSession(session(uid, 'gone'));
+      await s.deleteSession(uid, 'gone');
+      const list = await s.listSessions(uid);
+      assert.deepEqual(
+        list.map((x) => [x.sid, x.ip, x.userAgent]),
+        [
+          ['one', '198.51.100.7', 'curl/8'],
+          ['two', '192.0.2.1', 'contract-test/1.0'],
+        ],
+      );
+      for (const x of list) {
+        assert.ok(x.createdAt > 1_600_000_000_000 && x.lastSeenAt === x.createdAt, JSON.stringify(x));
+      }
+      assert.deepEqual(await s.listSessions(randomUUID()), []);
+    });
+
+    it('records last use at most once a minute and never revives a deleted session', async () => {
+      const s = harness.store();
+      const uid = randomUUID();
+      await s.createSession(session(uid, 'seen'));
+      const [before] = await s.listSessions(uid);
+      await s.touchSession(uid, 'seen');
+      assert.equal((await s.listSessions(uid))[0]!.lastSeenAt, before!.lastSeenAt, 'not within the minute');
+      await s.deleteSession(uid, 'seen');
+      await s.touchSession(uid, 'seen');
+      assert.equal(await s.isSessionAlive(uid, 'seen'), false);
+      assert.deepEqual(await s.listSessions(uid), []);
     });
 
     it('deletes every session of a user and counts the live ones', async () => {

@@ -41,6 +41,8 @@ describe('RedisStore layout', () => {
       refreshHash: 'a'.repeat(64),
       ttlSeconds: 60,
       maxPerUser: 10,
+      ip: '192.0.2.1',
+      userAgent: 'test',
     });
     await store.rotateRefresh({
       uid,
@@ -72,6 +74,8 @@ describe('RedisStore layout', () => {
       refreshHash: 'c'.repeat(64),
       ttlSeconds: 120,
       maxPerUser: 10,
+      ip: '192.0.2.1',
+      userAgent: 'test',
     });
     const ttl = Number(await redis.cli('TTL', keys.session(uid, 't1')));
     assert.ok(ttl > 100 && ttl <= 120);

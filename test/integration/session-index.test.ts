@@ -58,6 +58,8 @@ for (const cap of [100, 10_000]) {
               refreshHash: mintRefreshToken(heavy, sid).hash,
               ttlSeconds: 3600,
               maxPerUser: cap,
+              ip: '192.0.2.1',
+              userAgent: 'bench',
             });
           }),
         );

@@ -71,7 +71,9 @@ describe('login under a hashing flood', () => {
     });
     await auth.register('flood@example.test', 'the right password');
     const results = await Promise.allSettled(
-      Array.from({ length: 6 }, () => auth.login('flood@example.test', 'the right password', '10.0.0.9')),
+      Array.from({ length: 6 }, () =>
+        auth.login('flood@example.test', 'the right password', { ip: '10.0.0.9', userAgent: 'test' }),
+      ),
     );
     const shed = results.filter((r) => r.status === 'rejected' && r.reason instanceof OverloadedError).length;
     assert.equal(results.filter((r) => r.status === 'fulfilled').length, 2);
@@ -79,13 +81,16 @@ describe('login under a hashing flood', () => {
     assert.equal(new OverloadedError().statusCode, 503);
     // Shed logins were refunded: the full eight wrong guesses are still allowed before the lockout.
     for (let i = 0; i < 8; i++) {
-      await assert.rejects(auth.login('flood@example.test', 'wrong', '10.0.0.9'), {
+      await assert.rejects(auth.login('flood@example.test', 'wrong', { ip: '10.0.0.9', userAgent: 'test' }), {
         code: 'invalid_credentials',
       });
     }
-    await assert.rejects(auth.login('flood@example.test', 'the right password', '10.0.0.9'), {
-      code: 'too_many_attempts',
-    });
+    await assert.rejects(
+      auth.login('flood@example.test', 'the right password', { ip: '10.0.0.9', userAgent: 'test' }),
+      {
+        code: 'too_many_attempts',
+      },
+    );
     await store.close();
   });
 });

@@ -32,7 +32,10 @@ describe('login timing', () => {
     await auth.register('known@example.test', 'the right password');
     const time = async (email: string): Promise<number> => {
       const t0 = process.hrtime.bigint();
-      await assert.rejects(auth.login(email, 'a wrong password', '10.0.0.1'), InvalidCredentialsError);
+      await assert.rejects(
+        auth.login(email, 'a wrong password', { ip: '10.0.0.1', userAgent: 'test' }),
+        InvalidCredentialsError,
+      );
       return Number(process.hrtime.bigint() - t0) / 1e6;
     };
     await time('warmup@example.test');

@@ -26,6 +26,8 @@ describe('MemoryStore specifics', () => {
       refreshHash: 'h',
       ttlSeconds: 1,
       maxPerUser: 10,
+      ip: '',
+      userAgent: '',
     });
     now += 2000;
     s.sweep();

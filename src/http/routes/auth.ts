@@ -1,7 +1,7 @@
 /** POST /auth/register, /auth/login, /auth/refresh, /auth/logout, /auth/logout-all, /auth/revoke. */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
-import { claimsOf, requireSession } from '../guards.js';
+import { claimsOf, clientOf, requireSession } from '../guards.js';
 import { bearerSecurity, credentials, errorRef, messageBody, tokenPair } from '../schemas/common.js';
 
 interface Credentials {
@@ -51,7 +51,7 @@ export function authRoutes(ctx: AppContext) {
           response: { 200: tokenPair, 400: errorRef, 401: errorRef, 429: errorRef, ...unavailable },
         },
       },
-      async (request) => ctx.auth.login(request.body.email, request.body.password, request.ip),
+      async (request) => ctx.auth.login(request.body.email, request.body.password, clientOf(request)),
     );
 
     app.post<{ Body: { refresh_token: string } }>(

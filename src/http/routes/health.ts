@@ -130,6 +130,7 @@ export function healthRoutes(ctx: AppContext) {
             'Redis is not configured: the embedded memory store is in use (one process only).',
           );
         }
+        advice.warnings.push(...(ctx.storeWarnings ?? []));
         const r = ctx.config.redis;
         const status = memory
           ? 'not_configured'
