@@ -6,6 +6,7 @@ import { guarded } from './commands/guard.js';
 import { registerKeysCommands } from './commands/keys.js';
 import { registerUsersCommands } from './commands/users.js';
 import { registerLoadtestCommand } from './loadtest/command.js';
+import { variablesHelp } from './config/variables.js';
 import { VERSION } from './version.js';
 
 const program = new Command();
@@ -14,6 +15,7 @@ program.name('tollgate').description('Self-hosted session-bound JWT authenticati
 program
   .command('serve', { isDefault: true })
   .description('run the service (config from the environment, .env and .env.<DEPLOYMENT_ENV>)')
+  .addHelpText('after', variablesHelp())
   .action(
     guarded(async () => {
       const config = loadConfig();

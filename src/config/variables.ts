@@ -1,0 +1,206 @@
+/**
+ * Every environment variable tollgate reads, with its default and meaning, in one table:
+ * `tollgate serve --help` prints it and `.env.example` is generated from it
+ * (`npm run env-example`). A test checks that every variable the section readers read is
+ * listed here, in `.env.example` and in docs/configuration.md.
+ */
+export interface VariableDoc {
+  name: string;
+  /** The default as a user would write it; '' when unset by default. */
+  default: string;
+  meaning: string;
+  /** A value to show in `.env.example` (every line there is commented out). */
+  example?: string;
+}
+
+export interface VariableGroup {
+  title: string;
+  variables: readonly VariableDoc[];
+}
+
+export const VARIABLE_GROUPS: readonly VariableGroup[] = [
+  {
+    title: 'Process',
+    variables: [
+      {
+        name: 'DEPLOYMENT_ENV',
+        default: 'development',
+        meaning:
+          'development, staging or production (worker and pool defaults; production requires a key, OPS_TOKEN and Redis)',
+      },
+      { name: 'HOST', default: '127.0.0.1 (production: 0.0.0.0)', meaning: 'listen address' },
+      { name: 'PORT', default: '8000', meaning: 'listen port (0 = any free port)' },
+      {
+        name: 'WORKERS',
+        default: '1 / 2 / 4 by environment',
+        meaning: 'worker processes, or auto (one per core); > 1 needs Redis',
+      },
+      {
+        name: 'TRUST_PROXY',
+        default: 'false',
+        meaning: 'proxies whose X-Forwarded-For is believed: a hop count or addresses/CIDRs',
+      },
+      { name: 'BODY_LIMIT_BYTES', default: '16384', meaning: 'larger request bodies get 413' },
+      {
+        name: 'SHUTDOWN_GRACE_SECONDS',
+        default: '10',
+        meaning: 'how long in-flight requests may take to finish on SIGTERM',
+      },
+      { name: 'VAR_DIR', default: './var', meaning: 'where the development signing key is kept' },
+      { name: 'LOG_LEVEL', default: 'info', meaning: 'fatal, error, warn, info, debug, trace or silent' },
+      { name: 'LOG_FORMAT', default: 'auto', meaning: 'pretty, json, or auto (pretty on a terminal)' },
+    ],
+  },
+  {
+    title: 'Session store (Redis)',
+    variables: [
+      { name: 'STORE', default: 'redis if Redis is configured, else memory', meaning: 'memory or redis' },
+      {
+        name: 'REDIS_URL',
+        default: '',
+        meaning: 'redis://[user:password@]host:port[/db], rediss:// for TLS (REDIS_URL_FILE: from a file)',
+        example: 'redis://127.0.0.1:6379',
+      },
+      { name: 'REDIS_URL_FILE', default: '', meaning: 'a file holding REDIS_URL' },
+      { name: 'REDIS_HOST', default: '127.0.0.1', meaning: 'instead of REDIS_URL, piece by piece' },
+      { name: 'REDIS_PORT', default: '6379', meaning: '' },
+      { name: 'REDIS_USERNAME', default: '', meaning: '' },
+      { name: 'REDIS_PASSWORD', default: '', meaning: '(REDIS_PASSWORD_FILE: from a file)' },
+      { name: 'REDIS_PASSWORD_FILE', default: '', meaning: 'a file holding REDIS_PASSWORD' },
+      { name: 'REDIS_DB', default: '0', meaning: '' },
+      { name: 'REDIS_TLS', default: 'false', meaning: '' },
+      { name: 'REDIS_SENTINELS', default: '', meaning: 'host:port,host:port of Sentinels' },
+      { name: 'REDIS_SENTINEL_NAME', default: 'mymaster', meaning: 'the master name Sentinels watch' },
+      { name: 'REDIS_CLUSTER_NODES', default: '', meaning: 'host:port,... seed nodes of a Redis Cluster' },
+      {
+        name: 'REDIS_POOL_SIZE',
+        default: '2 per worker',
+        meaning: 'connections for the whole process group',
+      },
+      {
+        name: 'REDIS_POOL_MODE',
+        default: 'multiplexed',
+        meaning: 'multiplexed (pipelining) or exclusive (checkout)',
+      },
+      {
+        name: 'REDIS_HEALTH_CHECK_INTERVAL',
+        default: '30',
+        meaning: 'seconds between connection health checks',
+      },
+      { name: 'REDIS_HEALTH_CHECK_TIMEOUT_MS', default: '1000', meaning: 'timeout of one health check' },
+      { name: 'REDIS_CONNECT_TIMEOUT_MS', default: '5000', meaning: 'connect timeout' },
+      {
+        name: 'REDIS_COMMAND_TIMEOUT_MS',
+        default: '1000',
+        meaning: 'a store call not answered by then fails (503)',
+      },
+      { name: 'REDIS_ACQUIRE_TIMEOUT_MS', default: '500', meaning: 'longest wait for a connection' },
+      { name: 'REDIS_MAX_PENDING', default: '2000', meaning: 'bound of the wait queue per process' },
+    ],
+  },
+  {
+    title: 'Tokens and sessions',
+    variables: [
+      {
+        name: 'JWT_PRIVATE_KEY',
+        default: 'development: generated under VAR_DIR',
+        meaning: 'PEM signing key (Ed25519, P-256 or RSA >= 2048); tollgate keys generate makes one',
+      },
+      {
+        name: 'JWT_PRIVATE_KEY_FILE',
+        default: '',
+        meaning: 'a file holding the signing key',
+        example: 'secrets/jwt-signing-key.pem',
+      },
+      {
+        name: 'JWT_PUBLIC_KEYS',
+        default: '',
+        meaning: 'previous public keys still accepted and published (rotation)',
+      },
+      { name: 'JWT_PUBLIC_KEYS_FILE', default: '', meaning: 'a file holding JWT_PUBLIC_KEYS' },
+      { name: 'TOKEN_ISSUER', default: 'tollgate', meaning: 'iss of access tokens' },
+      { name: 'ACCESS_TOKEN_TTL', default: '900', meaning: 'access token lifetime, seconds' },
+      { name: 'REFRESH_TOKEN_TTL', default: '604800', meaning: 'refresh token / session lifetime, seconds' },
+      {
+        name: 'REFRESH_RETRY_GRACE',
+        default: '30',
+        meaning: 'seconds a rotated refresh token is a retry, not reuse',
+      },
+      {
+        name: 'MAX_SESSIONS_PER_USER',
+        default: '100',
+        meaning: 'live sessions per user; the one closest to expiry ends first',
+      },
+    ],
+  },
+  {
+    title: 'Security',
+    variables: [
+      {
+        name: 'OPS_TOKEN',
+        default: '',
+        meaning: 'bearer token for /health/redis, /redis/stats, /metrics (>= 16 chars)',
+      },
+      { name: 'OPS_TOKEN_FILE', default: '', meaning: 'a file holding OPS_TOKEN' },
+      { name: 'ALLOW_REGISTRATION', default: 'true', meaning: 'false disables POST /auth/register' },
+      { name: 'LOGIN_FAILURE_WINDOW', default: '900', meaning: 'seconds a wrong password counts' },
+      {
+        name: 'LOGIN_MAX_FAILURES_PER_ACCOUNT_IP',
+        default: '10',
+        meaning: 'wrong passwords per (account, address) per window',
+      },
+      {
+        name: 'LOGIN_MAX_FAILURES_PER_IP',
+        default: '100',
+        meaning: 'wrong passwords per address per window',
+      },
+      { name: 'PASSWORD_MIN_LENGTH', default: '8', meaning: 'characters (code points)' },
+      { name: 'PASSWORD_MAX_LENGTH', default: '128', meaning: 'characters (code points)' },
+      {
+        name: 'PASSWORD_HASH_CONCURRENCY',
+        default: 'cores / workers',
+        meaning: 'argon2id hashes at once per process',
+      },
+      {
+        name: 'PASSWORD_HASH_QUEUE',
+        default: '64',
+        meaning: 'password checks waiting per process; beyond: 503 overloaded',
+      },
+      { name: 'PASSWORD_HASH_MAX_WAIT_MS', default: '1000', meaning: 'longest wait for a hash slot' },
+    ],
+  },
+];
+
+export const VARIABLES: readonly VariableDoc[] = VARIABLE_GROUPS.flatMap((g) => g.variables);
+
+/** The text `tollgate serve --help` appends: every variable with its default. */
+export function variablesHelp(): string {
+  const lines = ['', 'Environment variables (also read from .env and .env.<DEPLOYMENT_ENV>):'];
+  const width = Math.max(...VARIABLES.map((v) => v.name.length));
+  for (const group of VARIABLE_GROUPS) {
+    lines.push('', `  ${group.title}`);
+    for (const v of group.variables) {
+      const def = v.default ? ` [default: ${v.default}]` : '';
+      lines.push(`    ${v.name.padEnd(width)}  ${v.meaning}${def}`.trimEnd());
+    }
+  }
+  lines.push('', 'Full reference: docs/configuration.md');
+  return lines.join('\n');
+}
+
+/** `.env.example`: every variable, commented out, with its meaning and default. */
+export function envExample(): string {
+  const out = [
+    '# tollgate configuration. Copy to .env (or .env.<DEPLOYMENT_ENV>) and uncomment what you need.',
+    '# The real environment wins over these files. Full reference: docs/configuration.md',
+  ];
+  for (const group of VARIABLE_GROUPS) {
+    out.push('', `# --- ${group.title}`);
+    for (const v of group.variables) {
+      const about = [v.meaning, v.default ? `default: ${v.default}` : ''].filter(Boolean).join('; ');
+      if (about) out.push(`# ${about}`);
+      out.push(`# ${v.name}=${v.example ?? ''}`);
+    }
+  }
+  return out.join('\n') + '\n';
+}
