@@ -4,6 +4,7 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { KeySet } from './auth/keys.js';
+import type { UserDirectory } from './accounts/directory/user-directory.js';
 import type { AuthService } from './auth/service.js';
 import type { Config } from './config/schema.js';
 import type { GroupBridge } from './group/bridge.js';
@@ -12,6 +13,8 @@ import { clientErrorHandler, frameworkErrors, installExpectationHandling } from 
 import { installDraining } from './http/draining.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { registerOpenApi, serveOpenApiDocument } from './http/openapi.js';
+import { accountRoutes } from './http/routes/account.js';
+import { adminRoutes } from './http/routes/admin.js';
 import { authRoutes } from './http/routes/auth.js';
 import { healthRoutes } from './http/routes/health.js';
 import { metaRoutes } from './http/routes/meta.js';
@@ -27,6 +30,8 @@ import { VERSION } from './version.js';
 export interface AppServices {
   auth: AuthService;
   store: Store;
+  /** The accounts database. */
+  directory: UserDirectory;
   keys: KeySet;
   /** Present when the store is Redis. */
   pool: RedisPool | undefined;
@@ -92,6 +97,8 @@ export async function buildApp(config: Config, services: AppServices): Promise<F
   await app.register(metaRoutes(ctx));
   await app.register(authRoutes(ctx));
   await app.register(protectedRoutes(ctx));
+  await app.register(accountRoutes(ctx));
+  await app.register(adminRoutes(ctx));
   await app.register(healthRoutes(ctx));
   await app.register(opsRoutes(ctx));
   serveOpenApiDocument(app);

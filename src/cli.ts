@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { loadConfig } from './config/load.js';
 import { guarded } from './commands/guard.js';
+import { registerDbCommands } from './commands/db.js';
 import { registerKeysCommands } from './commands/keys.js';
 import { registerUsersCommands } from './commands/users.js';
 import { registerLoadtestCommand } from './loadtest/command.js';
@@ -26,6 +27,7 @@ program
 
 registerKeysCommands(program, guarded);
 registerUsersCommands(program, guarded);
+registerDbCommands(program, guarded);
 registerLoadtestCommand(program);
 
 await program.parseAsync(process.argv);

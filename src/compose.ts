@@ -9,6 +9,11 @@ import { buildApp } from './app.js';
 import { buildKeySet, ensureDevelopmentKey, type KeySet } from './auth/keys.js';
 import { argon2idHasher, type PasswordHasher } from './auth/passwords.js';
 import { AuthService } from './auth/service.js';
+import { auditTrail } from './accounts/audit.js';
+import type { Database } from './accounts/directory/database.js';
+import { openMigratedDatabase } from './accounts/directory/open.js';
+import { SqlUserDirectory } from './accounts/directory/sql-user-directory.js';
+import type { UserDirectory } from './accounts/directory/user-directory.js';
 import type { Config } from './config/schema.js';
 import type { GroupBridge } from './group/bridge.js';
 import { localBridge } from './group/local.js';
@@ -89,6 +94,41 @@ export async function openSessionStore(config: Config, logger?: Logger): Promise
   return { store: new RedisStore(pool, pool), pool, warnings: durability.warnings };
 }
 
+/**
+ * Opens the accounts database (PostgreSQL, or the embedded PGlite) and migrates it.
+ * The first start on PGlite creates the database, which takes a few seconds.
+ */
+export async function openDirectory(
+  config: Config,
+  opened?: Database,
+  logger?: Logger,
+): Promise<SqlUserDirectory> {
+  if (!opened && !config.database.url) {
+    logger?.info({ dir: config.database.dataDir }, 'opening the embedded accounts database (PGlite)');
+  }
+  const { database, migration } = await openMigratedDatabase(config.database, opened);
+  if (migration.applied.length > 0) {
+    logger?.info({ applied: migration.applied, version: migration.version }, 'accounts database migrated');
+  }
+  return new SqlUserDirectory(database);
+}
+
+/** Deletes audit events past the retention, hourly (jittered), off the request path. */
+function auditPruner(directory: UserDirectory, retentionDays: number, logger?: Logger): { stop(): void } {
+  const prune = (): void => {
+    directory.pruneAudit(retentionDays).then(
+      (n) => {
+        if (n > 0) logger?.info({ deleted: n, retention_days: retentionDays }, 'pruned the audit log');
+      },
+      (err: unknown) =>
+        logger?.warn({ err: { message: (err as Error).message } }, 'audit log pruning failed'),
+    );
+  };
+  const timer = setInterval(prune, 3_600_000 + Math.floor(Math.random() * 300_000));
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
+
 export interface ComposeOptions {
   logger?: Logger;
   /** The process registry (a cluster worker passes the one its primary collects). */
@@ -97,11 +137,14 @@ export interface ComposeOptions {
   group?: GroupBridge;
   /** Password hashing (default: argon2id at the OWASP cost). */
   hasher?: PasswordHasher;
+  /** An accounts database already open (tests); default: the one the config names. */
+  database?: Database;
 }
 
 export interface Composition extends SessionStoreHandle {
   app: FastifyInstance;
   config: Config;
+  directory: UserDirectory;
   keys: KeySet;
   metrics: AppMetrics;
   /** Closes the app (when not closed yet), then the stores. Idempotent. */
@@ -114,13 +157,32 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
   const keys = await loadKeys(config, logger);
   const hasher = options.hasher ?? argon2idHasher();
   await hasher.prepare();
-  const { store, pool, warnings } = await openSessionStore(config, logger);
+  const directory = await openDirectory(config, options.database, logger);
+  let store: Store;
+  let pool: RedisPool | undefined;
+  let warnings: readonly string[];
+  try {
+    ({ store, pool, warnings } = await openSessionStore(config, logger));
+  } catch (err) {
+    await directory.close().catch(() => undefined);
+    throw err;
+  }
+  const pruner = auditPruner(directory, config.database.auditRetentionDays, logger);
   let app: FastifyInstance;
   try {
     if (pool) registerPoolMetrics(metrics.registry, () => pool.stats());
+    const audit = auditTrail(directory, {
+      onLost: (type, err) =>
+        logger?.error(
+          { type, err: { message: (err as Error).message } },
+          'an audit event could not be written',
+        ),
+    });
     const auth = new AuthService({
       config,
       store,
+      directory,
+      audit,
       keys,
       hasher,
       onEvent: (event) => metrics.authEvents.inc({ event }),
@@ -128,6 +190,7 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
     app = await buildApp(config, {
       auth,
       store,
+      directory,
       keys,
       pool,
       metrics,
@@ -136,13 +199,16 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
       logger: logger ?? false,
     });
   } catch (err) {
+    pruner.stop();
     await store.close().catch(() => undefined);
+    await directory.close().catch(() => undefined);
     throw err;
   }
   let closing: Promise<void> | undefined;
   return {
     app,
     config,
+    directory,
     keys,
     metrics,
     store,
@@ -150,10 +216,11 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
     warnings,
     close() {
       closing ??= (async () => {
+        pruner.stop();
         try {
           await app.close();
         } finally {
-          await store.close();
+          await Promise.allSettled([store.close(), directory.close()]);
         }
       })();
       return closing;

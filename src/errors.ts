@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'invalid_grant'
   | 'invalid_token'
   | 'unauthorized'
+  | 'forbidden'
+  | 'account_disabled'
   | 'not_found'
   | 'request_timeout'
   | 'payload_too_large'
@@ -115,6 +117,24 @@ export class UnauthorizedError extends TollgateError {
   }
 }
 
+/** An authenticated caller without the right to this (an admin route without the admin role). */
+export class ForbiddenError extends TollgateError {
+  readonly code = 'forbidden';
+  readonly statusCode = 403;
+  constructor(message = 'This requires the admin role') {
+    super(message);
+  }
+}
+
+/** The password was right, but the account is disabled. */
+export class AccountDisabledError extends TollgateError {
+  readonly code = 'account_disabled';
+  readonly statusCode = 403;
+  constructor() {
+    super('This account is disabled');
+  }
+}
+
 export class NotFoundError extends TollgateError {
   readonly code = 'not_found';
   readonly statusCode = 404;
@@ -183,6 +203,22 @@ export class StoreUnavailableError extends TollgateError {
   ) {
     super(message, options);
     this.reason = reason;
+  }
+}
+
+/**
+ * The accounts database (PostgreSQL or the embedded PGlite) could not answer: down,
+ * unreachable, or past its statement timeout. Routes that need it answer 503; session
+ * verification does not need it and keeps working.
+ */
+export class DatabaseUnavailableError extends StoreUnavailableError {
+  override readonly dependency = 'database' as const;
+  constructor(
+    reason: UnavailableReason,
+    message = 'The accounts database is unavailable; try again shortly',
+    options?: ErrorOptions,
+  ) {
+    super(reason, message, options);
   }
 }
 

@@ -1,7 +1,9 @@
 /**
- * Access tokens: JWTs (RFC 9068 `typ: at+jwt`) with `iss sub email sid jti iat exp`,
- * signed with the current key and a `kid`. Verification checks signature (allowlisted
- * algorithms, key chosen by kid), typ, iss and exp; the caller then checks the session.
+ * Access tokens: JWTs (RFC 9068 `typ: at+jwt`) with `iss sub email sid jti iat exp`
+ * plus the account's `roles` and `email_verified`, signed with the current key and a
+ * `kid`. Verification checks signature (allowlisted algorithms, key chosen by kid),
+ * typ, iss and exp; the caller then checks the session. Roles in a token are a hint for
+ * clients: tollgate re-checks them in the database on every admin call.
  */
 import { randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors, type JWTHeaderParameters } from 'jose';
@@ -16,6 +18,17 @@ export interface AccessClaims {
   iat: number;
   exp: number;
   iss: string;
+  roles: string[];
+  email_verified: boolean;
+}
+
+/** Who a token is for. */
+export interface TokenSubject {
+  uid: string;
+  email: string;
+  sid: string;
+  roles: readonly string[];
+  emailVerified: boolean;
 }
 
 export interface AccessTokenOptions {
@@ -28,10 +41,15 @@ export interface AccessTokenOptions {
 export async function signAccessToken(
   keys: KeySet,
   opts: AccessTokenOptions,
-  subject: { uid: string; email: string; sid: string },
+  subject: TokenSubject,
   nowSeconds = Math.floor(Date.now() / 1000),
 ): Promise<{ token: string; expiresIn: number }> {
-  const token = await new SignJWT({ email: subject.email, sid: subject.sid })
+  const token = await new SignJWT({
+    email: subject.email,
+    sid: subject.sid,
+    roles: [...subject.roles],
+    email_verified: subject.emailVerified,
+  })
     .setProtectedHeader({ alg: keys.signing.alg, kid: keys.signing.kid, typ: 'at+jwt' })
     .setIssuer(opts.issuer)
     .setSubject(subject.uid)
@@ -67,7 +85,7 @@ export async function verifyAccessToken(
         clockTolerance: opts.clockToleranceSeconds ?? 5,
       },
     );
-    const { sub, sid, email, jti, iat, exp, iss } = payload as Record<string, unknown>;
+    const { sub, sid, email, jti, iat, exp, iss, roles, email_verified } = payload as Record<string, unknown>;
     if (
       typeof sub !== 'string' ||
       typeof sid !== 'string' ||
@@ -75,11 +93,23 @@ export async function verifyAccessToken(
       typeof jti !== 'string' ||
       typeof iat !== 'number' ||
       typeof exp !== 'number' ||
-      typeof iss !== 'string'
+      typeof iss !== 'string' ||
+      (roles !== undefined && !(Array.isArray(roles) && roles.every((r) => typeof r === 'string'))) ||
+      (email_verified !== undefined && typeof email_verified !== 'boolean')
     ) {
       throw new InvalidTokenError();
     }
-    return { sub, sid, email, jti, iat, exp, iss };
+    return {
+      sub,
+      sid,
+      email,
+      jti,
+      iat,
+      exp,
+      iss,
+      roles: roles ?? [],
+      email_verified: email_verified ?? false,
+    };
   } catch (err) {
     if (err instanceof InvalidTokenError) throw err;
     if (err instanceof joseErrors.JOSEError || err instanceof TypeError) throw new InvalidTokenError();

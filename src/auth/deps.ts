@@ -2,6 +2,8 @@
  * What every auth operation needs, built once by the composition root. Operations are
  * plain functions of `AuthDeps` (one per file), so each reads on its own.
  */
+import type { AuditSink } from '../accounts/audit.js';
+import type { UserDirectory } from '../accounts/directory/user-directory.js';
 import type { Config } from '../config/schema.js';
 import type { Store } from '../store/store.js';
 import type { AccessTokenOptions } from './access-token.js';
@@ -38,7 +40,11 @@ export type AuthConfig = Pick<
 
 export interface AuthDeps {
   config: AuthConfig;
+  /** Hot, expiring state: sessions and login counters. */
   store: Store;
+  /** Durable accounts and the audit log. */
+  directory: UserDirectory;
+  audit: AuditSink;
   keys: KeySet;
   hasher: PasswordHasher;
   /** Bounds the argon2 work of this process (sheds a login flood with 503). */

@@ -3,7 +3,8 @@
  * The successor is derived from the presented token, so a retry of a rotation whose
  * answer was lost (or was a 503) within `REFRESH_RETRY_GRACE` gets the same successor,
  * still alive, instead of being taken for reuse; N concurrent refreshes of one token
- * all get that same successor. Anything older is reuse and revokes the session.
+ * all get that same successor. Anything older is reuse and revokes the session. The
+ * new access token carries the account's current roles, read from the database.
  */
 import { InvalidGrantError } from '../errors.js';
 import type { AuthDeps, TokenPair } from './deps.js';
@@ -13,6 +14,13 @@ import { issuePair } from './session-tokens.js';
 export async function refresh(deps: AuthDeps, refreshToken: string): Promise<TokenPair> {
   const parsed = parseRefreshToken(refreshToken);
   if (!parsed) {
+    deps.onEvent('refresh_invalid');
+    throw new InvalidGrantError();
+  }
+  const account = await deps.directory.findById(parsed.uid);
+  if (!account || account.disabled) {
+    // Its sessions were ended with it; make sure of it, then refuse.
+    await deps.store.deleteSession(parsed.uid, parsed.sid);
     deps.onEvent('refresh_invalid');
     throw new InvalidGrantError();
   }
@@ -28,12 +36,13 @@ export async function refresh(deps: AuthDeps, refreshToken: string): Promise<Tok
   switch (result.status) {
     case 'rotated':
       deps.onEvent('refresh_rotated');
-      return issuePair(deps, result.session, next.token);
+      return issuePair(deps, account, parsed.sid, next.token);
     case 'retried':
       deps.onEvent('refresh_retried');
-      return issuePair(deps, result.session, next.token);
+      return issuePair(deps, account, parsed.sid, next.token);
     case 'reused':
       deps.onEvent('refresh_reused');
+      await deps.audit('refresh_reused', { userId: parsed.uid, detail: { sid: parsed.sid } });
       throw new InvalidGrantError('The refresh token was already used; the session has been revoked');
     default:
       deps.onEvent('refresh_invalid');

@@ -1,7 +1,7 @@
 /** Creating an account. */
 import { randomUUID } from 'node:crypto';
 import { EmailTakenError, InvalidRequestError, RegistrationDisabledError } from '../errors.js';
-import type { AuthDeps } from './deps.js';
+import type { AuthDeps, ClientInfo } from './deps.js';
 import { parseEmail } from './email.js';
 import { checkNewPassword, normalisePassword } from './password-input.js';
 
@@ -9,18 +9,16 @@ export async function register(
   deps: AuthDeps,
   emailInput: string,
   password: string,
+  client: ClientInfo,
 ): Promise<{ id: string; email: string }> {
   if (!deps.config.allowRegistration) throw new RegistrationDisabledError();
   const email = parseEmail(emailInput);
   if (!email) throw new InvalidRequestError('email must be a valid email address');
   checkNewPassword(deps.config, password);
-  const user = {
-    id: randomUUID(),
-    email,
-    passwordHash: await deps.hashing.run(() => deps.hasher.hash(normalisePassword(password))),
-    createdAt: Date.now(),
-  };
-  if (!(await deps.store.createUser(user))) throw new EmailTakenError();
+  const passwordHash = await deps.hashing.run(() => deps.hasher.hash(normalisePassword(password)));
+  const account = await deps.directory.createAccount({ id: randomUUID(), email, passwordHash });
+  if (account === 'email_taken') throw new EmailTakenError();
   deps.onEvent('register');
-  return { id: user.id, email: user.email };
+  await deps.audit('register', { userId: account.id, ip: client.ip, userAgent: client.userAgent });
+  return { id: account.id, email: account.email };
 }

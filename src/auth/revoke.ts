@@ -12,6 +12,7 @@ export async function logout(deps: AuthDeps, claims: AccessClaims): Promise<void
 export async function logoutAll(deps: AuthDeps, claims: AccessClaims): Promise<number> {
   const n = await deps.store.deleteAllSessions(claims.sub);
   deps.onEvent('logout_all');
+  await deps.audit('logout_all', { userId: claims.sub, detail: { revoked: n } });
   return n;
 }
 

@@ -4,6 +4,8 @@
  * succeeds, throws a catalogue error, or lets StoreUnavailableError through (fail
  * closed). The operations live one per file; this class binds them to their deps.
  */
+import type { AuditSink } from '../accounts/audit.js';
+import type { UserDirectory } from '../accounts/directory/user-directory.js';
 import type { Store } from '../store/store.js';
 import type { AccessClaims } from './access-token.js';
 import { Admission } from './admission.js';
@@ -24,6 +26,8 @@ export type { AuthEvent, ClientInfo, TokenPair };
 export interface AuthServiceOptions {
   config: AuthConfig;
   store: Store;
+  directory: UserDirectory;
+  audit: AuditSink;
   keys: KeySet;
   hasher: PasswordHasher;
   onEvent?: (event: AuthEvent) => void;
@@ -36,6 +40,8 @@ export class AuthService {
     this.#deps = {
       config: options.config,
       store: options.store,
+      directory: options.directory,
+      audit: options.audit,
       keys: options.keys,
       hasher: options.hasher,
       hashing: new Admission(options.config.passwordHashing),
@@ -47,8 +53,8 @@ export class AuthService {
     };
   }
 
-  register(email: string, password: string): Promise<{ id: string; email: string }> {
-    return register(this.#deps, email, password);
+  register(email: string, password: string, client: ClientInfo): Promise<{ id: string; email: string }> {
+    return register(this.#deps, email, password, client);
   }
 
   login(email: string, password: string, client: ClientInfo): Promise<TokenPair> {
@@ -74,6 +80,11 @@ export class AuthService {
 
   revoke(token: string, hint: string | undefined): Promise<void> {
     return revoke(this.#deps, token, hint);
+  }
+
+  /** The dependencies the account operations share with these (src/accounts/). */
+  get deps(): AuthDeps {
+    return this.#deps;
   }
 
   /** Admission stats of the password-hashing bound (health, metrics). */

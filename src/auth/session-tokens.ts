@@ -1,14 +1,22 @@
 /** Opening a session and issuing the token pair of a session. */
+import type { Account } from '../accounts/directory/user-directory.js';
 import { signAccessToken } from './access-token.js';
 import type { AuthDeps, ClientInfo, TokenPair } from './deps.js';
 import { mintRefreshToken, newSessionId } from './refresh-token.js';
 
 export async function issuePair(
   deps: AuthDeps,
-  session: { uid: string; email: string; sid: string },
+  account: Pick<Account, 'id' | 'email' | 'roles' | 'emailVerified'>,
+  sid: string,
   refreshToken: string,
 ): Promise<TokenPair> {
-  const access = await signAccessToken(deps.keys, deps.tokenOptions, session);
+  const access = await signAccessToken(deps.keys, deps.tokenOptions, {
+    uid: account.id,
+    email: account.email,
+    sid,
+    roles: account.roles,
+    emailVerified: account.emailVerified,
+  });
   return {
     access_token: access.token,
     refresh_token: refreshToken,
@@ -20,27 +28,37 @@ export async function issuePair(
 /** At most this much of a User-Agent is kept, printable characters only. */
 const MAX_USER_AGENT = 256;
 
-function cleanUserAgent(ua: string): string {
+export function cleanUserAgent(ua: string): string {
   return ua.replace(/[^\x20-\x7e]/g, '').slice(0, MAX_USER_AGENT);
 }
 
+/**
+ * Opens a session for an account whose credentials were just checked, and issues its
+ * tokens. If the account changed meanwhile (password changed or reset, disabled,
+ * deleted: its security stamp moved), the new session is ended at once and no token
+ * is handed out, so no session outlives the credentials that opened it.
+ */
 export async function openSession(
   deps: AuthDeps,
-  uid: string,
-  email: string,
+  account: Account,
   client: ClientInfo,
-): Promise<TokenPair> {
+): Promise<{ pair: TokenPair; sid: string } | 'stale'> {
   const sid = newSessionId();
-  const refresh = mintRefreshToken(uid, sid);
+  const refresh = mintRefreshToken(account.id, sid);
   await deps.store.createSession({
-    uid,
+    uid: account.id,
     sid,
-    email,
+    email: account.email,
     refreshHash: refresh.hash,
     ttlSeconds: deps.config.jwt.refreshTokenTtl,
     maxPerUser: deps.config.maxSessionsPerUser,
     ip: client.ip,
     userAgent: cleanUserAgent(client.userAgent),
   });
-  return issuePair(deps, { uid, email, sid }, refresh.token);
+  const now = await deps.directory.findById(account.id);
+  if (!now || now.disabled || now.securityStamp !== account.securityStamp) {
+    await deps.store.deleteSession(account.id, sid);
+    return 'stale';
+  }
+  return { pair: await issuePair(deps, now, sid, refresh.token), sid };
 }

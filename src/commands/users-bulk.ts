@@ -1,18 +1,20 @@
 /**
- * `tollgate users bulk`: creates many users straight in the store, with a progress bar.
- * They share one password, hashed once. Existing emails are counted, not overwritten.
+ * `tollgate users bulk`: creates many accounts straight in the accounts database, with
+ * a progress bar (load-test accounts). They share one password, hashed once. Existing
+ * emails are counted, not overwritten.
  */
 import { randomUUID } from 'node:crypto';
 import cliProgress from 'cli-progress';
 import { argon2idHasher } from '../auth/passwords.js';
+import { passwordLength } from '../auth/password-input.js';
+import { openDirectory } from '../compose.js';
 import type { Config } from '../config/schema.js';
-import { openSessionStore } from '../compose.js';
 
 export interface BulkOptions {
   count: number;
   prefix: string;
   domain: string;
-  password?: string;
+  password: string;
   concurrency: number;
 }
 
@@ -23,20 +25,13 @@ export async function bulkCreateUsers(
   if (!Number.isInteger(opts.count) || opts.count < 1 || opts.count > 1_000_000) {
     throw new Error('--count must be a whole number from 1 to 1000000');
   }
-  const password = opts.password;
-  if (!password || password.length < config.passwordMinLength) {
-    throw new Error(`--password of at least ${config.passwordMinLength} characters is required`);
+  if (passwordLength(opts.password) < config.passwordMinLength) {
+    throw new Error(`the password must have at least ${config.passwordMinLength} characters`);
   }
-  if (config.store === 'memory') {
-    throw new Error(
-      'bulk creation needs Redis (REDIS_URL): the memory store lives inside the serving process',
-    );
-  }
-  const { store } = await openSessionStore(config);
-  // One hash for every user: they share a password; load-test accounts only need to log in.
-  const passwordHash = await argon2idHasher().hash(password);
+  const directory = await openDirectory(config);
+  const passwordHash = await argon2idHasher().hash(opts.password.normalize('NFC'));
   const bar = new cliProgress.SingleBar(
-    { format: 'users [{bar}] {value}/{total} {percentage}% | {eta}s left' },
+    { format: 'users [{bar}] {value}/{total} {percentage}% | {eta}s left', stream: process.stderr },
     cliProgress.Presets.shades_classic,
   );
   bar.start(opts.count, 0);
@@ -48,16 +43,16 @@ export async function bulkCreateUsers(
       while (next < opts.count) {
         const i = next++;
         const email = `${opts.prefix}${i}@${opts.domain}`.toLowerCase();
-        const ok = await store.createUser({ id: randomUUID(), email, passwordHash, createdAt: Date.now() });
-        if (ok) created++;
-        else existed++;
+        const r = await directory.createAccount({ id: randomUUID(), email, passwordHash });
+        if (r === 'email_taken') existed++;
+        else created++;
         bar.increment();
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, 64)) }, worker));
   } finally {
     bar.stop();
-    await store.close();
+    await directory.close();
   }
   console.log(`created ${created}, already existed ${existed}`);
   return { created, existed };

@@ -1,29 +1,174 @@
 /** `tollgate users ...`: account administration from the command line. */
+import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
+import { accountView } from '../accounts/admin.js';
+import { ROLES } from '../accounts/directory/user-directory.js';
+import { parseEmail } from '../auth/email.js';
+import { argon2idHasher } from '../auth/passwords.js';
+import { checkNewPassword, normalisePassword } from '../auth/password-input.js';
 import { loadConfig } from '../config/load.js';
+import { endSessions, openAccountsCli, type AccountsCli } from './accounts-cli.js';
 import type { Guard } from './guard.js';
+import { readPassword } from './password-input.js';
+
+async function withAccounts<T>(run: (cli: AccountsCli) => Promise<T>): Promise<T> {
+  const cli = await openAccountsCli(loadConfig());
+  try {
+    return await run(cli);
+  } finally {
+    await cli.close();
+  }
+}
+
+function emailArg(value: string): string {
+  const email = parseEmail(value);
+  if (!email) throw new Error(`not a valid email address: ${value}`);
+  return email;
+}
+
+async function accountByEmail(cli: AccountsCli, email: string) {
+  const account = await cli.directory.findByEmail(email);
+  if (!account) throw new Error(`no account with the email ${email}`);
+  return account;
+}
+
+const CLI_ACTOR = { actorId: null, detail: { via: 'cli' } };
 
 export function registerUsersCommands(program: Command, guarded: Guard): void {
-  const users = program.command('users').description('manage users directly in the store');
+  const users = program.command('users').description('manage accounts in the accounts database');
+
+  users
+    .command('create')
+    .description('create an account; the password is read from --password-file, standard input or a prompt')
+    .requiredOption('--email <email>', 'the account email')
+    .option(
+      '--role <role>',
+      `give it a role (${ROLES.join(', ')}); repeatable`,
+      (v, all: string[]) => [...all, v],
+      [],
+    )
+    .option('--password-file <path>', 'read the password from this file')
+    .action(
+      guarded(async (opts: { email: string; role: string[]; passwordFile?: string }) => {
+        const email = emailArg(opts.email);
+        const unknown = opts.role.filter((r) => !(ROLES as readonly string[]).includes(r));
+        if (unknown.length > 0)
+          throw new Error(`unknown role ${unknown.join(', ')} (known: ${ROLES.join(', ')})`);
+        const config = loadConfig();
+        const password = await readPassword(opts);
+        checkNewPassword(config, password);
+        const passwordHash = await argon2idHasher().hash(normalisePassword(password));
+        await withAccounts(async (cli) => {
+          const account = await cli.directory.createAccount({
+            id: randomUUID(),
+            email,
+            passwordHash,
+            roles: opts.role,
+          });
+          if (account === 'email_taken') throw new Error(`an account with the email ${email} exists already`);
+          await cli.audit('register', { userId: account.id, ...CLI_ACTOR });
+          if (opts.role.length > 0) {
+            await cli.audit('role_changed', {
+              userId: account.id,
+              actorId: null,
+              detail: { via: 'cli', roles: opts.role },
+            });
+          }
+          console.log(JSON.stringify(accountView(account)));
+        });
+      }),
+    );
+
+  users
+    .command('list')
+    .description('list accounts (JSON lines), optionally those whose email contains --query')
+    .option('--query <text>', 'a part of the email')
+    .option('--limit <n>', 'at most this many', (v) => Number.parseInt(v, 10), 100)
+    .action(
+      guarded(async (opts: { query?: string; limit: number }) => {
+        await withAccounts(async (cli) => {
+          let left = Math.max(1, opts.limit);
+          let cursor: string | undefined;
+          do {
+            const page = await cli.directory.searchAccounts({
+              ...(opts.query ? { query: opts.query } : {}),
+              ...(cursor ? { cursor } : {}),
+              limit: Math.min(100, left),
+            });
+            for (const a of page.items) console.log(JSON.stringify(accountView(a)));
+            left -= page.items.length;
+            cursor = page.nextCursor ?? undefined;
+          } while (cursor && left > 0);
+        });
+      }),
+    );
+
+  for (const [name, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
+    users
+      .command(name)
+      .description(disabled ? 'disable an account and end its sessions' : 'enable a disabled account')
+      .requiredOption('--email <email>', 'the account email')
+      .action(
+        guarded(async (opts: { email: string }) => {
+          await withAccounts(async (cli) => {
+            const account = await accountByEmail(cli, emailArg(opts.email));
+            await cli.directory.setDisabled(account.id, disabled);
+            const ended = disabled ? `; ${await endSessions(cli, account.id)}` : '';
+            await cli.audit(disabled ? 'account_disabled' : 'account_enabled', {
+              userId: account.id,
+              ...CLI_ACTOR,
+            });
+            console.log(`${account.email} ${disabled ? 'disabled' : 'enabled'}${ended}`);
+          });
+        }),
+      );
+  }
+
+  users
+    .command('delete')
+    .description('delete an account and end its sessions')
+    .requiredOption('--email <email>', 'the account email')
+    .action(
+      guarded(async (opts: { email: string }) => {
+        await withAccounts(async (cli) => {
+          const account = await accountByEmail(cli, emailArg(opts.email));
+          await cli.directory.deleteAccount(account.id);
+          const ended = await endSessions(cli, account.id);
+          await cli.audit('admin_account_deleted', {
+            userId: account.id,
+            actorId: null,
+            detail: { via: 'cli', email: account.email },
+          });
+          console.log(`${account.email} deleted; ${ended}`);
+        });
+      }),
+    );
+
   users
     .command('bulk')
-    .description('create many users at once (e.g. load-test accounts), with a progress bar')
-    .requiredOption('--count <n>', 'how many users', (v) => Number.parseInt(v, 10))
+    .description(
+      'create many accounts sharing one password (load-test accounts), with a progress bar; the password is read from --password-file, standard input or a prompt',
+    )
+    .requiredOption('--count <n>', 'how many accounts', (v) => Number.parseInt(v, 10))
     .option('--prefix <prefix>', 'email prefix: <prefix><i>@<domain>', 'loadtest-')
     .option('--domain <domain>', 'email domain', 'example.test')
-    .option('--password <password>', 'password of every user (required)')
-    .option('--concurrency <n>', 'parallel store writes', (v) => Number.parseInt(v, 10), 8)
+    .option('--password-file <path>', 'read the password from this file')
+    .option('--concurrency <n>', 'parallel inserts', (v) => Number.parseInt(v, 10), 8)
     .action(
       guarded(
         async (opts: {
           count: number;
           prefix: string;
           domain: string;
-          password?: string;
+          passwordFile?: string;
           concurrency: number;
         }) => {
           const { bulkCreateUsers } = await import('./users-bulk.js');
-          await bulkCreateUsers(loadConfig(), opts);
+          const password = await readPassword(opts);
+          await bulkCreateUsers(loadConfig(), { ...opts, password });
         },
       ),
     );

@@ -8,6 +8,7 @@ import { deepFreeze } from '../util/deep-freeze.js';
 import { readEnvFiles, type Env } from './env-files.js';
 import { Reader } from './reader.js';
 import type { Config } from './schema.js';
+import { readDatabase } from './sections/database.js';
 import { readStore } from './sections/redis.js';
 import { readOpsToken, readPasswords, readRateLimits } from './sections/security.js';
 import { readServer } from './sections/server.js';
@@ -42,6 +43,7 @@ export function loadConfig(realEnv: Env = process.env, options: LoadOptions = {}
 
   const serverSection = readServer(r);
   const { store, redis } = readStore(r, serverSection);
+  const database = readDatabase(r, serverSection, serverSection.varDir);
   const jwt = readTokens(r, serverSection);
   const opsToken = readOpsToken(r, serverSection);
   const rateLimit = readRateLimits(r);
@@ -55,6 +57,7 @@ export function loadConfig(realEnv: Env = process.env, options: LoadOptions = {}
     ...server,
     store,
     redis,
+    database,
     jwt,
     opsToken,
     rateLimit,

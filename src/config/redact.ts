@@ -11,7 +11,19 @@ export function redactConfig(config: Config): Record<string, unknown> {
       extraPublicKeysPem: config.jwt.extraPublicKeysPem.length,
     },
     opsToken: config.opsToken ? '[redacted]' : undefined,
+    database: { ...config.database, url: config.database.url ? redactUrl(config.database.url) : undefined },
   };
+}
+
+/** A URL without its password. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = 'redacted';
+    return u.toString();
+  } catch {
+    return '[unparsable URL]';
+  }
 }
 
 /** The few facts an operator wants on the first line: environment, stores, workers, address. */
@@ -24,6 +36,7 @@ export function startupSummary(config: Config): Record<string, unknown> {
   return {
     environment: config.deploymentEnv,
     store: config.store === 'redis' ? redis : 'memory (this process only)',
+    database: config.database.url ? redactUrl(config.database.url) : `embedded (${config.database.dataDir})`,
     workers: config.workers,
     listen: `${config.host}:${config.port}`,
   };

@@ -67,6 +67,17 @@ export interface PasswordHashingConfig {
   maxWaitMs: number;
 }
 
+export interface DatabaseConfig {
+  /** PostgreSQL URL; undefined = the embedded PGlite in `dataDir`. */
+  url: string | undefined;
+  dataDir: string;
+  /** Connections of this process (its share of DATABASE_POOL_SIZE). */
+  poolSize: number;
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+  auditRetentionDays: number;
+}
+
 export interface Config {
   deploymentEnv: DeploymentEnv;
   host: string;
@@ -74,6 +85,7 @@ export interface Config {
   workers: number;
   store: 'memory' | 'redis';
   redis: RedisConfig;
+  database: DatabaseConfig;
   /** Which proxies decide the client address (Fastify `trustProxy`). */
   trustProxy: TrustProxy;
   jwt: JwtConfig;

@@ -99,6 +99,35 @@ export const VARIABLE_GROUPS: readonly VariableGroup[] = [
     ],
   },
   {
+    title: 'Accounts database',
+    variables: [
+      {
+        name: 'DATABASE_URL',
+        default: 'the embedded PGlite in DATABASE_DIR',
+        meaning: 'postgres://user:password@host:port/db; required in production and for WORKERS > 1',
+        example: 'postgres://tollgate@127.0.0.1:5432/tollgate',
+      },
+      { name: 'DATABASE_URL_FILE', default: '', meaning: 'a file holding DATABASE_URL' },
+      {
+        name: 'DATABASE_DIR',
+        default: '<VAR_DIR>/db',
+        meaning: 'where the embedded database (PGlite) keeps its files',
+      },
+      {
+        name: 'DATABASE_POOL_SIZE',
+        default: '10',
+        meaning: 'PostgreSQL connections for the whole process group',
+      },
+      { name: 'DATABASE_CONNECT_TIMEOUT_MS', default: '5000', meaning: 'connect timeout' },
+      {
+        name: 'DATABASE_STATEMENT_TIMEOUT_MS',
+        default: '2000',
+        meaning: 'a query not answered by then fails (503)',
+      },
+      { name: 'AUDIT_RETENTION_DAYS', default: '90', meaning: 'security events older than this are deleted' },
+    ],
+  },
+  {
     title: 'Tokens and sessions',
     variables: [
       {

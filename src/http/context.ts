@@ -1,3 +1,4 @@
+import type { UserDirectory } from '../accounts/directory/user-directory.js';
 import type { KeySet } from '../auth/keys.js';
 import type { AuthService } from '../auth/service.js';
 import type { Config } from '../config/schema.js';
@@ -11,6 +12,7 @@ export interface AppContext {
   config: Config;
   auth: AuthService;
   store: Store;
+  directory: UserDirectory;
   keys: KeySet;
   /** Present when the store is Redis. */
   pool: RedisPool | undefined;

@@ -7,8 +7,11 @@
 export const KEY_PREFIX = 'tg:';
 
 export const keys = {
-  /** User record (JSON), by normalised email. */
-  user: (email: string) => `${KEY_PREFIX}user:${email}`,
+  /**
+   * Where accounts were kept before they moved to the accounts database (read only by
+   * `tollgate db import-redis-users`).
+   */
+  legacyUser: (email: string) => `${KEY_PREFIX}user:${email}`,
   /** Session hash: uid, email, rh (current refresh hash), ph/pt (previous hash, rotated at), ca. */
   session: (uid: string, sid: string) => `${KEY_PREFIX}sess:{${uid}}:${sid}`,
   /** Prefix of a user's session keys (scripts append the sid). */

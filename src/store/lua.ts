@@ -105,16 +105,21 @@ return n
   3,
 );
 
-/** KEYS: userSessions. ARGV: sessionPrefix. Returns how many live sessions were deleted. */
+/**
+ * KEYS: userSessions. ARGV: sessionPrefix, keepSid ('' = none).
+ * Deletes every session of the user but keepSid. Returns how many live ones it deleted.
+ */
 export const DELETE_ALL_SESSIONS = defineScript(
   'delete_all_sessions',
   `
 local n = 0
 for _, s in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  n = n + redis.call('DEL', ARGV[1] .. s)
-  redis.call('DEL', ARGV[1] .. s .. ':old')
+  if s ~= ARGV[2] then
+    n = n + redis.call('DEL', ARGV[1] .. s)
+    redis.call('DEL', ARGV[1] .. s .. ':old')
+    redis.call('ZREM', KEYS[1], s)
+  end
 end
-redis.call('DEL', KEYS[1])
 return n
 `,
   1,

@@ -14,7 +14,6 @@ import type {
   RotateResult,
   SessionRecord,
   Store,
-  UserRecord,
 } from './store.js';
 import { LAST_SEEN_RESOLUTION_MS } from './store.js';
 
@@ -48,7 +47,6 @@ export interface MemoryStoreOptions {
 
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
-  private readonly users = new Map<string, UserRecord>();
   /** uid → sid → session. */
   private readonly sessions = new Map<string, Map<string, SessionEntry>>();
   private readonly counters = new Map<string, Counter>();
@@ -103,21 +101,6 @@ export class MemoryStore implements Store {
       for (const s of mine.values()) if (s.expiresAt <= now) this.dropSession(s);
     }
     for (const [k, c] of this.counters) if (c.expiresAt <= now) this.counters.delete(k);
-  }
-
-  createUser(user: UserRecord): Promise<boolean> {
-    return this.op(() => {
-      if (this.users.has(user.email)) return false;
-      this.users.set(user.email, { ...user });
-      return true;
-    });
-  }
-
-  findUserByEmail(email: string): Promise<UserRecord | null> {
-    return this.op(() => {
-      const u = this.users.get(email);
-      return u ? { ...u } : null;
-    });
   }
 
   createSession(s: NewSession): Promise<void> {
@@ -206,9 +189,14 @@ export class MemoryStore implements Store {
   }
 
   deleteAllSessions(uid: string): Promise<number> {
+    return this.deleteOtherSessions(uid, '');
+  }
+
+  deleteOtherSessions(uid: string, keepSid: string): Promise<number> {
     return this.op(() => {
       let n = 0;
       for (const s of [...(this.sessions.get(uid)?.values() ?? [])]) {
+        if (s.sid === keepSid) continue;
         if (this.liveSession(uid, s.sid)) n++;
         this.dropSession(s);
       }

@@ -27,7 +27,6 @@ import type {
   RotateResult,
   SessionRecord,
   Store,
-  UserRecord,
 } from './store.js';
 
 function asString(r: RedisReply | undefined): string | null {
@@ -81,22 +80,6 @@ export class RedisStore implements Store {
     private readonly redis: RedisExecutor,
     private readonly owned?: Pick<RedisPool, 'close'>,
   ) {}
-
-  async createUser(user: UserRecord): Promise<boolean> {
-    // SET NX is not idempotent in its answer: a retried SET NX would report "taken".
-    const r = await this.redis.command(['SET', keys.user(user.email), JSON.stringify(user), 'NX']);
-    return r !== null;
-  }
-
-  async findUserByEmail(email: string): Promise<UserRecord | null> {
-    const raw = asString(await this.redis.command(['GET', keys.user(email)], { idempotent: true }));
-    if (raw === null) return null;
-    try {
-      return JSON.parse(raw) as UserRecord;
-    } catch {
-      throw new InternalError('a user record in Redis is not valid JSON');
-    }
-  }
 
   private sessionKeys(uid: string, sid: string): string[] {
     return [keys.session(uid, sid), keys.sessionOldHashes(uid, sid), keys.userSessions(uid)];
@@ -168,13 +151,15 @@ export class RedisStore implements Store {
   }
 
   async deleteAllSessions(uid: string): Promise<number> {
+    return this.deleteOtherSessions(uid, '');
+  }
+
+  async deleteOtherSessions(uid: string, keepSid: string): Promise<number> {
     const r = await this.redis.script(
       DELETE_ALL_SESSIONS,
       [keys.userSessions(uid)],
-      [keys.sessionPrefix(uid)],
-      {
-        idempotent: true,
-      },
+      [keys.sessionPrefix(uid), keepSid],
+      { idempotent: true },
     );
     return asNumber(r);
   }

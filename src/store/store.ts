@@ -1,18 +1,12 @@
 /**
  * The session store: the hot, expiring state tollgate shares between workers and
  * instances (sessions with their refresh-token families, each user's session index,
- * login-failure counters). Two implementations (memory, redis) pass one contract suite
+ * login-failure counters). Accounts are not here: they live in the accounts database
+ * (src/accounts/directory/), so losing Redis never loses an account. Two implementations (memory, redis) pass one contract suite
  * (test/helpers/store-contract.ts). Every method either completes or throws
  * StoreUnavailableError (callers fail closed); a reply that makes no sense is an
  * InternalError (a bug or corrupt data, not an outage).
  */
-export interface UserRecord {
-  id: string;
-  email: string;
-  passwordHash: string;
-  createdAt: number;
-}
-
 export interface NewSession {
   uid: string;
   sid: string;
@@ -88,10 +82,6 @@ export type RateLimitDecision = { allowed: true } | { allowed: false; retryAfter
 export interface Store {
   readonly kind: 'memory' | 'redis';
 
-  /** Creates a user; returns false when the (normalised) email is taken. */
-  createUser(user: UserRecord): Promise<boolean>;
-  findUserByEmail(email: string): Promise<UserRecord | null>;
-
   /** Creates a session and indexes it under its user (O(log n) in the user's sessions). */
   createSession(session: NewSession): Promise<void>;
   /** True when the session exists (not expired, not logged out). */
@@ -108,6 +98,8 @@ export interface Store {
   deleteSessionByRefresh(uid: string, sid: string, refreshHash: string): Promise<boolean>;
   /** Deletes every session of a user; returns how many were alive. */
   deleteAllSessions(uid: string): Promise<number>;
+  /** Deletes every session of a user but `keepSid`; returns how many were alive. */
+  deleteOtherSessions(uid: string, keepSid: string): Promise<number>;
   /** How many live sessions the user has (bounded by `maxPerUser`). */
   countSessions(uid: string): Promise<number>;
   /** The user's live sessions, oldest first. */

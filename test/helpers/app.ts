@@ -1,6 +1,10 @@
 /**
  * The app with a test config: in-process (`composeTestApp`, requests through `inject`)
  * or listening on port 0 (`startTestApp`, for tests where the socket matters).
+ *
+ * The accounts database: the env's DATABASE_URL if it gives one; with Redis, a fresh
+ * database on a real PostgreSQL (PGlite runs on the event loop, and Redis fault tests
+ * must measure Redis, not it); otherwise an in-memory PGlite copied from a template.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +14,9 @@ import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import type { PasswordHasher } from '../../src/auth/passwords.js';
 import { listen } from '../../src/server.js';
+import { testDatabase } from './databases.js';
 import { testHasher } from './hasher.js';
+import { postgresDatabase } from './postgres-server.js';
 import type { Target } from './http.js';
 
 export interface TestApp {
@@ -42,14 +48,23 @@ function testConfig(env: Record<string, string>, varDir: string): Config {
 }
 
 async function build(
-  env: Record<string, string>,
+  givenEnv: Record<string, string>,
   options: TestAppOptions,
   listening: boolean,
 ): Promise<TestApp> {
   const varDir = mkdtempSync(join(tmpdir(), 'tollgate-var-'));
   try {
+    const env =
+      givenEnv.REDIS_URL && !givenEnv.DATABASE_URL
+        ? { ...givenEnv, DATABASE_URL: await postgresDatabase() }
+        : givenEnv;
     const config = testConfig(env, varDir);
-    const composition = await compose(config, { hasher: options.hasher ?? testHasher });
+    // Without DATABASE_URL, an in-memory PGlite copied from a migrated template.
+    const database = config.database.url ? undefined : await testDatabase();
+    const composition = await compose(config, {
+      hasher: options.hasher ?? testHasher,
+      ...(database ? { database } : {}),
+    });
     const server = listening ? await listen(composition) : undefined;
     return {
       target: server ? server.url : composition.app,

@@ -10,6 +10,9 @@ import { call, PASSWORD, register, type HttpResult } from './http.js';
 
 export const LIMITS_ENV = {
   TRUST_PROXY: '127.0.0.1',
+  // No shedding here (it has its own test): every login below is judged.
+  PASSWORD_HASH_QUEUE: '1000',
+  PASSWORD_HASH_MAX_WAIT_MS: '30000',
   LOGIN_MAX_FAILURES_PER_ACCOUNT_IP: '3',
   LOGIN_MAX_FAILURES_PER_IP: '10',
   LOGIN_FAILURE_WINDOW: '60',

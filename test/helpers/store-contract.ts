@@ -5,20 +5,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { NewSession, RateLimitRule, RotateRequest, Store, UserRecord } from '../../src/store/store.js';
+import type { NewSession, RateLimitRule, RotateRequest, Store } from '../../src/store/store.js';
 
 export interface ContractHarness {
   store: () => Store;
   /** Moves time forward (memory: fake clock; redis: waits). */
   expire: (seconds: number) => Promise<void>;
 }
-
-const user = (email = `u-${randomUUID()}@example.test`): UserRecord => ({
-  id: randomUUID(),
-  email,
-  passwordHash: '$argon2id$fake',
-  createdAt: Date.now(),
-});
 
 const h = (s: string): string => s.padEnd(64, '0');
 
@@ -51,15 +44,6 @@ const rule = (limit: number, windowSeconds = 60): RateLimitRule => ({
 
 export function storeContract(name: string, harness: ContractHarness): void {
   describe(`Store contract: ${name}`, () => {
-    it('creates a user once and finds it by email', async () => {
-      const s = harness.store();
-      const u = user();
-      assert.equal(await s.createUser(u), true);
-      assert.equal(await s.createUser({ ...u, id: randomUUID() }), false);
-      assert.deepEqual(await s.findUserByEmail(u.email), u);
-      assert.equal(await s.findUserByEmail(`missing-${u.email}`), null);
-    });
-
     it('keeps a session alive until it is deleted', async () => {
       const s = harness.store();
       const uid = randomUUID();

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { startPostgres, type PostgresHandle } from '../helpers/postgres-server.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
 import { call, login, register } from '../helpers/http.js';
 import { inLanes, startTollgate, type TollgateProcess } from '../helpers/tollgate-process.js';
@@ -47,15 +48,17 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 
 describe(`cluster: ${WORKERS} workers, one Redis with a password`, { timeout: 150_000 }, () => {
   let redis: RedisServerHandle;
+  let pg: PostgresHandle;
   let tg: TollgateProcess;
   const users = Array.from({ length: LANES }, (_, i) => `cluster-${i}@example.test`);
 
   before(async () => {
-    redis = await startRedis({ password: REDIS_PASSWORD });
+    [redis, pg] = await Promise.all([startRedis({ password: REDIS_PASSWORD }), startPostgres()]);
     tg = await startTollgate({
       env: {
         WORKERS: String(WORKERS),
         REDIS_URL: redis.url,
+        DATABASE_URL: pg.url,
         OPS_TOKEN,
         LOGIN_MAX_FAILURES_PER_ACCOUNT_IP: '5',
         LOGIN_MAX_FAILURES_PER_IP: '100000',
@@ -70,6 +73,7 @@ describe(`cluster: ${WORKERS} workers, one Redis with a password`, { timeout: 15
   after(async () => {
     await tg?.stop();
     await redis?.stop();
+    await pg?.stop();
   });
 
   test(`${PAIRS} logout → verify pairs on fresh connections: 0 stale accepts`, async () => {

@@ -7,18 +7,20 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { startPostgres, type PostgresHandle } from '../helpers/postgres-server.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
 import { call } from '../helpers/http.js';
 import { startTollgate, type TollgateProcess } from '../helpers/tollgate-process.js';
 import { within } from '../helpers/wait.js';
 
 let redis: RedisServerHandle;
+let pg: PostgresHandle;
 let tg: TollgateProcess;
 
 before(async () => {
-  redis = await startRedis();
+  [redis, pg] = await Promise.all([startRedis(), startPostgres()]);
   tg = await startTollgate({
-    env: { WORKERS: '2', REDIS_URL: redis.url, REDIS_CONNECT_TIMEOUT_MS: '300' },
+    env: { WORKERS: '2', REDIS_URL: redis.url, DATABASE_URL: pg.url, REDIS_CONNECT_TIMEOUT_MS: '300' },
     expectWorkers: 2,
     readyTimeoutMs: 60_000,
   });
@@ -27,6 +29,7 @@ before(async () => {
 after(async () => {
   await tg?.stop(5000);
   await redis?.stop();
+  await pg?.stop();
 });
 
 test('a crash loop gives up with a clear error and a non-zero exit', { timeout: 90_000 }, async () => {

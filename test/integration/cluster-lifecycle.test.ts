@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { startPostgres, type PostgresHandle } from '../helpers/postgres-server.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
 import { call, login, register } from '../helpers/http.js';
 import { startTollgate, type TollgateProcess } from '../helpers/tollgate-process.js';
@@ -82,12 +83,18 @@ const CONNECTION_ERRORS = /ECONNRESET|ECONNREFUSED|UND_ERR_SOCKET|EPIPE|other si
 
 describe('cluster lifecycle under traffic', { timeout: 120_000 }, () => {
   let redis: RedisServerHandle;
+  let pg: PostgresHandle;
   let tg: TollgateProcess;
 
   before(async () => {
-    redis = await startRedis({ password: REDIS_PASSWORD });
+    [redis, pg] = await Promise.all([startRedis({ password: REDIS_PASSWORD }), startPostgres()]);
     tg = await startTollgate({
-      env: { WORKERS: '2', REDIS_URL: redis.url, SHUTDOWN_GRACE_SECONDS: String(GRACE_SECONDS) },
+      env: {
+        WORKERS: '2',
+        REDIS_URL: redis.url,
+        DATABASE_URL: pg.url,
+        SHUTDOWN_GRACE_SECONDS: String(GRACE_SECONDS),
+      },
       expectWorkers: 2,
       readyTimeoutMs: 60_000,
     });
@@ -97,6 +104,7 @@ describe('cluster lifecycle under traffic', { timeout: 120_000 }, () => {
   after(async () => {
     await tg?.stop();
     await redis?.stop();
+    await pg?.stop();
   });
 
   test('a frozen worker does not hang /metrics or /health/redis: the group answers with what it got', async () => {
@@ -243,7 +251,11 @@ describe('cluster lifecycle under traffic', { timeout: 120_000 }, () => {
   test('a worker that cannot start (wrong Redis password) stops the group: clear error, non-zero exit', async () => {
     const started = Date.now();
     const bad = await startTollgate({
-      env: { WORKERS: '3', REDIS_URL: `redis://:not-the-password@127.0.0.1:${redis.port}` },
+      env: {
+        WORKERS: '3',
+        REDIS_URL: `redis://:not-the-password@127.0.0.1:${redis.port}`,
+        DATABASE_URL: pg.url,
+      },
       waitReady: false,
     });
     try {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { freePort } from '../helpers/ports.js';
+import { startPostgres, type PostgresHandle } from '../helpers/postgres-server.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
 import { call, login, register } from '../helpers/http.js';
 import { CLI, inLanes, startTollgate, type TollgateProcess } from '../helpers/tollgate-process.js';
@@ -108,6 +109,7 @@ describe(
   { timeout: 150_000, skip: !existsSync(NGINX) && `${NGINX} is not installed` },
   () => {
     let redis: RedisServerHandle;
+    let pg: PostgresHandle;
     let a: TollgateProcess;
     let b: TollgateProcess;
     let nginx: Nginx;
@@ -115,7 +117,7 @@ describe(
     const users = Array.from({ length: 6 }, (_, i) => `edge-${i}@example.test`);
 
     before(async () => {
-      redis = await startRedis({ password: 'edge-redis-password' });
+      [redis, pg] = await Promise.all([startRedis({ password: 'edge-redis-password' }), startPostgres()]);
       keyDir = mkdtempSync(join(tmpdir(), 'tollgate-key-'));
       const keyFile = join(keyDir, 'signing-key.pem');
       writeFileSync(keyFile, execFileSync(process.execPath, [CLI, 'keys', 'generate'], { timeout: 10_000 }), {
@@ -123,6 +125,7 @@ describe(
       });
       const env = {
         REDIS_URL: redis.url,
+        DATABASE_URL: pg.url,
         JWT_PRIVATE_KEY_FILE: keyFile,
         TRUST_PROXY: '127.0.0.1',
         LOGIN_MAX_FAILURES_PER_ACCOUNT_IP: '3',
@@ -140,6 +143,7 @@ describe(
       await nginx?.stop();
       await Promise.all([a?.stop(), b?.stop()]);
       await redis?.stop();
+      await pg?.stop();
       if (keyDir) rmSync(keyDir, { recursive: true, force: true });
     });
 

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Admission } from '../../src/auth/admission.js';
 import { buildKeySet, generateSigningKeyPem } from '../../src/auth/keys.js';
+import { auditTrail } from '../../src/accounts/audit.js';
+import { SqlUserDirectory } from '../../src/accounts/directory/sql-user-directory.js';
 import { AuthService } from '../../src/auth/service.js';
+import { testDatabase } from '../helpers/databases.js';
 import { loadConfig } from '../../src/config/load.js';
 import { OverloadedError } from '../../src/errors.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
@@ -63,13 +66,16 @@ describe('login under a hashing flood', () => {
       { skipEnvFiles: true },
     );
     const store = new MemoryStore();
+    const directory = new SqlUserDirectory(await testDatabase());
     const auth = new AuthService({
       config,
       store,
+      directory,
+      audit: auditTrail(directory),
       keys: await buildKeySet(generateSigningKeyPem()),
       hasher: testHasher,
     });
-    await auth.register('flood@example.test', 'the right password');
+    await auth.register('flood@example.test', 'the right password', { ip: '10.0.0.9', userAgent: 'test' });
     const results = await Promise.allSettled(
       Array.from({ length: 6 }, () =>
         auth.login('flood@example.test', 'the right password', { ip: '10.0.0.9', userAgent: 'test' }),
@@ -92,5 +98,6 @@ describe('login under a hashing flood', () => {
       },
     );
     await store.close();
+    await directory.close();
   });
 });

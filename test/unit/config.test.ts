@@ -9,6 +9,7 @@ import { generateSigningKeyPem } from '../../src/auth/keys.js';
 import { ConfigError } from '../../src/errors.js';
 
 const load = (env: Record<string, string>) => loadConfig(env, { skipEnvFiles: true });
+const PG = 'postgres://tollgate@127.0.0.1:5432/tollgate';
 
 function throwsFor(env: Record<string, string>, variable: string, pattern?: RegExp): void {
   assert.throws(
@@ -56,10 +57,16 @@ describe('config', () => {
   });
 
   it('sizes each worker pool as its share of the total', () => {
-    const c = load({ REDIS_URL: 'redis://127.0.0.1:6379', WORKERS: '4', REDIS_POOL_SIZE: '10' });
+    const c = load({
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      DATABASE_URL: PG,
+      WORKERS: '4',
+      REDIS_POOL_SIZE: '10',
+    });
     assert.equal(c.redis.poolSizeTotal, 10);
     assert.equal(c.redis.poolSize, 3);
-    const auto = load({ REDIS_URL: 'redis://127.0.0.1:6379', WORKERS: 'auto' });
+    assert.equal(c.database.poolSize, 3, 'the database pool too');
+    const auto = load({ REDIS_URL: 'redis://127.0.0.1:6379', DATABASE_URL: PG, WORKERS: 'auto' });
     assert.ok(auto.workers >= 1);
   });
 
@@ -91,16 +98,40 @@ describe('config', () => {
     throwsFor({ WORKERS: '2' }, 'WORKERS', /memory store/);
   });
 
+  it('uses the embedded database unless DATABASE_URL is set, and only for one process', () => {
+    const embedded = load({ VAR_DIR: '/srv/tg' });
+    assert.equal(embedded.database.url, undefined);
+    assert.equal(embedded.database.dataDir, '/srv/tg/db');
+    assert.equal(load({ DATABASE_URL: PG }).database.url, PG);
+    throwsFor({ REDIS_URL: 'redis://127.0.0.1:6379', WORKERS: '2' }, 'DATABASE_URL', /one process/);
+    throwsFor({ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL', /postgres/);
+  });
+
+  it('redacts the database password for logging', () => {
+    const text = JSON.stringify(redactConfig(load({ DATABASE_URL: 'postgres://tg:s3cr3t-pw@db:5432/tg' })));
+    assert.ok(!text.includes('s3cr3t-pw'));
+    assert.match(text, /postgres:\/\/tg:redacted@db:5432\/tg/);
+  });
+
   it('requires a signing key, an ops token and Redis in production', () => {
     const base = {
       DEPLOYMENT_ENV: 'production',
       REDIS_URL: 'redis://127.0.0.1:6379',
+      DATABASE_URL: PG,
       OPS_TOKEN: 'o'.repeat(24),
     };
     throwsFor({ ...base, OPS_TOKEN: '' }, 'JWT_PRIVATE_KEY');
     const key = generateSigningKeyPem();
     throwsFor({ ...base, JWT_PRIVATE_KEY: key, OPS_TOKEN: '' }, 'OPS_TOKEN');
-    throwsFor({ DEPLOYMENT_ENV: 'production', JWT_PRIVATE_KEY: key, OPS_TOKEN: 'o'.repeat(24) }, 'STORE');
+    throwsFor(
+      { DEPLOYMENT_ENV: 'production', JWT_PRIVATE_KEY: key, OPS_TOKEN: 'o'.repeat(24), DATABASE_URL: PG },
+      'STORE',
+    );
+    throwsFor(
+      { ...base, JWT_PRIVATE_KEY: key, DATABASE_URL: '' },
+      'DATABASE_URL',
+      /production needs PostgreSQL/,
+    );
     const ok = load({ ...base, JWT_PRIVATE_KEY: key });
     assert.equal(ok.workers, 4);
     assert.equal(ok.host, '0.0.0.0');
@@ -110,7 +141,10 @@ describe('config', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tollgate-cfg-'));
     try {
       writeFileSync(join(dir, '.env'), 'PORT=9001\nTOKEN_ISSUER=from-dotenv\nDEPLOYMENT_ENV=staging\n');
-      writeFileSync(join(dir, '.env.staging'), 'PORT=9002\nREDIS_URL=redis://127.0.0.1:6390\n');
+      writeFileSync(
+        join(dir, '.env.staging'),
+        `PORT=9002\nREDIS_URL=redis://127.0.0.1:6390\nDATABASE_URL=${PG}\n`,
+      );
       const c = loadConfig({ TOKEN_ISSUER: 'from-env' }, { cwd: dir });
       assert.equal(c.deploymentEnv, 'staging');
       assert.equal(c.port, 9002);

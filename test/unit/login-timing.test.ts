@@ -8,7 +8,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildKeySet, generateSigningKeyPem } from '../../src/auth/keys.js';
 import { argon2idHasher } from '../../src/auth/passwords.js';
+import { auditTrail } from '../../src/accounts/audit.js';
+import { SqlUserDirectory } from '../../src/accounts/directory/sql-user-directory.js';
 import { AuthService } from '../../src/auth/service.js';
+import { testDatabase } from '../helpers/databases.js';
 import { loadConfig } from '../../src/config/load.js';
 import { InvalidCredentialsError } from '../../src/errors.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
@@ -23,13 +26,16 @@ describe('login timing', () => {
     );
     const store = new MemoryStore();
     // The real cost on purpose: the decoy must take as long as a real verification.
+    const directory = new SqlUserDirectory(await testDatabase());
     const auth = new AuthService({
       config,
       store,
+      directory,
+      audit: auditTrail(directory),
       keys: await buildKeySet(generateSigningKeyPem()),
       hasher: argon2idHasher(),
     });
-    await auth.register('known@example.test', 'the right password');
+    await auth.register('known@example.test', 'the right password', { ip: '10.0.0.1', userAgent: 'test' });
     const time = async (email: string): Promise<number> => {
       const t0 = process.hrtime.bigint();
       await assert.rejects(
@@ -48,5 +54,6 @@ describe('login timing', () => {
     const ratio = median(unknown) / median(known);
     assert.ok(ratio > 0.5 && ratio < 2, `unknown/known median ratio ${ratio.toFixed(2)}`);
     await store.close();
+    await directory.close();
   });
 });

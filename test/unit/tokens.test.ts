@@ -13,7 +13,13 @@ import { parseEmail } from '../../src/auth/email.js';
 import { InvalidTokenError } from '../../src/errors.js';
 
 const opts = { issuer: 'tollgate-test', ttlSeconds: 900 };
-const subject = { uid: '3f1c1c8e-0000-4000-8000-000000000001', email: 'a@example.test', sid: 'sid-1' };
+const subject = {
+  uid: '3f1c1c8e-0000-4000-8000-000000000001',
+  email: 'a@example.test',
+  sid: 'sid-1',
+  roles: ['admin'],
+  emailVerified: true,
+};
 
 describe('access tokens', () => {
   it('round-trips with every claim and exp - iat == ttl', async () => {
@@ -23,6 +29,8 @@ describe('access tokens', () => {
     assert.equal(c.sub, subject.uid);
     assert.equal(c.sid, subject.sid);
     assert.equal(c.email, subject.email);
+    assert.deepEqual(c.roles, ['admin']);
+    assert.equal(c.email_verified, true);
     assert.equal(c.iss, opts.issuer);
     assert.equal(c.exp - c.iat, expiresIn);
     assert.ok(c.jti.length > 0);

@@ -36,7 +36,7 @@ export function authRoutes(ctx: AppContext) {
         },
       },
       async (request, reply) => {
-        const user = await ctx.auth.register(request.body.email, request.body.password);
+        const user = await ctx.auth.register(request.body.email, request.body.password, clientOf(request));
         return reply.code(201).send(user);
       },
     );

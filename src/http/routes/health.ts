@@ -43,6 +43,16 @@ const RETRY_POLICY = Object.freeze({
   retries: 'only idempotent commands or commands never written to Redis',
 });
 
+async function databaseReachable(ctx: AppContext): Promise<boolean> {
+  try {
+    await ctx.directory.ping();
+    return true;
+  } catch (err) {
+    if (err instanceof StoreUnavailableError) return false;
+    throw err;
+  }
+}
+
 async function redisCommandsProcessed(ctx: AppContext): Promise<number | undefined> {
   if (!ctx.pool) return undefined;
   try {
@@ -67,11 +77,16 @@ export function healthRoutes(ctx: AppContext) {
       },
       async (_request, reply) => {
         const pool = aggregatePools(await ctx.group.poolStats());
-        const processed = await redisCommandsProcessed(ctx);
+        const [processed, database] = await Promise.all([
+          redisCommandsProcessed(ctx),
+          databaseReachable(ctx),
+        ]);
         const body = {
-          status: 'ok',
+          // The accounts database down means no logins, but verification still works.
+          status: database ? 'ok' : 'degraded',
           store: ctx.store.kind,
           redis: { connected: processed !== undefined, commands_processed: processed ?? 0 },
+          database: { connected: database },
           pool,
           timestamp: new Date().toISOString(),
         };

@@ -33,6 +33,7 @@ export const healthBody = {
       type: 'object',
       properties: { connected: { type: 'boolean' }, commands_processed: { type: 'integer' } },
     },
+    database: { type: 'object', properties: { connected: { type: 'boolean' } } },
     pool: poolSnapshot,
     timestamp: { type: 'string' },
   },

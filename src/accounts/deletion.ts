@@ -1,0 +1,26 @@
+/** DELETE /auth/account: the caller deletes their account (password required), and every session with it. */
+import type { AccessClaims } from '../auth/access-token.js';
+import type { AuthDeps, ClientInfo } from '../auth/deps.js';
+import { checkPassword } from '../auth/password-check.js';
+import { InvalidCredentialsError, InvalidTokenError } from '../errors.js';
+
+export async function deleteOwnAccount(
+  deps: AuthDeps,
+  claims: AccessClaims,
+  password: string,
+  client: ClientInfo,
+): Promise<void> {
+  const account = await deps.directory.findById(claims.sub);
+  if (!account) throw new InvalidTokenError();
+  if ((await checkPassword(deps, account.email, account, password, client)) === 'wrong') {
+    throw new InvalidCredentialsError();
+  }
+  await deps.directory.deleteAccount(account.id);
+  const revoked = await deps.store.deleteAllSessions(account.id);
+  await deps.audit('account_deleted', {
+    userId: account.id,
+    ip: client.ip,
+    userAgent: client.userAgent,
+    detail: { email: account.email, revoked },
+  });
+}

@@ -1,0 +1,41 @@
+/**
+ * POST /auth/password: a new password for the caller, after the current one is checked
+ * (within the login limits). Every other session of the account ends, at once,
+ * everywhere; the caller's own session stays.
+ */
+import type { AccessClaims } from '../auth/access-token.js';
+import type { AuthDeps, ClientInfo } from '../auth/deps.js';
+import { checkPassword } from '../auth/password-check.js';
+import { checkNewPassword, normalisePassword } from '../auth/password-input.js';
+import { InvalidCredentialsError, InvalidTokenError } from '../errors.js';
+
+export async function changePassword(
+  deps: AuthDeps,
+  claims: AccessClaims,
+  currentPassword: string,
+  newPassword: string,
+  client: ClientInfo,
+): Promise<{ revoked: number }> {
+  const account = await deps.directory.findById(claims.sub);
+  if (!account || account.disabled) throw new InvalidTokenError();
+  checkNewPassword(deps.config, newPassword);
+  if ((await checkPassword(deps, account.email, account, currentPassword, client)) === 'wrong') {
+    await deps.audit('login_failure', {
+      userId: account.id,
+      ip: client.ip,
+      userAgent: client.userAgent,
+      detail: { during: 'password_change' },
+    });
+    throw new InvalidCredentialsError();
+  }
+  const hash = await deps.hashing.run(() => deps.hasher.hash(normalisePassword(newPassword)));
+  await deps.directory.setPasswordHash(account.id, hash);
+  const revoked = await deps.store.deleteOtherSessions(account.id, claims.sid);
+  await deps.audit('password_changed', {
+    userId: account.id,
+    ip: client.ip,
+    userAgent: client.userAgent,
+    detail: { revoked },
+  });
+  return { revoked };
+}

@@ -1,0 +1,148 @@
+/**
+ * /admin/users and /admin/audit: administration, for access tokens of enabled accounts
+ * with the `admin` role (re-checked in the database on every call; 403 `forbidden`).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AdminOperations, requireAdmin } from '../../accounts/admin.js';
+import type { Account } from '../../accounts/directory/user-directory.js';
+import type { AppContext } from '../context.js';
+import { claimsOf, clientOf, requireSession } from '../guards.js';
+import {
+  accountBody,
+  auditListBody,
+  auditQuery,
+  revokedBody,
+  userIdParams,
+  userListBody,
+  userSearchQuery,
+} from '../schemas/accounts.js';
+import { bearerSecurity, errorRef } from '../schemas/common.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    admin: Account | undefined;
+  }
+}
+
+export function adminRoutes(ctx: AppContext) {
+  return async (app: FastifyInstance): Promise<void> => {
+    const deps = ctx.auth.deps;
+    const ops = new AdminOperations(deps);
+    app.decorateRequest('admin', undefined);
+    const session = requireSession(ctx.auth);
+    const guard = {
+      preHandler: [
+        session,
+        async (request: FastifyRequest) => {
+          request.admin = await requireAdmin(deps, claimsOf(request));
+        },
+      ],
+    };
+    const adminOf = (request: FastifyRequest): Account => request.admin!;
+    const failures = { 401: errorRef, 403: errorRef, 503: errorRef };
+    const one = { security: bearerSecurity, params: userIdParams };
+
+    app.get<{ Querystring: { q?: string; cursor?: string; limit?: string } }>(
+      '/admin/users',
+      {
+        ...guard,
+        schema: {
+          tags: ['admin'],
+          summary: 'Search accounts by email, a page at a time',
+          security: bearerSecurity,
+          querystring: userSearchQuery,
+          response: { 200: userListBody, 400: errorRef, ...failures },
+        },
+      },
+      async (request) =>
+        ops.searchUsers(request.query.q, request.query.cursor, Number(request.query.limit ?? 50)),
+    );
+
+    app.get<{ Params: { id: string } }>(
+      '/admin/users/:id',
+      {
+        ...guard,
+        schema: {
+          tags: ['admin'],
+          summary: 'One account with its live session count',
+          ...one,
+          response: { 200: accountBody, 404: errorRef, ...failures },
+        },
+      },
+      async (request) => ops.getUser(request.params.id),
+    );
+
+    for (const [action, disabled] of [
+      ['disable', true],
+      ['enable', false],
+    ] as const) {
+      app.post<{ Params: { id: string } }>(
+        `/admin/users/:id/${action}`,
+        {
+          ...guard,
+          schema: {
+            tags: ['admin'],
+            summary: disabled
+              ? 'Disable an account: its sessions end at once, and login answers 403 account_disabled'
+              : 'Enable a disabled account',
+            ...one,
+            response: { 200: accountBody, 400: errorRef, 404: errorRef, ...failures },
+          },
+        },
+        async (request) => ops.setDisabled(adminOf(request), request.params.id, disabled, clientOf(request)),
+      );
+    }
+
+    app.post<{ Params: { id: string } }>(
+      '/admin/users/:id/logout-all',
+      {
+        ...guard,
+        schema: {
+          tags: ['admin'],
+          summary: 'End every session of an account',
+          ...one,
+          response: { 200: revokedBody, 404: errorRef, ...failures },
+        },
+      },
+      async (request) => ops.logoutAll(adminOf(request), request.params.id, clientOf(request)),
+    );
+
+    app.delete<{ Params: { id: string } }>(
+      '/admin/users/:id',
+      {
+        ...guard,
+        schema: {
+          tags: ['admin'],
+          summary: 'Delete an account and every session of it',
+          ...one,
+          response: { 204: { type: 'null' }, 400: errorRef, 404: errorRef, ...failures },
+        },
+      },
+      async (request, reply) => {
+        await ops.deleteUser(adminOf(request), request.params.id, clientOf(request));
+        return reply.code(204).send();
+      },
+    );
+
+    app.get<{ Querystring: { user_id?: string; type?: string; cursor?: string; limit?: string } }>(
+      '/admin/audit',
+      {
+        ...guard,
+        schema: {
+          tags: ['admin'],
+          summary: 'Security events, newest first',
+          security: bearerSecurity,
+          querystring: auditQuery,
+          response: { 200: auditListBody, 400: errorRef, ...failures },
+        },
+      },
+      async (request) =>
+        ops.audit({
+          ...(request.query.user_id ? { userId: request.query.user_id } : {}),
+          ...(request.query.type ? { type: request.query.type } : {}),
+          ...(request.query.cursor ? { cursor: request.query.cursor } : {}),
+          limit: Number(request.query.limit ?? 50),
+        }),
+    );
+  };
+}
