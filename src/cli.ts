@@ -3,7 +3,6 @@
 import { Command } from 'commander';
 import { loadConfig } from './config/load.js';
 import { ConfigError } from './errors.js';
-import { registerLoadtestCommand } from './loadtest/command.js';
 import { VERSION } from './version.js';
 
 function fail(err: unknown): never {
@@ -83,6 +82,37 @@ users
     ),
   );
 
-registerLoadtestCommand(program);
+const LOADTEST_PACKAGE = '@tollgate/loadtest';
+
+/** The load-testing tool is its own package (packages/loadtest): absent from production images. */
+async function loadtest(args: string[]): Promise<number> {
+  let tool: { runCli(argv: readonly string[]): Promise<number> };
+  try {
+    tool = (await import(LOADTEST_PACKAGE)) as typeof tool;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : '';
+    if (!message.includes(`'${LOADTEST_PACKAGE}'`) && !message.includes(`${LOADTEST_PACKAGE}/dist`))
+      throw err;
+    console.error(
+      `tollgate loadtest: the load-testing tool (${LOADTEST_PACKAGE}) is not installed here; ` +
+        'run it from a source checkout after `npm ci && npm run build`',
+    );
+    return 1;
+  }
+  return tool.runCli(args);
+}
+
+program
+  .command('loadtest')
+  .description('load-test a tollgate server over HTTP (`tollgate loadtest --help`; docs/loadtest.md)')
+  .helpOption(false)
+  .allowUnknownOption()
+  .allowExcessArguments()
+  .argument('[options...]', "the tool's own options")
+  .action(
+    guarded(async (args: string[]) => {
+      process.exitCode = await loadtest(args);
+    }),
+  );
 
 await program.parseAsync(process.argv);

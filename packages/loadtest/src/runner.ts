@@ -6,7 +6,8 @@
  */
 import { request } from 'undici';
 import { setupAccounts } from './accounts.js';
-import { addCounts, Aggregator } from './aggregate.js';
+import { Aggregator } from './aggregate.js';
+import { addCounts } from './counts.js';
 import { nowMs } from './clock.js';
 import { deadlines } from './generator.js';
 import { startGenerators, type GeneratorHandle, type GeneratorMode } from './generator-pool.js';

@@ -7,7 +7,7 @@ import {
   mergeHistograms,
   recordMs,
   summarize,
-} from '../../src/loadtest/histogram.js';
+} from '../../src/histogram.js';
 
 test('merging encoded histograms of several generators equals one histogram of all values', () => {
   const all = createHistogram();

@@ -4,6 +4,7 @@
  * every generator is past that second; final per-endpoint histograms are added up at the
  * end.
  */
+import { addCounts } from './counts.js';
 import { createHistogram, decodeHistogram, mergeHistograms, summarize, type Histogram } from './histogram.js';
 import type { DoneMessage, TickMessage } from './messages.js';
 import type { SecondSlice } from './recorder.js';
@@ -22,10 +23,6 @@ export interface Gauges {
   in_flight?: number;
   generator_rss_mb?: number;
   target_rss_mb?: number;
-}
-
-export function addCounts(into: Record<string, number>, from: Record<string, number>): void {
-  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
 }
 
 export class Aggregator {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareReports, delta, formatComparison } from '../../src/loadtest/compare.js';
-import type { EndpointReport, LoadtestReport } from '../../src/loadtest/report-json.js';
+import { compareReports, delta, formatComparison } from '../../src/compare.js';
+import type { EndpointReport, LoadtestReport } from '../../src/report-json.js';
 
 function endpoint(rps: number, p95: number, failed = 0): EndpointReport {
   return {

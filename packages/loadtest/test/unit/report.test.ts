@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Aggregator } from '../../src/loadtest/aggregate.js';
-import type { DoneMessage, TickMessage } from '../../src/loadtest/messages.js';
-import { Recorder } from '../../src/loadtest/recorder.js';
-import { buildEndpoints, readJsonReport, REPORT_SCHEMA } from '../../src/loadtest/report-json.js';
-import { createHistogram, recordMs } from '../../src/loadtest/histogram.js';
-import { renderHtmlReport } from '../../src/loadtest/report-html.js';
-import type { LoadtestReport } from '../../src/loadtest/report-json.js';
-import type { CountSet } from '../../src/loadtest/types.js';
+import { Aggregator } from '../../src/aggregate.js';
+import type { DoneMessage, TickMessage } from '../../src/messages.js';
+import { Recorder } from '../../src/recorder.js';
+import { buildEndpoints, readJsonReport, REPORT_SCHEMA } from '../../src/report-json.js';
+import { createHistogram, recordMs } from '../../src/histogram.js';
+import { renderHtmlReport } from '../../src/report-html.js';
+import type { LoadtestReport } from '../../src/report-json.js';
+import type { CountSet } from '../../src/types.js';
 
 const T0 = 5_000_000;
 

@@ -1,9 +1,9 @@
 /**
- * `tollgate loadtest`: registerLoadtestCommand(program) adds the sub-command to a
- * commander program (src/cli.ts; src/loadtest/main.ts is a standalone entry).
+ * The command line of the tool: `runCli(argv)` parses the arguments that follow
+ * `tollgate loadtest` (or `tollgate-loadtest`) and resolves to the exit code.
  */
 import { writeFileSync } from 'node:fs';
-import { Option, type Command } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { STALE_ACCEPT } from './categorize.js';
 import { compareReports, formatComparison } from './compare.js';
 import { resolveRunConfig, type LoadtestOptions } from './config.js';
@@ -86,9 +86,10 @@ export async function loadtestAction(opts: CommandOptions): Promise<number> {
   return 0;
 }
 
-export function registerLoadtestCommand(program: Command): Command {
-  const cmd = program
-    .command('loadtest')
+/** Parses `argv` (the arguments after `tollgate loadtest`) and runs; resolves to the exit code. */
+export async function runCli(argv: readonly string[], name = 'tollgate loadtest'): Promise<number> {
+  let exitCode = 0;
+  const program = new Command(name)
     .description('load-test a tollgate server over HTTP (loopback targets only unless --allow-remote)')
     .option('--url <url>', 'target origin', DEFAULT_URL)
     .option('--allow-remote', 'allow a non-loopback target')
@@ -127,7 +128,15 @@ export function registerLoadtestCommand(program: Command): Command {
     .addOption(new Option('--inline', 'run the generators in the main thread (debugging)').hideHelp())
     .addHelpText('after', `\nPresets:\n${presetHelp()}\n\nSee docs/loadtest.md.`)
     .action(async (opts: CommandOptions) => {
-      process.exitCode = await loadtestAction(opts);
-    });
-  return cmd;
+      exitCode = await loadtestAction(opts);
+    })
+    .exitOverride();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (err) {
+    // --help, --version and parse errors: commander has printed what to say.
+    if (err instanceof CommanderError) return err.exitCode;
+    throw err;
+  }
+  return exitCode;
 }

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SetupError } from '../../src/loadtest/accounts.js';
-import { resolveRunConfig, type LoadtestOptions } from '../../src/loadtest/config.js';
-import { runLoadtest, UnreachableError } from '../../src/loadtest/runner.js';
-import { freePort } from '../helpers/ports.js';
+import { SetupError } from '../../src/accounts.js';
+import { resolveRunConfig, type LoadtestOptions } from '../../src/config.js';
+import { runLoadtest, UnreachableError } from '../../src/runner.js';
+import { freePort } from '../../../../test/helpers/ports.js';
 import { startFakeAuthServer, type FakeAuthOptions } from '../helpers/fake-auth-server.js';
 
 const quietLog = (): void => undefined;

@@ -5,6 +5,7 @@
  * memory stays flat on long runs.
  */
 import { classify } from './categorize.js';
+import { bump } from './counts.js';
 import { createHistogram, encodeHistogram, recordMs, type Histogram } from './histogram.js';
 import { ENDPOINTS, type CountSet, type EndpointName } from './types.js';
 
@@ -32,10 +33,6 @@ interface SecondBucket {
 
 export function emptyCounts(): CountSet {
   return { requests: 0, ok: 0, failed: 0, statuses: {} };
-}
-
-function bump(map: Record<string, number>, key: string, by = 1): void {
-  map[key] = (map[key] ?? 0) + by;
 }
 
 export class Recorder {

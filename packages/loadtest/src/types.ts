@@ -1,5 +1,5 @@
 /**
- * Shared types of the load-testing tool. The tool talks HTTP only (DESIGN §2); nothing
+ * Shared types of the load-testing tool. The tool talks HTTP only (the API of docs/api.md); nothing
  * here imports server code.
  */
 

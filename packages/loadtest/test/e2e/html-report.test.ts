@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { resolveRunConfig } from '../../src/loadtest/config.js';
-import { writeHtmlReport } from '../../src/loadtest/report-html.js';
-import { runLoadtest } from '../../src/loadtest/runner.js';
+import { resolveRunConfig } from '../../src/config.js';
+import { writeHtmlReport } from '../../src/report-html.js';
+import { runLoadtest } from '../../src/runner.js';
 import { startFakeAuthServer } from '../helpers/fake-auth-server.js';
 
 const CHROMIUM = '/usr/bin/chromium';

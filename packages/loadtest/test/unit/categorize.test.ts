@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classify, transportCategory } from '../../src/loadtest/categorize.js';
-import { Recorder } from '../../src/loadtest/recorder.js';
+import { classify, transportCategory } from '../../src/categorize.js';
+import { Recorder } from '../../src/recorder.js';
 
 test('unexpected statuses are <endpoint>_<status>; no response is <endpoint>_0 plus its cause', () => {
   assert.deepEqual(classify('login', 200), { ok: true, categories: [] });

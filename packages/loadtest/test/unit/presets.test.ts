@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { autoGenerators, resolveRunConfig } from '../../src/loadtest/config.js';
-import { PRESETS, getPreset } from '../../src/loadtest/presets.js';
-import { checkTarget, isLoopbackHost } from '../../src/loadtest/target.js';
+import { autoGenerators, resolveRunConfig } from '../../src/config.js';
+import { PRESETS, getPreset } from '../../src/presets.js';
+import { checkTarget, isLoopbackHost } from '../../src/target.js';
 
 test('presets are named after the old reports: closed loop, auth flow, no think time', () => {
   const users = Object.fromEntries(Object.entries(PRESETS).map(([k, p]) => [k, p.users]));

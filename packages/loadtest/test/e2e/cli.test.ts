@@ -8,11 +8,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LoadtestReport } from '../../src/loadtest/report-json.js';
+import type { LoadtestReport } from '../../src/report-json.js';
 import { startFakeAuthServer } from '../helpers/fake-auth-server.js';
-import { freePort } from '../helpers/ports.js';
-import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
-import { CLI, startTollgate, type TollgateProcess } from '../helpers/tollgate-process.js';
+import { freePort } from '../../../../test/helpers/ports.js';
+import { startRedis, type RedisServerHandle } from '../../../../test/helpers/redis-server.js';
+import { CLI, startTollgate, type TollgateProcess } from '../../../../test/helpers/tollgate-process.js';
 
 interface CliResult {
   code: number | null;

@@ -1,5 +1,5 @@
 /**
- * A small in-memory HTTP server that mimics the tollgate API contract (DESIGN §2) for the
+ * A small in-memory HTTP server that mimics the tollgate API (docs/api.md) for the
  * load-testing tool's tests. Modes: `staleAfterLogout` keeps accepting logged-out tokens
  * (to prove stale_accept is detected), `delayMs` slows every response, `stall(ms)` holds
  * every response until the stall ends (`stallOnce` does it at the N-th verify: the

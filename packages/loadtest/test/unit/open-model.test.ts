@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveRunConfig } from '../../src/loadtest/config.js';
-import { intendedTime } from '../../src/loadtest/open-model.js';
-import { runLoadtest } from '../../src/loadtest/runner.js';
+import { resolveRunConfig } from '../../src/config.js';
+import { intendedTime } from '../../src/open-model.js';
+import { runLoadtest } from '../../src/runner.js';
 import { startFakeAuthServer } from '../helpers/fake-auth-server.js';
 
 const quietLog = (): void => undefined;

@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { availableParallelism, cpus, totalmem } from 'node:os';
-import { addCounts } from './aggregate.js';
+import { addCounts } from './counts.js';
 import { mergeHistograms, summarize, type Histogram } from './histogram.js';
 import {
   ENDPOINTS,
