@@ -7,7 +7,7 @@ import { Pool } from 'undici';
 import { sleep } from './clock.js';
 import { accountEmail } from './config.js';
 import { createBar, type Bar } from './progress.js';
-import type { SetupReport } from './report-json.js';
+import type { SetupReport } from './report-schema.js';
 import type { RunConfig } from './types.js';
 
 const MAX_ATTEMPTS = 5;
@@ -62,6 +62,7 @@ export async function setupAccounts(run: RunConfig, log: (line: string) => void)
     existing: 0,
     failed: 0,
     skipped: false,
+    sessions: null,
     duration_s: 0,
   };
   if (run.skipSetup) {

@@ -1,20 +1,25 @@
 /**
  * Main-thread merge of what the generators report: per-second slices are added up per
- * second (HDR add, not averaged percentiles) and turned into time-series points once
- * every generator is past that second; final per-endpoint histograms are added up at the
- * end.
+ * second and endpoint (HDR add, not averaged percentiles) and turned into time-series
+ * points once every generator is past that second; final per-endpoint histograms are
+ * added up at the end.
  */
 import { addCounts } from './counts.js';
 import { createHistogram, decodeHistogram, mergeHistograms, summarize, type Histogram } from './histogram.js';
 import type { DoneMessage, TickMessage } from './messages.js';
 import type { SecondSlice } from './recorder.js';
-import type { TimePoint } from './report-json.js';
+import type { EndpointPoint, TimePoint } from './report-schema.js';
+import { ENDPOINTS } from './types.js';
 
-interface OpenSecond {
+interface OpenEndpoint {
   hist: Histogram;
   requests: number;
   ok: number;
   failed: number;
+}
+
+interface OpenSecond {
+  endpoints: Map<string, OpenEndpoint>;
   errors: Record<string, number>;
 }
 
@@ -23,6 +28,30 @@ export interface Gauges {
   in_flight?: number;
   generator_rss_mb?: number;
   target_rss_mb?: number;
+}
+
+export interface LiveCounters {
+  requests: number;
+  failed: number;
+  errors: Record<string, number>;
+  activeUsers: number;
+  inFlight: number;
+}
+
+function emptyPoint(t: number): TimePoint {
+  return {
+    t,
+    requests: 0,
+    ok: 0,
+    failed: 0,
+    p50: 0,
+    p90: 0,
+    p95: 0,
+    p99: 0,
+    max: 0,
+    errors: {},
+    endpoints: {},
+  };
 }
 
 export class Aggregator {
@@ -43,13 +72,20 @@ export class Aggregator {
     for (const slice of slices) {
       let sec = this.open.get(slice.s);
       if (!sec) {
-        sec = { hist: createHistogram(true), requests: 0, ok: 0, failed: 0, errors: {} };
+        sec = { endpoints: new Map(), errors: {} };
         this.open.set(slice.s, sec);
       }
-      sec.hist.add(decodeHistogram(slice.hist));
-      sec.requests += slice.requests;
-      sec.ok += slice.ok;
-      sec.failed += slice.failed;
+      for (const [name, e] of Object.entries(slice.endpoints)) {
+        let into = sec.endpoints.get(name);
+        if (!into) {
+          into = { hist: createHistogram(), requests: 0, ok: 0, failed: 0 };
+          sec.endpoints.set(name, into);
+        }
+        into.hist.add(decodeHistogram(e.hist));
+        into.requests += e.requests;
+        into.ok += e.ok;
+        into.failed += e.failed;
+      }
       addCounts(sec.errors, slice.errors);
     }
   }
@@ -57,20 +93,31 @@ export class Aggregator {
   private finalizeBelow(watermark: number): void {
     for (const [s, sec] of [...this.open].sort((a, b) => a[0] - b[0])) {
       if (s >= watermark) continue;
-      const lat = summarize(sec.hist);
-      const point: TimePoint = {
-        t: s,
-        requests: sec.requests,
-        ok: sec.ok,
-        failed: sec.failed,
-        p50: lat.p50,
-        p90: lat.p90,
-        p95: lat.p95,
-        p99: lat.p99,
-        max: lat.max,
-        errors: sec.errors,
-        ...this.gauges.get(s),
-      };
+      const point = emptyPoint(s);
+      const all: Histogram[] = [];
+      for (const name of ENDPOINTS) {
+        const e = sec.endpoints.get(name);
+        if (!e) continue;
+        const lat = summarize(e.hist);
+        const ep: EndpointPoint = {
+          requests: e.requests,
+          ok: e.ok,
+          failed: e.failed,
+          p50: lat.p50,
+          p95: lat.p95,
+          p99: lat.p99,
+          max: lat.max,
+        };
+        point.endpoints[name] = ep;
+        point.requests += e.requests;
+        point.ok += e.ok;
+        point.failed += e.failed;
+        all.push(e.hist);
+      }
+      const lat = summarize(mergeHistograms(all));
+      Object.assign(point, { p50: lat.p50, p90: lat.p90, p95: lat.p95, p99: lat.p99, max: lat.max });
+      point.errors = sec.errors;
+      Object.assign(point, this.gauges.get(s));
       this.points.set(s, point);
       this.open.delete(s);
       this.gauges.delete(s);
@@ -100,74 +147,59 @@ export class Aggregator {
   }
 
   /** Live counters: the sum of every generator's latest tick (or final report). */
-  live(): {
-    requests: number;
-    failed: number;
-    errors: Record<string, number>;
-    activeUsers: number;
-    inFlight: number;
-  } {
-    let requests = 0;
-    let failed = 0;
-    let activeUsers = 0;
-    let inFlight = 0;
-    const errors: Record<string, number> = {};
+  live(): LiveCounters {
+    const out: LiveCounters = { requests: 0, failed: 0, errors: {}, activeUsers: 0, inFlight: 0 };
     for (const [index, tick] of this.ticks) {
       const done = this.done.get(index);
       if (done) {
         for (const e of Object.values(done.endpoints)) {
-          requests += e.requests;
-          failed += e.failed;
+          out.requests += e.requests;
+          out.failed += e.failed;
         }
-        addCounts(errors, done.errors);
+        addCounts(out.errors, done.errors);
         continue;
       }
-      requests += tick.requests;
-      failed += tick.failed;
-      activeUsers += tick.activeUsers;
-      inFlight += tick.inFlight;
-      addCounts(errors, tick.errors);
-    }
-    return { requests, failed, errors, activeUsers, inFlight };
-  }
-
-  /** The whole time series, one point per second from 0 to the last, gaps as zeros. */
-  timeseries(): TimePoint[] {
-    this.finalizeBelow(Number.POSITIVE_INFINITY);
-    let last = -1;
-    for (const t of this.points.keys()) last = Math.max(last, t);
-    const out: TimePoint[] = [];
-    for (let t = 0; t <= last; t++) {
-      out.push(
-        this.points.get(t) ?? {
-          t,
-          requests: 0,
-          ok: 0,
-          failed: 0,
-          p50: 0,
-          p90: 0,
-          p95: 0,
-          p99: 0,
-          max: 0,
-          errors: {},
-        },
-      );
+      out.requests += tick.requests;
+      out.failed += tick.failed;
+      out.activeUsers += tick.activeUsers;
+      out.inFlight += tick.inFlight;
+      addCounts(out.errors, tick.errors);
     }
     return out;
   }
 
-  /** Adds up the final per-endpoint histograms of every generator. */
-  endpointHistograms(): Map<string, Histogram> {
+  /**
+   * The whole time series, one point per second from 0 to the last, gaps as zeros. A
+   * last second that the load phase ended in the middle of (`endS` not a whole number)
+   * is marked `partial`: its counts cover only part of a second.
+   */
+  timeseries(endS = Number.POSITIVE_INFINITY): TimePoint[] {
+    this.finalizeBelow(Number.POSITIVE_INFINITY);
+    let last = -1;
+    for (const t of this.points.keys()) last = Math.max(last, t);
+    const out: TimePoint[] = [];
+    for (let t = 0; t <= last; t++) out.push(this.points.get(t) ?? emptyPoint(t));
+    const tail = out[out.length - 1];
+    if (tail && tail.t + 1 > endS) tail.partial = true;
+    return out;
+  }
+
+  /** Adds up the final per-endpoint histograms and bins of every generator. */
+  endpointHistograms(): { hists: Map<string, Histogram>; bins: Map<string, number[]> } {
     const parts = new Map<string, string[]>();
+    const bins = new Map<string, number[]>();
     for (const done of this.done.values()) {
       for (const [name, e] of Object.entries(done.endpoints)) {
         const list = parts.get(name) ?? [];
         list.push(e.hist);
         parts.set(name, list);
+        const into = bins.get(name) ?? [];
+        e.bins.forEach((n, i) => (into[i] = (into[i] ?? 0) + n));
+        bins.set(name, into);
       }
     }
-    const out = new Map<string, Histogram>();
-    for (const [name, list] of parts) out.set(name, mergeHistograms(list));
-    return out;
+    const hists = new Map<string, Histogram>();
+    for (const [name, list] of parts) hists.set(name, mergeHistograms(list));
+    return { hists, bins };
   }
 }

@@ -4,24 +4,29 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { STALE_ACCEPT } from './categorize.js';
-import { compareReports, formatComparison } from './compare.js';
+import { compareReports, DEFAULT_NOISE_PCT, formatComparison, type Comparison } from './compare.js';
 import { resolveRunConfig, type LoadtestOptions } from './config.js';
 import { PRESETS, presetNames } from './presets.js';
-import { readJsonReport, writeJsonReport, type LoadtestReport } from './report-json.js';
+import { readJsonReport, writeJsonReport } from './report-json.js';
 import { writeHtmlReport } from './report-html.js';
+import type { LoadtestReport } from './report-schema.js';
 import { formatSummary } from './report-text.js';
 import { runLoadtest } from './runner.js';
 import { DEFAULT_URL } from './target.js';
+import { evaluateThresholds, parseThreshold, type Threshold } from './thresholds.js';
 
-/** Exit codes: 0 ok, 1 could not run (bad option, unreachable, setup), 2 stale accepts with --fail-on-stale. */
+/** Exit codes (docs/loadtest.md). */
 export const EXIT_CANNOT_RUN = 1;
 export const EXIT_STALE = 2;
+export const EXIT_THRESHOLD = 3;
+export const EXIT_REGRESSION = 4;
 
 interface CommandOptions extends LoadtestOptions {
   json?: string;
   html?: string;
   compare?: string;
+  noise?: string;
+  threshold?: string[];
   failOnStale?: boolean;
   inline?: boolean;
 }
@@ -32,9 +37,26 @@ function presetHelp(): string {
     .join('\n');
 }
 
+const log = (line: string): void => void process.stderr.write(line + '\n');
+
+function noiseOf(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_NOISE_PCT;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || n > 100)
+    throw new Error(`--noise: expected a percentage in [0, 100], got "${raw}"`);
+  return n;
+}
+
+function writeComparison(jsonPath: string | undefined, comparison: Comparison): void {
+  if (!jsonPath) return;
+  writeFileSync(jsonPath, JSON.stringify(comparison, null, 2) + '\n');
+  log(`comparison: ${jsonPath}`);
+}
+
 export async function loadtestAction(opts: CommandOptions): Promise<number> {
-  const log = (line: string): void => void process.stderr.write(line + '\n');
   let oldReport: LoadtestReport | undefined;
+  let thresholds: Threshold[];
+  let noise: number;
   let report: LoadtestReport;
   const stop = new AbortController();
   const hardStop = new AbortController();
@@ -46,6 +68,8 @@ export async function loadtestAction(opts: CommandOptions): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   try {
+    thresholds = (opts.threshold ?? []).map(parseThreshold);
+    noise = noiseOf(opts.noise);
     if (opts.compare) oldReport = readJsonReport(opts.compare);
     const run = resolveRunConfig(opts);
     const watchHealth = run.preset !== undefined && PRESETS[run.preset]?.watchMemory === true;
@@ -63,6 +87,7 @@ export async function loadtestAction(opts: CommandOptions): Promise<number> {
   } finally {
     process.off('SIGINT', onSigint);
   }
+  report.thresholds = evaluateThresholds(report, thresholds);
   console.log(formatSummary(report));
   if (opts.json) {
     writeJsonReport(opts.json, report);
@@ -72,24 +97,50 @@ export async function loadtestAction(opts: CommandOptions): Promise<number> {
     writeHtmlReport(opts.html, report);
     log(`HTML report: ${opts.html}`);
   }
+  let comparison: Comparison | undefined;
   if (oldReport) {
-    const deltas = compareReports(oldReport, report);
-    console.log(`\ncompared with ${opts.compare}:\n${formatComparison(deltas)}`);
-    if (opts.json)
-      writeFileSync(opts.json.replace(/\.json$/, '') + '.compare.json', JSON.stringify(deltas, null, 2));
+    comparison = compareReports(oldReport, report, noise);
+    console.log(`\ncompared with ${opts.compare}:\n${formatComparison(comparison)}`);
+    writeComparison(opts.json ? opts.json.replace(/\.json$/, '') + '.compare.json' : undefined, comparison);
   }
-  const stale = report.errors[STALE_ACCEPT] ?? 0;
-  if (opts.failOnStale && stale > 0) {
-    log(`tollgate loadtest: ${stale} stale accept(s): a logged-out token was accepted`);
+  if (opts.failOnStale && report.stale_accepts > 0) {
+    log(`tollgate loadtest: ${report.stale_accepts} stale accept(s): a logged-out token was accepted`);
     return EXIT_STALE;
   }
+  const breached = report.thresholds.filter((t) => !t.ok);
+  if (breached.length > 0) {
+    log(`tollgate loadtest: threshold breached: ${breached.map((t) => t.expression).join(', ')}`);
+    return EXIT_THRESHOLD;
+  }
+  if (comparison && comparison.regressions.length > 0) return EXIT_REGRESSION;
   return 0;
 }
+
+/** `compare old.json new.json`: offline, no run. */
+export function compareAction(
+  oldPath: string,
+  newPath: string,
+  opts: { noise?: string; json?: string },
+): number {
+  let comparison: Comparison;
+  try {
+    comparison = compareReports(readJsonReport(oldPath), readJsonReport(newPath), noiseOf(opts.noise));
+  } catch (err) {
+    log(`tollgate loadtest compare: ${err instanceof Error ? err.message : String(err)}`);
+    return EXIT_CANNOT_RUN;
+  }
+  console.log(`${oldPath} -> ${newPath}\n${formatComparison(comparison)}`);
+  writeComparison(opts.json, comparison);
+  return comparison.regressions.length > 0 ? EXIT_REGRESSION : 0;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /** Parses `argv` (the arguments after `tollgate loadtest`) and runs; resolves to the exit code. */
 export async function runCli(argv: readonly string[], name = 'tollgate loadtest'): Promise<number> {
   let exitCode = 0;
   const program = new Command(name)
+    .enablePositionalOptions()
     .description('load-test a tollgate server over HTTP (loopback targets only unless --allow-remote)')
     .option('--url <url>', 'target origin', DEFAULT_URL)
     .option('--allow-remote', 'allow a non-loopback target')
@@ -122,13 +173,34 @@ export async function runCli(argv: readonly string[], name = 'tollgate loadtest'
     .option('--target-pid <pid>', 'watch the RSS of this process and its children')
     .option('--json <file>', 'write the JSON report')
     .option('--html <file>', 'write the HTML report')
-    .option('--compare <old.json>', 'print deltas against an earlier JSON report')
+    .option(
+      '--threshold <expr>',
+      "pass/fail rule, repeatable: 'verify.p95<50', 'errors.rate<0.01' (exit 3)",
+      collect,
+    )
+    .option('--compare <old.json>', 'compare with an earlier JSON report (exit 4 on a regression)')
+    .option('--noise <percent>', `noise band of --compare, percent (default ${DEFAULT_NOISE_PCT})`)
     .option('--fail-on-stale', 'exit 2 when a logged-out token was accepted')
     .option('--quiet', 'no live progress')
     .addOption(new Option('--inline', 'run the generators in the main thread (debugging)').hideHelp())
-    .addHelpText('after', `\nPresets:\n${presetHelp()}\n\nSee docs/loadtest.md.`)
+    .addHelpText(
+      'after',
+      `\nPresets:\n${presetHelp()}\n\nExit codes: 0 done, 1 could not run, 2 stale accepts (--fail-on-stale), ` +
+        `3 threshold breached, 4 regression (--compare).\nSee docs/loadtest.md.`,
+    )
     .action(async (opts: CommandOptions) => {
       exitCode = await loadtestAction(opts);
+    })
+    .exitOverride();
+  program
+    .command('compare')
+    .description('compare two JSON reports offline (exit 4 when a metric got worse beyond the noise band)')
+    .argument('<old.json>')
+    .argument('<new.json>')
+    .option('--noise <percent>', `relative noise band, percent (default ${DEFAULT_NOISE_PCT})`)
+    .option('--json <file>', 'also write the comparison as JSON')
+    .action((oldPath: string, newPath: string, opts: { noise?: string; json?: string }) => {
+      exitCode = compareAction(oldPath, newPath, opts);
     })
     .exitOverride();
   try {

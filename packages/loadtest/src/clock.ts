@@ -18,3 +18,30 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * Sleeps that all end at once on `stop()` (the soft end of a run), without an
+ * AbortSignal listener per sleep.
+ */
+export class Sleeper {
+  private readonly sleeping = new Set<() => void>();
+  stopped = false;
+
+  sleep(ms: number): Promise<void> {
+    if (ms <= 0 || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.sleeping.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleeping.add(wake);
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const wake of [...this.sleeping]) wake();
+  }
+}

@@ -3,8 +3,7 @@
  * of the arrival rate). It runs the same way inline (tests) or inside a worker thread
  * (generator-worker.ts); all it knows of the outside is `emit`.
  */
-import { setMaxListeners } from 'node:events';
-import { nowMs } from './clock.js';
+import { nowMs, Sleeper } from './clock.js';
 import { runClosedModel } from './closed-model.js';
 import { LoadClient } from './http-client.js';
 import type { ControlMessage, GeneratorMessage, GeneratorSetup } from './messages.js';
@@ -16,7 +15,8 @@ import type { Tokens } from './scenarios/session.js';
 import type { RunConfig } from './types.js';
 
 const TICK_MS = 1_000;
-const PREPARE_CONCURRENCY = 16;
+/** Attempts per session login before the run (429 / 503 / no answer are retried). */
+const PREPARE_ATTEMPTS = 20;
 
 /** Deadlines of a run that starts at t0. */
 export function deadlines(run: RunConfig, t0: number): { softEndMs: number; hardEndMs: number } {
@@ -34,46 +34,62 @@ export function connectionsFor(setup: GeneratorSetup): number {
 }
 
 export class Generator {
-  private readonly softCtl = new AbortController();
-  private readonly hardCtl = new AbortController();
-  /** Open-model `verify`: sessions logged in by prepare(), by user number. */
+  private readonly soft = new Sleeper();
+  private hardStopped = false;
+  private readonly clients = new Set<LoadClient>();
+  /** `verify`: sessions logged in by prepare(), by user number. */
   private sessions: { n: number; tokens: Tokens }[] = [];
   private timers: NodeJS.Timeout[] = [];
 
   constructor(
     private readonly setup: GeneratorSetup,
     private readonly emit: (msg: GeneratorMessage) => void,
-  ) {
-    // Every sleeping user and every in-flight request listens on these: no listener cap.
-    setMaxListeners(0, this.softCtl.signal, this.hardCtl.signal);
+  ) {}
+
+  private client(connections: number, recorder: Recorder): LoadClient {
+    const { run } = this.setup;
+    const client = new LoadClient({ url: run.url, connections, timeoutMs: run.timeoutMs }, recorder);
+    this.clients.add(client);
+    return client;
   }
 
-  /** Open-model `verify`: logs in this generator's share of the sessions before the start. */
+  /**
+   * `verify`: logs in this generator's share of the sessions before the start, a few at
+   * a time (its share of --setup-concurrency), waiting out each 429 / 503 for as long as
+   * its Retry-After says, so setup never pushes the target into shedding.
+   */
   async prepare(): Promise<void> {
     const { run, index, count } = this.setup;
     let failures = 0;
-    if (run.model === 'open' && run.scenario === 'verify') {
+    if (run.scenario === 'verify') {
       // Preparation traffic is not part of the measurement: its own recorder, thrown away.
       const recorder = new Recorder(nowMs());
-      const client = new LoadClient(
-        { url: run.url, connections: PREPARE_CONCURRENCY, timeoutMs: run.timeoutMs },
-        recorder,
-        this.hardCtl.signal,
-      );
-      const rt = this.runtime(client, recorder, nowMs());
+      const concurrency = Math.max(1, shareOf(run.setupConcurrency, index, count));
+      const client = this.client(concurrency, recorder);
+      const setupSleeper = new Sleeper();
+      const rt = { ...this.runtime(client, recorder, nowMs()), soft: setupSleeper };
       const numbers: number[] = [];
       for (let n = index; n < run.users; n += count) numbers.push(n);
       let next = 0;
       const worker = async (): Promise<void> => {
-        while (next < numbers.length && !this.hardCtl.signal.aborted) {
+        while (next < numbers.length && !this.hardStopped) {
           const n = numbers[next++]!;
           const user = new VerifyUser(flowContext(rt, n, false));
-          if (await user.ensureSession()) failures++;
-          else if (user.session) this.sessions.push({ n, tokens: user.session });
+          for (let attempt = 1; !this.hardStopped; attempt++) {
+            const failure = await user.ensureSession();
+            if (!failure) break;
+            if (attempt >= PREPARE_ATTEMPTS || failure.aborted) {
+              failures++;
+              break;
+            }
+            await setupSleeper.sleep(failure.backoffMs);
+          }
+          if (user.session) this.sessions.push({ n, tokens: user.session });
         }
       };
-      await Promise.all(Array.from({ length: PREPARE_CONCURRENCY }, worker));
-      await client.close();
+      await Promise.all(Array.from({ length: concurrency }, worker));
+      client.close();
+      this.clients.delete(client);
     }
     this.emit({ type: 'ready', index, sessions: this.sessions.length, sessionFailures: failures });
   }
@@ -89,8 +105,7 @@ export class Generator {
       hardEndMs,
       client,
       recorder,
-      soft: this.softCtl.signal,
-      hard: this.hardCtl.signal,
+      soft: this.soft,
       flows: { started: 0, completed: 0, failed: 0 },
       open: { scheduled: 0, started: 0, dropped: 0, late: 0 },
       activeUsers: 0,
@@ -101,11 +116,7 @@ export class Generator {
   async run(t0: number): Promise<void> {
     const { run, index } = this.setup;
     const recorder = new Recorder(t0);
-    const client = new LoadClient(
-      { url: run.url, connections: connectionsFor(this.setup), timeoutMs: run.timeoutMs },
-      recorder,
-      this.hardCtl.signal,
-    );
+    const client = this.client(connectionsFor(this.setup), recorder);
     const rt = this.runtime(client, recorder, t0);
     const at = (ms: number, fn: () => void): void => {
       this.timers.push(setTimeout(fn, Math.max(0, ms - nowMs())));
@@ -128,7 +139,8 @@ export class Generator {
     }, TICK_MS);
     this.timers.push(tick);
     try {
-      if (run.model === 'closed') await runClosedModel(rt);
+      const sessions = new Map(this.sessions.map((s) => [s.n, s.tokens]));
+      if (run.model === 'closed') await runClosedModel(rt, sessions);
       else {
         const verifyUsers = this.sessions.map((s) => new VerifyUser(flowContext(rt, s.n, false), s.tokens));
         await runOpenModel(rt, { verifyUsers });
@@ -136,8 +148,8 @@ export class Generator {
     } finally {
       for (const t of this.timers) clearTimeout(t);
       this.timers = [];
-      // Closing thousands of sockets must not hold the report back: bounded.
-      await Promise.race([client.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2_000))]);
+      client.close();
+      this.clients.delete(client);
     }
     this.emit({
       type: 'done',
@@ -153,13 +165,14 @@ export class Generator {
 
   /** Soft stop: no new flows; flows in progress finish (until the hard end). */
   stop(): void {
-    this.softCtl.abort();
+    this.soft.stop();
   }
 
   /** Hard stop: cancels in-flight requests. */
   abort(): void {
-    this.softCtl.abort();
-    this.hardCtl.abort();
+    this.hardStopped = true;
+    this.soft.stop();
+    for (const client of this.clients) client.abort();
   }
 
   handle(msg: ControlMessage): void {

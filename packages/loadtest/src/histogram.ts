@@ -64,3 +64,28 @@ export function summarize(histogram: Histogram): LatencySummary {
     max: round3(max),
   };
 }
+
+/**
+ * Upper bounds (ms) of the report's latency histogram bins: a 1-2-5 series from 0.1 ms
+ * to 100 s, then one bin for everything slower. Log-spaced, so a 2 ms verify and a
+ * 500 ms login both get several bins.
+ */
+export const BIN_BOUNDS_MS: readonly number[] = [
+  0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000,
+];
+
+/** Bin of a latency: the first bound >= ms (the last bin holds everything above). */
+export function binOf(ms: number): number {
+  let lo = 0;
+  let hi = BIN_BOUNDS_MS.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (BIN_BOUNDS_MS[mid]! >= ms) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+export function createBins(): Float64Array {
+  return new Float64Array(BIN_BOUNDS_MS.length + 1);
+}

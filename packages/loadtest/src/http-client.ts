@@ -1,11 +1,14 @@
 /**
- * The generator's HTTP client: one undici Pool per generator, sized so that every virtual
- * user (or open-model slot) has its own keep-alive connection, and every exchange timed and
- * recorded. Bodies are always consumed so connections are reused.
+ * The generator's HTTP client: a pool of keep-alive HTTP/1.1 connections (one per
+ * virtual user or in-flight slot unless capped; no pipelining), prebuilt request
+ * buffers, and one deadline sweeper for all requests. Each exchange is timed and
+ * recorded; its body is read only when the scenario needs it (`parseBody`).
  */
-import { Pool } from 'undici';
 import { nowMs } from './clock.js';
 import { transportCategory } from './categorize.js';
+import type { Connection } from './http1/connection.js';
+import { AbortedError, ConnectionPool } from './http1/pool.js';
+import { encodeRequest, type RequestSpec } from './http1/request.js';
 import type { Recorder } from './recorder.js';
 import type { EndpointName, HttpResult } from './types.js';
 
@@ -15,114 +18,126 @@ export interface ClientOptions {
   timeoutMs: number;
 }
 
-export interface SendOptions {
-  method: 'GET' | 'POST';
-  path: string;
-  token?: string;
-  body?: unknown;
-  /** When the request was meant to be sent (open model); defaults to now. */
-  intendedMs?: number;
+export interface SendOptions extends RequestSpec {
+  /** The request already encoded by `prepare` (reused across calls). */
+  prepared?: Buffer;
+  /** Read and parse the JSON body (login, refresh); other bodies are skipped. */
+  parseBody?: boolean;
 }
 
-function parseRetryAfter(value: string | string[] | undefined): number | undefined {
-  const raw = Array.isArray(value) ? value[0] : value;
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  return Number.isFinite(n) && n >= 0 ? n : undefined;
+/** How often deadlines are checked: timeouts fire within this much of their time. */
+export function sweepInterval(timeoutMs: number): number {
+  return Math.max(5, Math.min(100, Math.floor(timeoutMs / 4)));
 }
+
+const ABORTED_RESULT: HttpResult = {
+  status: 0,
+  body: undefined,
+  retryAfterS: undefined,
+  transportError: undefined,
+  aborted: true,
+};
 
 export class LoadClient {
-  private readonly pool: Pool;
-  private readonly timeoutMs: number;
+  private readonly pool: ConnectionPool;
+  private readonly host: string;
+  private stopped = false;
   inFlight = 0;
   aborted = 0;
 
   constructor(
-    options: ClientOptions,
+    private readonly options: ClientOptions,
     private readonly recorder: Recorder,
-    private readonly signal: AbortSignal,
   ) {
-    this.timeoutMs = options.timeoutMs;
-    this.pool = new Pool(options.url, {
-      connections: Math.max(1, options.connections),
-      pipelining: 1,
-      connectTimeout: Math.min(options.timeoutMs, 10_000),
-      // Backstops; the per-request deadline below is what normally fires.
-      headersTimeout: options.timeoutMs + 1_000,
-      bodyTimeout: options.timeoutMs + 1_000,
-      keepAliveTimeout: 30_000,
-    });
+    const url = new URL(options.url);
+    const tls = url.protocol === 'https:';
+    const hostname = url.hostname.replace(/^\[|\]$/g, '');
+    const port = url.port ? Number(url.port) : tls ? 443 : 80;
+    this.host = url.host;
+    this.pool = new ConnectionPool(
+      { host: hostname, port, tls, servername: hostname },
+      Math.max(1, options.connections),
+      sweepInterval(options.timeoutMs),
+      nowMs,
+    );
   }
 
-  /** Sends one request and records it under `endpoint`. */
-  async send(endpoint: EndpointName, opts: SendOptions): Promise<HttpResult> {
-    const started = opts.intendedMs ?? nowMs();
-    const headers: Record<string, string> = {};
-    if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
-    let payload: string | undefined;
-    if (opts.body !== undefined) {
-      payload = JSON.stringify(opts.body);
-      headers['content-type'] = 'application/json';
+  /** Encodes a request once, to send it many times (`SendOptions.prepared`). */
+  prepare(spec: RequestSpec): Buffer {
+    return encodeRequest(this.host, spec);
+  }
+
+  /**
+   * Sends one request and records it under `endpoint`. `intendedMs`: when it was meant
+   * to be sent (open model), the start of its latency; defaults to now.
+   */
+  async send(endpoint: EndpointName, opts: SendOptions, intendedMs?: number): Promise<HttpResult> {
+    if (this.stopped) {
+      this.aborted++;
+      return ABORTED_RESULT;
     }
-    // Own deadline per exchange (headers and body), and the generator's hard stop.
-    const ctl = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      ctl.abort();
-    }, this.timeoutMs);
-    const onHardStop = (): void => ctl.abort();
-    this.signal.addEventListener('abort', onHardStop, { once: true });
+    const started = intendedMs ?? nowMs();
+    const request = opts.prepared ?? encodeRequest(this.host, opts);
+    const wantBody = opts.parseBody === true;
     this.inFlight++;
     try {
-      const res = await this.pool.request({
-        method: opts.method,
-        path: opts.path,
-        headers,
-        body: payload,
-        signal: ctl.signal,
-      });
-      let body: unknown;
-      const text = await res.body.text();
-      try {
-        body = text.length > 0 ? JSON.parse(text) : undefined;
-      } catch {
-        body = undefined;
+      for (let attempt = 0; ; attempt++) {
+        const acquired = this.pool.acquire();
+        const conn: Connection = acquired instanceof Promise ? await acquired : acquired;
+        try {
+          await conn.exchange(request, wantBody, nowMs() + this.options.timeoutMs);
+        } catch (err) {
+          this.pool.release(conn);
+          // A reused connection the server closed while idle: once more on a new one.
+          if (attempt === 0 && conn.served > 0 && conn.parser.untouched && !this.stopped && isReset(err)) {
+            continue;
+          }
+          throw err;
+        }
+        const p = conn.parser;
+        const status = p.status;
+        const retryAfterS = p.retryAfterS;
+        let body: unknown;
+        if (wantBody) {
+          try {
+            body = JSON.parse(p.bodyText());
+          } catch {
+            body = undefined;
+          }
+        }
+        this.pool.release(conn);
+        this.recorder.record(endpoint, started, nowMs(), status);
+        return { status, body, retryAfterS, transportError: undefined, aborted: false };
       }
-      this.recorder.record(endpoint, started, nowMs(), res.statusCode);
-      return {
-        status: res.statusCode,
-        body,
-        retryAfterS: parseRetryAfter(res.headers['retry-after']),
-        transportError: undefined,
-        aborted: false,
-      };
     } catch (err) {
-      if (this.signal.aborted && !timedOut) {
+      if (err instanceof AbortedError || this.stopped) {
         this.aborted++;
-        return {
-          status: 0,
-          body: undefined,
-          retryAfterS: undefined,
-          transportError: undefined,
-          aborted: true,
-        };
+        return ABORTED_RESULT;
       }
-      const category = timedOut ? 'timeout' : transportCategory(err);
+      const category = transportCategory(err);
       this.recorder.record(endpoint, started, nowMs(), 0, category);
       return { status: 0, body: undefined, retryAfterS: undefined, transportError: category, aborted: false };
     } finally {
-      clearTimeout(timer);
-      this.signal.removeEventListener('abort', onHardStop);
       this.inFlight--;
     }
   }
 
   get requestTimeoutMs(): number {
-    return this.timeoutMs;
+    return this.options.timeoutMs;
   }
 
-  async close(): Promise<void> {
-    await this.pool.destroy();
+  /** Hard stop: cancels every request in flight (they are not counted as failures). */
+  abort(): void {
+    this.stopped = true;
+    this.pool.abort();
   }
+
+  close(): void {
+    this.pool.close();
+  }
+}
+
+function isReset(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return code === 'ECONNRESET' || code === 'EPIPE';
 }

@@ -2,4 +2,4 @@
 export { runCli } from './cli.js';
 export { resolveRunConfig, type LoadtestOptions } from './config.js';
 export { runLoadtest, type RunOptions } from './runner.js';
-export type { LoadtestReport } from './report-json.js';
+export type { LoadtestReport } from './report-schema.js';

@@ -7,7 +7,7 @@
  * in-flight bound are dropped and counted; arrivals sent more than LATE_MS after their
  * due time are counted as late.
  */
-import { nowMs, sleep } from './clock.js';
+import { nowMs } from './clock.js';
 import { countFlow, flowContext, shareOf, type GeneratorRuntime } from './runtime.js';
 import { runAuthFlow } from './scenarios/auth-flow.js';
 import { runLoginFlow } from './scenarios/login.js';
@@ -53,10 +53,10 @@ export async function runOpenModel(rt: GeneratorRuntime, hooks: OpenModelHooks):
   const counts = rt.open;
   for (let k = 0; ;) {
     const due = intendedTime(rt.t0, rate, rt.index, rt.count, k);
-    if (due >= rt.softEndMs || rt.soft.aborted) break;
+    if (due >= rt.softEndMs || rt.soft.stopped) break;
     const wait = due - nowMs();
-    if (wait > 0) await sleep(wait, rt.soft);
-    if (rt.soft.aborted) break;
+    if (wait > 0) await rt.soft.sleep(wait);
+    if (rt.soft.stopped) break;
     // Launch every arrival that is due by now (several at once when the timer was late).
     const now = nowMs();
     for (;;) {

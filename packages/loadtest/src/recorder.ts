@@ -1,34 +1,58 @@
 /**
- * Per-generator recording: one HDR histogram and counters per endpoint for the whole run,
- * and one compact histogram per wall-clock second (by completion time) for the time
- * series. Seconds are shipped to the main thread as they complete and then forgotten, so
- * memory stays flat on long runs.
+ * Per-generator recording: per endpoint, one HDR histogram, counters, status codes and
+ * log-spaced bins for the whole run; per endpoint and wall-clock second (by completion
+ * time), a histogram and counters for the time series. Seconds are shipped to the main
+ * thread as they complete and their histograms reused, so recording allocates nothing
+ * on the success path and memory stays flat on long runs.
  */
 import { classify } from './categorize.js';
 import { bump } from './counts.js';
-import { createHistogram, encodeHistogram, recordMs, type Histogram } from './histogram.js';
-import { ENDPOINTS, type CountSet, type EndpointName } from './types.js';
+import {
+  binOf,
+  createBins,
+  createHistogram,
+  encodeHistogram,
+  recordMs,
+  type Histogram,
+} from './histogram.js';
+import { ENDPOINTS, EXPECTED_STATUS, type CountSet, type EndpointName } from './types.js';
+
+export interface SecondCounts {
+  requests: number;
+  ok: number;
+  failed: number;
+}
+
+export interface EndpointSlice extends SecondCounts {
+  hist: string;
+}
 
 export interface SecondSlice {
   /** Second index since the run start. */
   s: number;
-  hist: string;
-  requests: number;
-  ok: number;
-  failed: number;
+  endpoints: Partial<Record<EndpointName, EndpointSlice>>;
   errors: Record<string, number>;
 }
 
 export interface EndpointFinal extends CountSet {
   hist: string;
+  /** Counts per latency bin (histogram.ts BIN_BOUNDS_MS). */
+  bins: number[];
+}
+
+interface EndpointSecond extends SecondCounts {
+  hist: Histogram;
 }
 
 interface SecondBucket {
-  hist: Histogram;
-  requests: number;
-  ok: number;
-  failed: number;
+  endpoints: Partial<Record<EndpointName, EndpointSecond>>;
   errors: Record<string, number>;
+}
+
+interface EndpointTotals {
+  hist: Histogram;
+  counts: CountSet;
+  bins: Float64Array;
 }
 
 export function emptyCounts(): CountSet {
@@ -36,19 +60,18 @@ export function emptyCounts(): CountSet {
 }
 
 export class Recorder {
-  private readonly hist = new Map<EndpointName, Histogram>();
-  private readonly counts = new Map<EndpointName, CountSet>();
+  private readonly totals = {} as Record<EndpointName, EndpointTotals>;
   private readonly seconds = new Map<number, SecondBucket>();
+  /** Reset histograms of shipped seconds, reused for the next ones. */
+  private readonly spare: Histogram[] = [];
   readonly errors: Record<string, number> = {};
   requests = 0;
   failed = 0;
 
   /** `t0` is the run's start (epoch ms, shared by all generators). */
   constructor(private readonly t0: number) {
-    for (const e of ENDPOINTS) {
-      this.hist.set(e, createHistogram());
-      this.counts.set(e, emptyCounts());
-    }
+    for (const e of ENDPOINTS)
+      this.totals[e] = { hist: createHistogram(), counts: emptyCounts(), bins: createBins() };
   }
 
   /**
@@ -62,32 +85,47 @@ export class Recorder {
     status: number,
     transport?: string,
   ): boolean {
-    const latency = Math.max(0, endMs - startMs);
-    const { ok, categories } = classify(endpoint, status, transport);
-    recordMs(this.hist.get(endpoint)!, latency);
-    const c = this.counts.get(endpoint)!;
+    const latency = endMs > startMs ? endMs - startMs : 0;
+    const ok = status === EXPECTED_STATUS[endpoint];
+    const total = this.totals[endpoint];
+    recordMs(total.hist, latency);
+    total.bins[binOf(latency)]!++;
+    const c = total.counts;
     c.requests++;
-    bump(c.statuses, String(status));
+    const statuses = c.statuses as Record<number, number>;
+    statuses[status] = (statuses[status] ?? 0) + 1;
     this.requests++;
-    if (ok) c.ok++;
-    else {
-      c.failed++;
-      this.failed++;
-    }
-    for (const cat of categories) bump(this.errors, cat);
 
-    const s = Math.max(0, Math.floor((endMs - this.t0) / 1_000));
+    const sec = this.second(Math.max(0, Math.floor((endMs - this.t0) / 1_000)));
+    let es = sec.endpoints[endpoint];
+    if (es === undefined) {
+      es = { hist: this.spare.pop() ?? createHistogram(), requests: 0, ok: 0, failed: 0 };
+      sec.endpoints[endpoint] = es;
+    }
+    recordMs(es.hist, latency);
+    es.requests++;
+    if (ok) {
+      c.ok++;
+      es.ok++;
+      return true;
+    }
+    c.failed++;
+    es.failed++;
+    this.failed++;
+    for (const cat of classify(endpoint, status, transport).categories) {
+      bump(this.errors, cat);
+      bump(sec.errors, cat);
+    }
+    return false;
+  }
+
+  private second(s: number): SecondBucket {
     let bucket = this.seconds.get(s);
-    if (!bucket) {
-      bucket = { hist: createHistogram(true), requests: 0, ok: 0, failed: 0, errors: {} };
+    if (bucket === undefined) {
+      bucket = { endpoints: {}, errors: {} };
       this.seconds.set(s, bucket);
     }
-    recordMs(bucket.hist, latency);
-    bucket.requests++;
-    if (ok) bucket.ok++;
-    else bucket.failed++;
-    for (const cat of categories) bump(bucket.errors, cat);
-    return ok;
+    return bucket;
   }
 
   /** Counts a category that is not tied to a request (e.g. `dropped`). */
@@ -105,14 +143,20 @@ export class Recorder {
     const out: SecondSlice[] = [];
     for (const [s, b] of this.seconds) {
       if (upTo !== undefined && s >= upTo) continue;
-      out.push({
-        s,
-        hist: encodeHistogram(b.hist),
-        requests: b.requests,
-        ok: b.ok,
-        failed: b.failed,
-        errors: b.errors,
-      });
+      const endpoints: Partial<Record<EndpointName, EndpointSlice>> = {};
+      for (const name of ENDPOINTS) {
+        const es = b.endpoints[name];
+        if (es === undefined) continue;
+        endpoints[name] = {
+          hist: encodeHistogram(es.hist),
+          requests: es.requests,
+          ok: es.ok,
+          failed: es.failed,
+        };
+        es.hist.reset();
+        this.spare.push(es.hist);
+      }
+      out.push({ s, endpoints, errors: b.errors });
       this.seconds.delete(s);
     }
     return out.sort((a, b) => a.s - b.s);
@@ -121,7 +165,8 @@ export class Recorder {
   endpoints(): Record<EndpointName, EndpointFinal> {
     const out = {} as Record<EndpointName, EndpointFinal>;
     for (const e of ENDPOINTS) {
-      out[e] = { ...this.counts.get(e)!, hist: encodeHistogram(this.hist.get(e)!) };
+      const t = this.totals[e];
+      out[e] = { ...t.counts, hist: encodeHistogram(t.hist), bins: [...t.bins] };
     }
     return out;
   }

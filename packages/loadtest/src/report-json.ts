@@ -1,7 +1,6 @@
 /**
- * The JSON report (schema `tollgate-loadtest/v1`, documented in docs/loadtest.md):
- * config, per-endpoint and total counts, latency percentiles, req/s, success rate, error
- * categories and a per-second time series.
+ * Builds, writes and reads the JSON report (shape in report-schema.ts, documented in
+ * docs/loadtest.md).
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -9,104 +8,13 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { addCounts } from './counts.js';
 import { mergeHistograms, summarize, type Histogram } from './histogram.js';
 import {
-  ENDPOINTS,
-  type CountSet,
-  type FlowCounts,
-  type LatencySummary,
-  type OpenModelCounts,
-  type RunConfig,
-} from './types.js';
-
-export const REPORT_SCHEMA = 'tollgate-loadtest/v1';
-
-export interface TimePoint {
-  /** Second since the start of the load phase. */
-  t: number;
-  requests: number;
-  ok: number;
-  failed: number;
-  p50: number;
-  p90: number;
-  p95: number;
-  p99: number;
-  max: number;
-  errors: Record<string, number>;
-  active_users?: number;
-  in_flight?: number;
-  generator_rss_mb?: number;
-  target_rss_mb?: number;
-}
-
-export interface EndpointReport extends CountSet {
-  success_rate: number;
-  rps: number;
-  latency_ms: LatencySummary;
-}
-
-export interface SetupReport {
-  accounts: number;
-  created: number;
-  existing: number;
-  failed: number;
-  skipped: boolean;
-  duration_s: number;
-}
-
-export interface ResourceReport {
-  generator_rss_mb_max: number;
-  target_rss_mb_start: number | null;
-  target_rss_mb_end: number | null;
-  target_rss_mb_max: number | null;
-  target_rss_source: 'pid' | 'health' | null;
-}
-
-export type StopReason = 'duration' | 'iterations' | 'max_duration' | 'interrupted';
-
-export interface LoadtestReport {
-  schema: typeof REPORT_SCHEMA;
-  tool: { name: 'tollgate loadtest'; version: string };
-  started_at: string;
-  finished_at: string;
-  config: ReportConfig;
-  environment: { node: string; platform: string; cpus: number; cpu_model: string; memory_mb: number };
-  /** Load phase wall time (first request to last response), seconds. */
-  duration_s: number;
-  stop_reason: StopReason;
-  setup: SetupReport;
-  totals: EndpointReport;
-  endpoints: Record<string, EndpointReport>;
-  errors: Record<string, number>;
-  flows: FlowCounts;
-  open_model: (OpenModelCounts & { max_in_flight: number }) | null;
-  /** Requests the tool itself cancelled at the hard end (not failures of the target). */
-  aborted_requests: number;
-  resources: ResourceReport;
-  timeseries: TimePoint[];
-}
-
-/** The run config as it appears in the report (no password). */
-export interface ReportConfig {
-  url: string;
-  scenario: string;
-  model: string;
-  preset: string | null;
-  users: number;
-  ramp_up: number;
-  think_time_ms: number;
-  duration_s: number | null;
-  iterations: number | null;
-  rate: number | null;
-  max_in_flight: number;
-  generators: number;
-  verifies_per_flow: number;
-  refresh_probability: number;
-  accounts: number;
-  account_prefix: string;
-  timeout_ms: number;
-  grace_ms: number;
-  max_duration_s: number;
-  connections: number;
-}
+  READABLE_SCHEMAS,
+  REPORT_SCHEMA,
+  type EndpointReport,
+  type LoadtestReport,
+  type ReportConfig,
+} from './report-schema.js';
+import { ENDPOINTS, type CountSet, type RunConfig } from './types.js';
 
 export function configForReport(run: RunConfig): ReportConfig {
   return {
@@ -130,6 +38,7 @@ export function configForReport(run: RunConfig): ReportConfig {
     grace_ms: run.graceMs,
     max_duration_s: run.maxDurationS,
     connections: run.connections,
+    setup_concurrency: run.setupConcurrency,
   };
 }
 
@@ -146,7 +55,12 @@ export function environment(): LoadtestReport['environment'] {
 const ratio = (ok: number, n: number): number => (n === 0 ? 0 : Math.round((ok / n) * 1e6) / 1e6);
 const perSecond = (n: number, s: number): number => (s <= 0 ? 0 : Math.round((n / s) * 100) / 100);
 
-export function endpointReport(counts: CountSet, hist: Histogram, durationS: number): EndpointReport {
+export function endpointReport(
+  counts: CountSet,
+  hist: Histogram,
+  bins: readonly number[],
+  durationS: number,
+): EndpointReport {
   return {
     requests: counts.requests,
     ok: counts.ok,
@@ -155,6 +69,7 @@ export function endpointReport(counts: CountSet, hist: Histogram, durationS: num
     success_rate: ratio(counts.ok, counts.requests),
     rps: perSecond(counts.requests, durationS),
     latency_ms: summarize(hist),
+    histogram: [...bins],
   };
 }
 
@@ -162,23 +77,27 @@ export function endpointReport(counts: CountSet, hist: Histogram, durationS: num
 export function buildEndpoints(
   counts: ReadonlyMap<string, CountSet>,
   hists: ReadonlyMap<string, Histogram>,
+  bins: ReadonlyMap<string, readonly number[]>,
   durationS: number,
 ): { endpoints: Record<string, EndpointReport>; totals: EndpointReport } {
   const endpoints: Record<string, EndpointReport> = {};
   const total: CountSet = { requests: 0, ok: 0, failed: 0, statuses: {} };
+  const totalBins: number[] = [];
   const used: Histogram[] = [];
   for (const name of ENDPOINTS) {
     const c = counts.get(name);
     const h = hists.get(name);
     if (!c || !h || c.requests === 0) continue;
-    endpoints[name] = endpointReport(c, h, durationS);
+    const b = bins.get(name) ?? [];
+    endpoints[name] = endpointReport(c, h, b, durationS);
     total.requests += c.requests;
     total.ok += c.ok;
     total.failed += c.failed;
     addCounts(total.statuses, c.statuses);
+    b.forEach((n, i) => (totalBins[i] = (totalBins[i] ?? 0) + n));
     used.push(h);
   }
-  return { endpoints, totals: endpointReport(total, mergeHistograms(used), durationS) };
+  return { endpoints, totals: endpointReport(total, mergeHistograms(used), totalBins, durationS) };
 }
 
 export function writeJsonReport(path: string, report: LoadtestReport): void {
@@ -186,12 +105,27 @@ export function writeJsonReport(path: string, report: LoadtestReport): void {
   writeFileSync(path, JSON.stringify(report, null, 2) + '\n');
 }
 
+/** Reads a report of this schema or an older readable one (upgraded: defaults filled in). */
 export function readJsonReport(path: string): LoadtestReport {
-  const data = JSON.parse(readFileSync(path, 'utf8')) as Partial<LoadtestReport>;
-  if (data.schema !== REPORT_SCHEMA) {
+  let data: Record<string, unknown>;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new Error(
+      `${path}: cannot read a JSON report (${err instanceof Error ? err.message : String(err)})`,
+    );
+  }
+  if (!(READABLE_SCHEMAS as readonly unknown[]).includes(data.schema)) {
     throw new Error(
       `${path}: not a tollgate loadtest report (schema ${String(data.schema)}, want ${REPORT_SCHEMA})`,
     );
   }
-  return data as LoadtestReport;
+  const errors = (data.errors ?? {}) as Record<string, number>;
+  return {
+    thresholds: [],
+    latency_bins_ms: [],
+    ...data,
+    schema: REPORT_SCHEMA,
+    stale_accepts: typeof data.stale_accepts === 'number' ? data.stale_accepts : (errors.stale_accept ?? 0),
+  } as unknown as LoadtestReport;
 }

@@ -1,6 +1,5 @@
 /** The plain-text summary printed at the end of a run. */
-import { STALE_ACCEPT } from './categorize.js';
-import type { EndpointReport, LoadtestReport } from './report-json.js';
+import type { EndpointReport, LoadtestReport, ThresholdResult } from './report-schema.js';
 
 const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 const lpad = (s: string, n: number): string => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
@@ -35,8 +34,12 @@ export function formatSummary(report: LoadtestReport): string {
     `tollgate loadtest: ${c.scenario} / ${c.model} model` +
     (c.preset ? ` / preset ${c.preset}` : '') +
     ` / ${c.users} users / ${c.generators} generator(s) -> ${c.url}\n` +
-    `load phase ${report.duration_s.toFixed(1)} s (${report.stop_reason}); ` +
-    `flows ${report.flows.completed}/${report.flows.started} ok`;
+    `load phase ${report.duration_s.toFixed(1)} s (${report.stop_reason})` +
+    (report.flows ? `; flows ${report.flows.completed}/${report.flows.started} ok` : '') +
+    (report.setup.sessions
+      ? `; sessions logged in before the start ${report.setup.sessions.logged_in}` +
+        (report.setup.sessions.failed > 0 ? ` (${report.setup.sessions.failed} failed)` : '')
+      : '');
   const rows = Object.entries(report.endpoints).map(([name, e]) => row(name, e));
   rows.push(row('TOTAL', report.totals));
   const table = formatTable(
@@ -50,8 +53,21 @@ export function formatSummary(report: LoadtestReport): string {
     ? `\nopen model: scheduled ${report.open_model.scheduled}, started ${report.open_model.started}, ` +
       `dropped ${report.open_model.dropped}, late ${report.open_model.late}`
     : '';
-  const stale = `stale accepts: ${report.errors[STALE_ACCEPT] ?? 0}`;
+  const stale = `stale accepts: ${report.stale_accepts}`;
   const aborted =
     report.aborted_requests > 0 ? `\ncancelled at the hard end: ${report.aborted_requests}` : '';
-  return `${head}\n${table}\n${errorText}\n${stale}${open}${aborted}`;
+  const thresholds = report.thresholds.length > 0 ? `\n${formatThresholds(report.thresholds)}` : '';
+  return `${head}\n${table}\n${errorText}\n${stale}${open}${aborted}${thresholds}`;
+}
+
+export function formatThresholds(results: readonly ThresholdResult[]): string {
+  const breached = results.filter((r) => !r.ok).length;
+  const lines = results.map(
+    (r) =>
+      `  ${r.ok ? 'ok      ' : 'BREACHED'}  ${r.expression}  (actual ${r.actual === null ? 'no data' : String(r.actual)})`,
+  );
+  return [
+    `thresholds: ${breached === 0 ? 'all met' : `${breached} of ${results.length} breached`}`,
+    ...lines,
+  ].join('\n');
 }

@@ -8,20 +8,15 @@ import { request } from 'undici';
 import { setupAccounts } from './accounts.js';
 import { Aggregator } from './aggregate.js';
 import { addCounts } from './counts.js';
+import { STALE_ACCEPT } from './categorize.js';
 import { nowMs } from './clock.js';
 import { deadlines } from './generator.js';
 import { startGenerators, type GeneratorHandle, type GeneratorMode } from './generator-pool.js';
 import type { DoneMessage, GeneratorMessage } from './messages.js';
 import { LiveProgress } from './progress.js';
-import {
-  buildEndpoints,
-  configForReport,
-  environment,
-  REPORT_SCHEMA,
-  type LoadtestReport,
-  type ResourceReport,
-  type StopReason,
-} from './report-json.js';
+import { BIN_BOUNDS_MS } from './histogram.js';
+import { buildEndpoints, configForReport, environment } from './report-json.js';
+import { REPORT_SCHEMA, type LoadtestReport, type ResourceReport, type StopReason } from './report-schema.js';
 import { generatorRssMb, healthRssMb, processTreeRssMb } from './resource-monitor.js';
 import type { CountSet, RunConfig } from './types.js';
 import { VERSION } from './version.js';
@@ -96,9 +91,10 @@ export async function runLoadtest(run: RunConfig, options: RunOptions = {}): Pro
   try {
     const prepared = await waitFor(() => ready.size === handles.length, nowMs() + run.maxDurationS * 1_000);
     if (!prepared) throw new Error(`generators failed to start: ${failure ?? 'timed out'}`);
-    if (run.model === 'open' && run.scenario === 'verify') {
+    if (run.scenario === 'verify') {
       if (sessions === 0) throw new Error(`no session could log in (${sessionFailures} login failures)`);
       if (sessionFailures > 0) log(`warning: ${sessionFailures} of ${run.users} sessions could not log in`);
+      setup.sessions = { logged_in: sessions, failed: sessionFailures };
     }
 
     const START_DELAY_MS = 20;
@@ -136,6 +132,8 @@ export async function runLoadtest(run: RunConfig, options: RunOptions = {}): Pro
     let healthBusy = false;
     // Gauges are sampled mid-second (t0 + k s + 0.5 s) so that every second gets one sample.
     let k = 0;
+    let lastRequests = 0;
+    let lastSampleMs = t0;
     const sampleGauges = (): void => {
       const s = secondNow();
       const rss = generatorRssMb();
@@ -149,10 +147,15 @@ export async function runLoadtest(run: RunConfig, options: RunOptions = {}): Pro
           .then((mb) => noteTarget(mb, 'health', s))
           .finally(() => (healthBusy = false));
       }
+      // req/s since the previous sample, from the generators' cumulative counters.
+      const sampledAt = nowMs();
+      const rps = ((live.requests - lastRequests) * 1_000) / Math.max(1, sampledAt - lastSampleMs);
+      lastRequests = live.requests;
+      lastSampleMs = sampledAt;
       progress.update({
-        elapsedS: (nowMs() - t0) / 1_000,
+        elapsedS: (sampledAt - t0) / 1_000,
         totalS: totalSeconds(run),
-        rps: agg.last?.requests ?? 0,
+        rps,
         p95: agg.last?.p95 ?? 0,
         requests: live.requests,
         failed: live.failed,
@@ -225,7 +228,8 @@ function buildReport(run: RunConfig, agg: Aggregator, input: ReportInput): Loadt
     aborted += d.aborted;
   }
   const durationS = Math.max(0.001, (input.endMs - input.t0) / 1_000);
-  const { endpoints, totals } = buildEndpoints(counts, agg.endpointHistograms(), durationS);
+  const { hists, bins } = agg.endpointHistograms();
+  const { endpoints, totals } = buildEndpoints(counts, hists, bins, durationS);
   return {
     schema: REPORT_SCHEMA,
     tool: { name: 'tollgate loadtest', version: VERSION },
@@ -239,10 +243,13 @@ function buildReport(run: RunConfig, agg: Aggregator, input: ReportInput): Loadt
     totals,
     endpoints,
     errors,
-    flows,
+    stale_accepts: errors[STALE_ACCEPT] ?? 0,
+    flows: run.scenario === 'verify' ? null : flows,
     open_model: run.model === 'open' ? { ...open, max_in_flight: run.maxInFlight } : null,
     aborted_requests: aborted,
     resources: input.resources,
-    timeseries: agg.timeseries(),
+    thresholds: [],
+    latency_bins_ms: [...BIN_BOUNDS_MS],
+    timeseries: agg.timeseries(durationS),
   };
 }

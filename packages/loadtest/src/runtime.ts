@@ -1,5 +1,5 @@
 /** State shared by a generator and the load model it runs. */
-import { sleep } from './clock.js';
+import type { Sleeper } from './clock.js';
 import type { LoadClient } from './http-client.js';
 import type { Recorder } from './recorder.js';
 import type { FlowContext, FlowResult } from './scenarios/context.js';
@@ -17,10 +17,8 @@ export interface GeneratorRuntime {
   readonly hardEndMs: number;
   readonly client: LoadClient;
   readonly recorder: Recorder;
-  /** Aborts at the soft end: sleeps wake up, no new flow starts. */
-  readonly soft: AbortSignal;
-  /** Aborts at the hard end: in-flight requests are cancelled. */
-  readonly hard: AbortSignal;
+  /** Stops at the soft end: sleeps wake up, no new flow starts. */
+  readonly soft: Sleeper;
   readonly flows: FlowCounts;
   readonly open: OpenModelCounts;
   activeUsers: number;
@@ -36,7 +34,7 @@ export function flowContext(rt: GeneratorRuntime, n: number, withThinkTime: bool
   const { run } = rt;
   const think =
     withThinkTime && run.thinkTimeMs > 0
-      ? (): Promise<void> => sleep(run.thinkTimeMs, rt.soft)
+      ? (): Promise<void> => rt.soft.sleep(run.thinkTimeMs)
       : () => Promise.resolve();
   return {
     client: rt.client,

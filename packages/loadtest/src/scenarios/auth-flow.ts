@@ -29,6 +29,7 @@ export async function runAuthFlow(ctx: FlowContext, intendedMs?: number): Promis
       method: 'POST',
       path: '/auth/refresh',
       body: { refresh_token: refresh },
+      parseBody: true,
     });
     if (res.aborted) return ABORTED;
     const rotated = res.status === 200 ? tokensOf(res.body) : undefined;

@@ -28,12 +28,16 @@ export function backoffFor(res: HttpResult): number {
 export type LoginOutcome = { tokens: Tokens } | { failure: FlowResult };
 
 export async function login(ctx: FlowContext, intendedMs?: number): Promise<LoginOutcome> {
-  const res = await ctx.client.send('login', {
-    method: 'POST',
-    path: '/auth/login',
-    body: { email: ctx.email, password: ctx.password },
+  const res = await ctx.client.send(
+    'login',
+    {
+      method: 'POST',
+      path: '/auth/login',
+      body: { email: ctx.email, password: ctx.password },
+      parseBody: true,
+    },
     intendedMs,
-  });
+  );
   if (res.aborted) return { failure: { ok: false, aborted: true, backoffMs: 0 } };
   const tokens = res.status === 200 ? tokensOf(res.body) : undefined;
   if (tokens) return { tokens };

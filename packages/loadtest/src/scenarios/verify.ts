@@ -2,10 +2,14 @@
  * The hot path: a user logs in once, then calls GET /api/protected again and again.
  * A 401 (session expired) makes it log in again on its next step.
  */
+import type { SendOptions } from '../http-client.js';
 import { ABORTED, OK, type FlowContext, type FlowResult } from './context.js';
 import { backoffFor, login, type Tokens } from './session.js';
 
 export class VerifyUser {
+  /** GET /api/protected with the current token, encoded once per token. */
+  private request: SendOptions | undefined;
+
   constructor(
     private readonly ctx: FlowContext,
     private tokens?: Tokens,
@@ -26,6 +30,7 @@ export class VerifyUser {
     const session = await login(this.ctx);
     if ('failure' in session) return session.failure;
     this.tokens = session.tokens;
+    this.request = undefined;
     return undefined;
   }
 
@@ -33,15 +38,17 @@ export class VerifyUser {
   async verifyOnce(intendedMs?: number): Promise<FlowResult> {
     const tokens = this.tokens;
     if (!tokens) return { ok: false, aborted: false, backoffMs: 0 };
-    const res = await this.ctx.client.send('verify', {
-      method: 'GET',
-      path: '/api/protected',
-      token: tokens.access,
-      intendedMs,
-    });
+    if (this.request === undefined) {
+      const spec = { method: 'GET', path: '/api/protected', token: tokens.access } as const;
+      this.request = { ...spec, prepared: this.ctx.client.prepare(spec) };
+    }
+    const res = await this.ctx.client.send('verify', this.request, intendedMs);
     if (res.aborted) return ABORTED;
     if (res.status === 200) return OK;
-    if (res.status === 401) this.tokens = undefined;
+    if (res.status === 401) {
+      this.tokens = undefined;
+      this.request = undefined;
+    }
     return { ok: false, aborted: false, backoffMs: backoffFor(res) };
   }
 

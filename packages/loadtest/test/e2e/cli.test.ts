@@ -1,14 +1,15 @@
 /**
- * The BUILT CLI (`node dist/src/cli.js loadtest`) against a real tollgate (built, on a
- * real redis-server) for a short bounded run, plus its exit codes against the fake server.
+ * The BUILT CLI (`node dist/src/cli.js loadtest`, which loads the built package) against a
+ * real tollgate (built, on a real redis-server) for a short bounded run: thresholds,
+ * comparison and exit codes; plus exit codes against the fake server.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LoadtestReport } from '../../src/report-json.js';
+import type { LoadtestReport } from '../../src/report-schema.js';
 import { startFakeAuthServer } from '../helpers/fake-auth-server.js';
 import { freePort } from '../../../../test/helpers/ports.js';
 import { startRedis, type RedisServerHandle } from '../../../../test/helpers/redis-server.js';
@@ -84,11 +85,24 @@ test(
       json,
       '--quiet',
       '--fail-on-stale',
+      '--threshold',
+      'verify.p95<5000',
+      '--threshold',
+      'stale_accepts==0',
     ]);
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stdout, /stale accepts: 0/);
+    assert.match(res.stdout, /thresholds: all met\n {2}ok +verify\.p95<5000/);
     const r = JSON.parse(readFileSync(json, 'utf8')) as LoadtestReport;
-    assert.equal(r.schema, 'tollgate-loadtest/v1');
+    assert.equal(r.schema, 'tollgate-loadtest/v2');
+    assert.equal(r.stale_accepts, 0, 'always present');
+    assert.deepEqual(
+      r.thresholds.map((t) => [t.expression, t.ok]),
+      [
+        ['verify.p95<5000', true],
+        ['stale_accepts==0', true],
+      ],
+    );
     assert.equal(r.config.generators, 2);
     assert.equal(r.setup.created + r.setup.existing, 4);
     assert.equal(r.stop_reason, 'duration');
@@ -97,13 +111,13 @@ test(
     assert.equal(r.errors.stale_accept ?? 0, 0);
     assert.deepEqual(r.errors, {});
     assert.equal(r.totals.failed, 0);
-    assert.ok(r.flows.completed > 0);
+    assert.ok(r.flows!.completed > 0);
     assert.equal(r.endpoints.revoked_check!.statuses['401'], r.endpoints.revoked_check!.requests);
     assert.ok(r.totals.latency_ms.p95 > 0 && r.totals.latency_ms.p95 <= r.totals.latency_ms.max);
     assert.ok(r.timeseries.length >= 3);
     assert.ok(r.totals.rps > 0);
 
-    // --compare against itself: every delta is zero.
+    // A verify run with a threshold it cannot meet, compared with the auth-flow run.
     const again = await loadtestCli([
       '--url',
       server!.url,
@@ -117,11 +131,38 @@ test(
       '20',
       '--compare',
       json,
+      '--threshold',
+      'verify.p95<0.001',
       '--quiet',
     ]);
-    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.code, 3, again.stderr);
+    assert.match(again.stdout, /BREACHED +verify\.p95<0\.001/);
+    assert.match(again.stderr, /threshold breached: verify\.p95<0\.001/);
+    assert.doesNotMatch(again.stdout, /flows/, 'verify reports no flow line');
+    assert.match(again.stdout, /sessions logged in before the start 4/);
     assert.match(again.stdout, /compared with .*run\.json/);
+    assert.match(
+      again.stdout,
+      /warning: the two runs differ in configuration[^]*scenario: auth-flow -> verify/,
+    );
     assert.match(again.stdout, /verify\.p95_ms/);
+
+    // Offline: a report against itself is no regression; a slower copy is (exit 4).
+    const same = await loadtestCli(['compare', json, json]);
+    assert.equal(same.code, 0, same.stderr);
+    assert.match(same.stdout, /no regression beyond the noise band \(±10 %\)/);
+    const slower = join(dir, 'slower.json');
+    r.totals.rps /= 2;
+    r.totals.latency_ms.p95 *= 3;
+    writeFileSync(slower, JSON.stringify(r));
+    const worse = await loadtestCli(['compare', json, slower, '--json', join(dir, 'cmp.json')]);
+    assert.equal(worse.code, 4, worse.stderr);
+    assert.match(worse.stdout, /regressions beyond the noise band \(±10 %\): total\.rps, total\.p95_ms/);
+    const cmp = JSON.parse(readFileSync(join(dir, 'cmp.json'), 'utf8')) as { regressions: string[] };
+    assert.deepEqual(cmp.regressions, ['total.rps', 'total.p95_ms']);
+    const missing = await loadtestCli(['compare', json, join(dir, 'nope.json')]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /cannot read a JSON report/);
   },
 );
 

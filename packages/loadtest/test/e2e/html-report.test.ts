@@ -1,7 +1,8 @@
 /**
  * The HTML report in headless Chromium: every chart is drawn (SVG paths / bars with a
- * non-zero size), nothing is fetched from the network, and a screenshot is taken
- * (kept at $LOADTEST_SCREENSHOT when set, for a human look).
+ * non-zero size; latency on a log axis per endpoint, the histogram, users and requests in
+ * flight), thresholds and status codes are shown, nothing is fetched from the network,
+ * and a screenshot is taken (kept at $LOADTEST_SCREENSHOT when set, for a human look).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ import { chromium } from 'playwright-core';
 import { resolveRunConfig } from '../../src/config.js';
 import { writeHtmlReport } from '../../src/report-html.js';
 import { runLoadtest } from '../../src/runner.js';
+import { evaluateThresholds, parseThreshold } from '../../src/thresholds.js';
 import { startFakeAuthServer } from '../helpers/fake-auth-server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -20,11 +22,10 @@ const ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
+  '--no-first-run',
 ];
 
 interface ChartInfo {
@@ -50,10 +51,15 @@ test(
         users: '8',
         duration: '3',
         verifiesPerFlow: '2',
+        refreshProbability: '0',
         quiet: true,
       });
       const report = await runLoadtest(run, { mode: 'inline', log: () => undefined });
-      assert.ok((report.errors.stale_accept ?? 0) > 0);
+      assert.ok(report.stale_accepts > 0);
+      report.thresholds = evaluateThresholds(report, [
+        parseThreshold('verify.p95<10000'),
+        parseThreshold('stale_accepts==0'),
+      ]);
       const file = join(dir, 'report.html');
       writeHtmlReport(file, report);
 
@@ -82,13 +88,23 @@ test(
     })`);
       const by = new Map<string, ChartInfo>(charts.map((c) => [c.id, c]));
       assert.deepEqual([...by.keys()].sort(), [
+        'chart-concurrency',
         'chart-errors',
-        'chart-latency',
+        'chart-histogram',
+        'chart-latency-login',
+        'chart-latency-logout',
+        'chart-latency-revoked_check',
+        'chart-latency-verify',
         'chart-memory',
         'chart-throughput',
       ]);
       for (const c of charts) assert.ok(c.width > 100 && c.height > 50, `${c.id} has a size`);
-      for (const id of ['chart-latency', 'chart-throughput']) {
+      for (const id of [
+        'chart-latency-login',
+        'chart-latency-verify',
+        'chart-throughput',
+        'chart-concurrency',
+      ]) {
         const c = by.get(id)!;
         assert.ok(c.paths.length >= 2, `${id}: series drawn`);
         assert.ok(
@@ -98,7 +114,25 @@ test(
         assert.ok(c.points >= 6, `${id}: points`);
       }
       assert.ok(by.get('chart-errors')!.bars >= 1, 'error bars drawn');
+      assert.ok(by.get('chart-histogram')!.bars >= 4, 'histogram columns drawn');
       assert.equal(await page.locator('text=stale accepts:').count(), 1);
+      // Thresholds, with the breached one marked; status codes per endpoint.
+      assert.equal(await page.locator('#thresholds td.bad').textContent(), 'BREACHED');
+      assert.match(
+        (await page.locator('h2', { hasText: 'Thresholds' }).textContent()) ?? '',
+        /1 of 2 breached/,
+      );
+      assert.match((await page.locator('#status-codes').textContent()) ?? '', /revoked_check/);
+      // The last partial second is not drawn, and the charts say so.
+      if (report.timeseries.at(-1)?.partial) {
+        assert.ok((await page.locator('svg#chart-throughput text.note').count()) === 1);
+      }
+      // Log axis: decade ticks on the latency charts.
+      const ticks = await page.locator('svg#chart-latency-login text.tick').allTextContents();
+      assert.ok(
+        ticks.some((t) => /^(1|10|100|1000)$/.test(t)),
+        `decade ticks: ${ticks.join(' ')}`,
+      );
       assert.deepEqual(external, [], 'no network requests');
 
       const png = join(dir, 'report.png');

@@ -4,7 +4,8 @@
  * (to prove stale_accept is detected), `delayMs` slows every response, `stall(ms)` holds
  * every response until the stall ends (`stallOnce` does it at the N-th verify: the
  * coordinated-omission test), `loginStatus` forces a
- * login failure status (429 / 503 carry Retry-After).
+ * login failure status (429 / 503 carry Retry-After), `maxConcurrentLogins` sheds logins
+ * beyond a concurrency with 503 + Retry-After.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -18,6 +19,8 @@ export interface FakeAuthOptions {
   loginDelayMs?: number;
   /** Answer 404 to /auth/register (registration disabled). */
   registrationDisabled?: boolean;
+  /** Logins beyond this many at once get 503 + Retry-After: 1 (counted as `shed`). */
+  maxConcurrentLogins?: number;
   /** Stall every response for `ms` once GET /api/protected has been called `afterVerifies` times. */
   stallOnce?: { afterVerifies: number; ms: number };
 }
@@ -64,6 +67,7 @@ export async function startFakeAuthServer(options: FakeAuthOptions = {}): Promis
   const counts: Record<string, number> = {};
   const sockets = new Set<Socket>();
   let stallUntil = 0;
+  let loginsInFlight = 0;
 
   const send = async (
     res: ServerResponse,
@@ -105,7 +109,16 @@ export async function startFakeAuthServer(options: FakeAuthOptions = {}): Promis
       }
       case 'POST /auth/login': {
         const b = await readBody(req);
-        if (options.loginDelayMs) await new Promise((r) => setTimeout(r, options.loginDelayMs));
+        if (options.maxConcurrentLogins !== undefined && loginsInFlight >= options.maxConcurrentLogins) {
+          counts.shed = (counts.shed ?? 0) + 1;
+          return send(res, 503, { error: 'overloaded', message: 'busy' }, { 'retry-after': '1' });
+        }
+        loginsInFlight++;
+        try {
+          if (options.loginDelayMs) await new Promise((r) => setTimeout(r, options.loginDelayMs));
+        } finally {
+          loginsInFlight--;
+        }
         if (options.loginStatus === 429) {
           return send(res, 429, { error: 'too_many_attempts', message: 'slow down' }, { 'retry-after': '1' });
         }

@@ -46,16 +46,24 @@ test('the recorder counts per endpoint, per status and per second, and flushes c
   const first = r.flush(1);
   assert.equal(first.length, 1);
   assert.equal(first[0]!.s, 0);
-  assert.equal(first[0]!.requests, 2);
-  assert.equal(first[0]!.failed, 1);
+  assert.equal(first[0]!.endpoints.login!.requests, 2);
+  assert.equal(first[0]!.endpoints.login!.failed, 1);
+  assert.deepEqual(first[0]!.errors, { login_429: 1 });
   const rest = r.flush();
   assert.deepEqual(
-    rest.map((s) => [s.s, s.requests]),
-    [[1, 2]],
+    rest.map((s) => [s.s, Object.keys(s.endpoints), s.errors]),
+    [[1, ['verify', 'revoked_check'], { verify_0: 1, timeout: 1, stale_accept: 1 }]],
   );
   assert.deepEqual(r.flush(), []);
   const eps = r.endpoints();
   assert.deepEqual(eps.login.statuses, { '200': 1, '429': 1 });
+  // Log-spaced bins: 10 ms and 50 ms land in the <=10 and <=50 bins.
+  assert.equal(
+    eps.login.bins.reduce((a, b) => a + b, 0),
+    2,
+  );
+  assert.equal(eps.login.bins[6], 1);
+  assert.equal(eps.login.bins[8], 1);
   assert.equal(eps.login.ok, 1);
   assert.equal(eps.verify.failed, 1);
   assert.equal(eps.refresh.requests, 0);

@@ -110,7 +110,7 @@ test('open model: arrivals over the in-flight bound are dropped and counted', as
     assert.ok(open.dropped >= 50, `dropped ${open.dropped}`);
     // Each started flow = login + logout, each 200 ms.
     assert.ok(open.started <= 20, `started ${open.started}`);
-    assert.equal(report.flows.completed, open.started);
+    assert.equal(report.flows!.completed, open.started);
   } finally {
     await server.close();
   }

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { Aggregator } from '../../src/aggregate.js';
 import type { DoneMessage, TickMessage } from '../../src/messages.js';
 import { Recorder } from '../../src/recorder.js';
-import { buildEndpoints, readJsonReport, REPORT_SCHEMA } from '../../src/report-json.js';
+import { buildEndpoints, readJsonReport } from '../../src/report-json.js';
 import { createHistogram, recordMs } from '../../src/histogram.js';
 import { renderHtmlReport } from '../../src/report-html.js';
-import type { LoadtestReport } from '../../src/report-json.js';
+import { REPORT_SCHEMA, type LoadtestReport } from '../../src/report-schema.js';
 import type { CountSet } from '../../src/types.js';
 
 const T0 = 5_000_000;
@@ -72,7 +72,11 @@ test('per-second slices of several generators merge into one time series (HDR ad
   const live = agg.live();
   assert.equal(live.requests, 201);
   assert.equal(live.failed, 1);
-  assert.equal(agg.endpointHistograms().get('verify')!.totalCount, 201);
+  assert.equal(agg.endpointHistograms().hists.get('verify')!.totalCount, 201);
+  assert.equal(ts[0]!.endpoints.verify!.requests, 200);
+  assert.ok(ts[0]!.endpoints.verify!.p95 >= 49);
+  assert.equal(ts[3]!.partial, undefined, 'no end given: nothing is marked partial');
+  assert.equal(agg.timeseries(3.4).at(-1)!.partial, true, 'a run that ended at 3.4 s: second 3 is partial');
 });
 
 test('per-endpoint and total sections: counts, success rate, req/s, percentiles', () => {
@@ -91,6 +95,10 @@ test('per-endpoint and total sections: counts, success rate, req/s, percentiles'
       ['verify', verify],
       ['refresh', createHistogram()],
     ]),
+    new Map([
+      ['login', [0, 0, 0, 0, 0, 0, 0, 0, 0, 10]],
+      ['verify', [0, 0, 0, 90]],
+    ]),
     10,
   );
   assert.deepEqual(Object.keys(endpoints), ['login', 'verify']);
@@ -103,9 +111,10 @@ test('per-endpoint and total sections: counts, success rate, req/s, percentiles'
   assert.deepEqual(totals.statuses, { '200': 99, '429': 1 });
   assert.ok(totals.latency_ms.p90 < 1.01);
   assert.ok(totals.latency_ms.p95 > 99);
+  assert.deepEqual(totals.histogram, [0, 0, 0, 90, 0, 0, 0, 0, 0, 10]);
 });
 
-test('readJsonReport refuses a file of another schema', () => {
+test('readJsonReport refuses a file of another schema and upgrades a v1 report', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lt-report-'));
   try {
     const file = join(dir, 'x.json');
@@ -113,6 +122,12 @@ test('readJsonReport refuses a file of another schema', () => {
     assert.throws(() => readJsonReport(file), /not a tollgate loadtest report/);
     writeFileSync(file, JSON.stringify({ schema: REPORT_SCHEMA, totals: {} }));
     assert.equal(readJsonReport(file).schema, REPORT_SCHEMA);
+    writeFileSync(file, JSON.stringify({ schema: 'tollgate-loadtest/v1', errors: { stale_accept: 3 } }));
+    const upgraded = readJsonReport(file);
+    assert.equal(upgraded.stale_accepts, 3);
+    assert.deepEqual(upgraded.thresholds, []);
+    writeFileSync(file, '{ not json');
+    assert.throws(() => readJsonReport(file), /cannot read a JSON report/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -130,9 +145,22 @@ test('the HTML report is self-contained and carries the charts and the data', ()
     p99: 4,
     max: 5,
     errors: {},
+    endpoints: { verify: { requests: 10, ok: 9, failed: 1, p50: 1, p95: 3, p99: 4, max: 5 } },
+    active_users: 3,
+    in_flight: 2,
+    ...(t === 2 ? { partial: true } : {}),
   });
   const lat = { min: 1, mean: 2, stddev: 1, p50: 1, p90: 2, p95: 3, p99: 4, p99_9: 5, max: 6 };
-  const ep = { requests: 30, ok: 27, failed: 3, statuses: {}, success_rate: 0.9, rps: 10, latency_ms: lat };
+  const ep = {
+    requests: 30,
+    ok: 27,
+    failed: 3,
+    statuses: { '200': 27, '503': 3 },
+    success_rate: 0.9,
+    rps: 10,
+    latency_ms: lat,
+    histogram: [0, 0, 0, 20, 10],
+  };
   const report = {
     schema: REPORT_SCHEMA,
     config: { url: 'http://127.0.0.1:1', scenario: 'auth-flow', model: 'closed', preset: null, users: 3 },
@@ -143,16 +171,38 @@ test('the HTML report is self-contained and carries the charts and the data', ()
     totals: ep,
     endpoints: { verify: ep },
     errors: { stale_accept: 2, 'verify_</script>': 1 },
-    flows: { started: 1, completed: 1, failed: 0 },
+    stale_accepts: 2,
+    flows: null,
+    setup: { sessions: { logged_in: 3, failed: 0 } },
+    tool: { version: '0.1.0' },
+    thresholds: [
+      { expression: 'verify.p95<50', metric: 'verify.p95', op: '<', limit: 50, actual: 3, ok: true },
+      { expression: 'errors.rate<0.01', metric: 'errors.rate', op: '<', limit: 0.01, actual: 0.1, ok: false },
+    ],
+    latency_bins_ms: [0.1, 0.2, 0.5, 1],
     open_model: null,
     resources: { target_rss_source: null },
     timeseries: [point(0), point(1), point(2)],
   } as unknown as LoadtestReport;
   const html = renderHtmlReport(report);
-  for (const id of ['chart-latency', 'chart-throughput', 'chart-errors', 'chart-memory']) {
+  for (const id of [
+    'chart-latency-verify',
+    'chart-histogram',
+    'chart-throughput',
+    'chart-concurrency',
+    'chart-errors',
+    'chart-memory',
+  ]) {
     assert.match(html, new RegExp(`<svg[^>]+id="${id}"`));
   }
   assert.match(html, /stale accepts: 2/);
+  assert.doesNotMatch(html, /flows \d/, 'verify has no flow line');
+  assert.match(html, /sessions logged in before the start: 3/);
+  assert.match(html, /1 of 2 breached/);
+  assert.match(html, /errors\.rate&lt;0\.01<\/td><td>0\.1<\/td><td class="bad">BREACHED/);
+  assert.match(html, /<th>503<\/th>/, 'status codes per endpoint');
+  assert.match(html, /last partial second \(t=2 s, 10 requests\) not drawn/);
+  assert.match(html, /ms \(log scale\)/);
   assert.doesNotMatch(html, /<(script|link|img)[^>]+(src|href)=/i, 'no external resources');
   assert.doesNotMatch(html, /https?:\/\/(?!www\.w3\.org\/2000\/svg|127\.0\.0\.1)/);
   assert.equal(html.match(/<\/script>/g)?.length, 1, 'embedded JSON cannot close its script tag');

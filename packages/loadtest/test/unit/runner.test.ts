@@ -4,14 +4,21 @@ import { SetupError } from '../../src/accounts.js';
 import { resolveRunConfig, type LoadtestOptions } from '../../src/config.js';
 import { runLoadtest, UnreachableError } from '../../src/runner.js';
 import { freePort } from '../../../../test/helpers/ports.js';
-import { startFakeAuthServer, type FakeAuthOptions } from '../helpers/fake-auth-server.js';
+import {
+  startFakeAuthServer,
+  type FakeAuthOptions,
+  type FakeAuthServer,
+} from '../helpers/fake-auth-server.js';
 
 const quietLog = (): void => undefined;
 
-async function withServer<T>(options: FakeAuthOptions, fn: (url: string) => Promise<T>): Promise<T> {
+async function withServer<T>(
+  options: FakeAuthOptions,
+  fn: (url: string, server: FakeAuthServer) => Promise<T>,
+): Promise<T> {
   const server = await startFakeAuthServer(options);
   try {
-    return await fn(server.url);
+    return await fn(server.url, server);
   } finally {
     await server.close();
   }
@@ -50,7 +57,7 @@ test('a target that accepts logged-out tokens is caught: stale_accept', async ()
     const r = await run(url, { users: '4', iterations: '5', verifiesPerFlow: '1', refreshProbability: '0' });
     assert.equal(r.errors.stale_accept, 20);
     assert.deepEqual(r.endpoints.revoked_check!.statuses, { '200': 20 });
-    assert.equal(r.flows.failed, 20);
+    assert.equal(r.flows!.failed, 20);
   });
 });
 
@@ -61,7 +68,7 @@ test('login 429 is counted as login_429 and its Retry-After is honoured', async 
     // Retry-After: 1 -> each user tries at t=0 and t=1 s (not hundreds of times).
     assert.ok(n >= 2 && n <= 6, `login_429 ${n}`);
     assert.equal(r.totals.success_rate, 0);
-    assert.equal(r.flows.completed, 0);
+    assert.equal(r.flows!.completed, 0);
   });
 });
 
@@ -72,12 +79,27 @@ test('login 503 is counted as login_503 with the unavailable body', async () => 
   });
 });
 
-test('verify scenario logs in once per user, then only calls the protected route', async () => {
-  await withServer({}, async (url) => {
+test('verify scenario logs in once per user before the start, then only calls the protected route', async () => {
+  await withServer({}, async (url, fake) => {
     const r = await run(url, { scenario: 'verify', users: '5', iterations: '20' });
-    assert.equal(r.endpoints.login!.requests, 5);
+    assert.deepEqual(r.setup.sessions, { logged_in: 5, failed: 0 });
+    assert.equal(fake.counts['POST /auth/login'], 5);
+    assert.equal(r.endpoints.login, undefined, 'setup logins are not part of the measurement');
     assert.equal(r.endpoints.verify!.requests, 100);
     assert.equal(r.endpoints.logout, undefined);
+    assert.equal(r.flows, null, 'verify has no flows');
+  });
+});
+
+test('verify setup logs users in a few at a time and waits out every shed login (Retry-After)', async () => {
+  // The target sheds logins beyond 2 at a time with 503 + Retry-After: 1.
+  await withServer({ maxConcurrentLogins: 2, loginDelayMs: 30 }, async (url, fake) => {
+    const r = await run(url, { scenario: 'verify', users: '8', iterations: '5', setupConcurrency: '4' });
+    assert.ok((fake.counts.shed ?? 0) > 0, 'the target did shed some setup logins');
+    assert.deepEqual(r.setup.sessions, { logged_in: 8, failed: 0 });
+    assert.equal(fake.counts['POST /auth/login'], 8 + fake.counts.shed!);
+    assert.deepEqual(r.errors, {});
+    assert.equal(r.endpoints.verify!.requests, 40);
   });
 });
 
@@ -113,7 +135,7 @@ test('accounts: a fixed prefix is reused across runs (409 = exists)', async () =
     assert.deepEqual([second.setup.created, second.setup.existing], [0, 3]);
     const skipped = await run(url, { ...opts, skipSetup: true });
     assert.equal(skipped.setup.skipped, true);
-    assert.equal(skipped.flows.completed, 3);
+    assert.equal(skipped.flows!.completed, 3);
   });
 });
 
@@ -148,6 +170,6 @@ test('an external stop signal ends a long run early and says so', async () => {
     });
     assert.ok(Date.now() - started < 5_000);
     assert.equal(r.stop_reason, 'interrupted');
-    assert.ok(r.flows.completed > 0);
+    assert.ok(r.flows!.completed > 0);
   });
 });
