@@ -40,8 +40,8 @@ const LOCUSTFILE = join(ROOT, 'bench/locust/locustfile.py');
 const PASSWORD = 'LoadTest-Passw0rd!';
 const CONNECTIONS = 64;
 
-/** The published figures of the system tollgate replaces (Locust, closed loop). */
-const OLD = {
+/** The published reference figures of these presets (Locust, closed loop). */
+const REFERENCE = {
   stress: { users: 1_000, rps: 649, p95: 1_561, success: 100 },
   ultimate: { users: 2_000, rps: 326, p95: 9_108, success: 99.99 },
 };
@@ -275,7 +275,7 @@ function readLocust(prefix, seconds) {
   };
   const parse = (file) => {
     if (!existsSync(file)) return [];
-    const [head, ...lines] = readFileSync(file, 'utf8').trim().split('\n');
+    const [head, ...lines] = readFileSync(file, 'utf8').trim().split(/\r?\n/);
     const cols = cellsOf(head);
     return lines.map((l) => {
       const cells = cellsOf(l);
@@ -422,10 +422,12 @@ async function main() {
     const fixed = { wrk: [], tollgate: [] };
     const D = opt.roundDuration;
     const delayScript = join(work, 'rate.lua');
-    // wrk has no open model: each connection waits connections/rate s before its next request.
+    // wrk has no open model: each connection waits connections/rate s before its next
+    // request, and the connections' first requests are spread over one period (not a burst).
+    const period = Math.round((CONNECTIONS / opt.rate) * 1_000);
     writeFileSync(
       delayScript,
-      `function delay() return ${Math.round((CONNECTIONS / opt.rate) * 1_000)} end\n`,
+      `local n = 0\nfunction delay()\n  n = n + 1\n  if n <= ${CONNECTIONS} then return math.floor((n - 1) * ${period} / ${CONNECTIONS}) end\n  return ${period}\nend\n`,
     );
     for (let round = 1; round <= opt.rounds; round++) {
       console.log(
@@ -506,7 +508,7 @@ async function main() {
     // 3. Auth presets: tollgate loadtest and Locust at the same user counts.
     const presets = [];
     for (const name of opt.presets) {
-      const users = OLD[name]?.users;
+      const users = REFERENCE[name]?.users;
       await settle(url, email0);
       console.log(`\n== preset ${name}: tollgate loadtest (${opt.duration} s)`);
       const tg = await loadtest(
@@ -648,7 +650,7 @@ async function main() {
       ],
     );
     const presetRows = presets.flatMap(({ name, users, tollgate: r, locust: l }) => {
-      const old = OLD[name] ?? {};
+      const old = REFERENCE[name] ?? {};
       const rows = [
         [
           `${name} (${fmt(users)} users)`,
@@ -667,7 +669,7 @@ async function main() {
       if (l)
         rows.push([
           '',
-          'Locust (old scenario)',
+          'Locust (reference scenario)',
           fmt(l.rps),
           fmt(l.p50),
           fmt(l.p95),
@@ -681,7 +683,7 @@ async function main() {
       if (old.p95)
         rows.push([
           '',
-          'old system (published)',
+          'reference figures (published)',
           fmt(old.rps),
           '–',
           fmt(old.p95),
@@ -740,13 +742,13 @@ ${ceilingTable}
 ${latencyTable}
 
 p50 difference: **${p50Diff === undefined ? '–' : `${p50Diff > 0 ? '+' : ''}${fmt(p50Diff, 1)} %`}** (aim: within 20 %). wrk has no open
-model: each connection waits ${fmt((CONNECTIONS / opt.rate) * 1_000)} ms before its next request (a Lua \`delay()\`), so
+model: each connection waits ${fmt((CONNECTIONS / opt.rate) * 1_000)} ms before its next request (a Lua \`delay()\`, first requests spread over one period), so
 its rate is slightly below the target; \`tollgate loadtest\` times each request from its
 intended start, so a late generator would show up in its latencies, not in its rate.
 
 ### Logins under the auth presets: tollgate loadtest and Locust side by side
 
-The presets of the replaced system's reports, ${opt.duration} s each, ${opt.accounts} shared accounts.
+The reference presets, ${opt.duration} s each, ${opt.accounts} shared accounts.
 \`tollgate loadtest --preset\` runs its closed loop with no think time (each flow: login →
 GET /api/protected → 10 % refresh → logout → the logged-out token must get 401), so
 every user logs in again and again; the Locust scenario (bench/locust/locustfile.py) logs

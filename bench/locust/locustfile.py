@@ -1,6 +1,6 @@
 """
-The Locust scenario of the system tollgate replaces, as its reports describe it, run
-against tollgate by `npm run bench` (bench/loadtest-bench.mjs).
+The reference Locust scenario (the one behind the published figures of the `stress`
+and `ultimate` presets), run against tollgate by `npm run bench` (bench/loadtest-bench.mjs).
 
 Each user logs in on start, then, waiting 0.5-1.5 s between tasks:
   - GET /api/protected (weight 10);

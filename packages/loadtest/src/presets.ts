@@ -1,5 +1,5 @@
 /**
- * Named presets. The first five reproduce the old system's published runs: closed loop,
+ * Named presets. The first five are the reference runs with published figures: closed loop,
  * the auth flow (login -> verify -> logout), no think time.
  */
 import type { ModelName, ScenarioName } from './types.js';
@@ -18,7 +18,7 @@ export interface Preset {
   watchMemory: boolean;
 }
 
-const oldReport = (users: number, rampUp: number, description: string): Preset => ({
+const referenceRun = (users: number, rampUp: number, description: string): Preset => ({
   description,
   scenario: 'auth-flow',
   model: 'closed',
@@ -32,11 +32,19 @@ const oldReport = (users: number, rampUp: number, description: string): Preset =
 });
 
 export const PRESETS: Readonly<Record<string, Preset>> = {
-  baseline: oldReport(500, 100, 'old "baseline" run: 500 users, closed loop, no think time'),
-  stress: oldReport(1_000, 200, 'old "stress" run: 1,000 users (old: 649 req/s, p95 1,561 ms)'),
-  ultimate: oldReport(2_000, 400, 'old "ultimate" run: 2,000 users (old: 326 req/s, p95 9,108 ms)'),
-  '5k': oldReport(5_000, 1_000, '5,000 users (old target: p95 < 300 ms; old result p99 63 s)'),
-  '10k': oldReport(10_000, 2_000, '10,000 users (old target: < 1 % failures, p95 < 500 ms)'),
+  baseline: referenceRun(500, 100, 'reference "baseline" run: 500 users, closed loop, no think time'),
+  stress: referenceRun(
+    1_000,
+    200,
+    'reference "stress" run: 1,000 users (published: 649 req/s, p95 1,561 ms)',
+  ),
+  ultimate: referenceRun(
+    2_000,
+    400,
+    'reference "ultimate" run: 2,000 users (published: 326 req/s, p95 9,108 ms)',
+  ),
+  '5k': referenceRun(5_000, 1_000, '5,000 users (reference target: p95 < 300 ms; published p99 63 s)'),
+  '10k': referenceRun(10_000, 2_000, '10,000 users (reference target: < 1 % failures, p95 < 500 ms)'),
   soak: {
     description: 'long run at a lower rate with memory watched',
     scenario: 'auth-flow',

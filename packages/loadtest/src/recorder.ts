@@ -1,9 +1,11 @@
 /**
  * Per-generator recording: per endpoint, one HDR histogram, counters, status codes and
  * log-spaced bins for the whole run; per endpoint and wall-clock second (by completion
- * time), a histogram and counters for the time series. Seconds are shipped to the main
- * thread as they complete and their histograms reused, so recording allocates nothing
- * on the success path and memory stays flat on long runs.
+ * time), a histogram and counters for the time series. A latency is recorded once, in
+ * its second's histogram, which is added to the endpoint's whole-run histogram when the
+ * second is shipped to the main thread, then reset and reused: recording allocates
+ * nothing on the success path and memory stays flat on long runs. Read `endpoints()`
+ * after the last `flush()`.
  */
 import { classify } from './categorize.js';
 import { bump } from './counts.js';
@@ -88,7 +90,6 @@ export class Recorder {
     const latency = endMs > startMs ? endMs - startMs : 0;
     const ok = status === EXPECTED_STATUS[endpoint];
     const total = this.totals[endpoint];
-    recordMs(total.hist, latency);
     total.bins[binOf(latency)]!++;
     const c = total.counts;
     c.requests++;
@@ -153,6 +154,7 @@ export class Recorder {
           ok: es.ok,
           failed: es.failed,
         };
+        this.totals[name].hist.add(es.hist);
         es.hist.reset();
         this.spare.push(es.hist);
       }

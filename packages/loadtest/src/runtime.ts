@@ -32,10 +32,8 @@ export function shareOf(total: number, index: number, count: number): number {
 /** Flow context of the user (or arrival) with global number `n`. */
 export function flowContext(rt: GeneratorRuntime, n: number, withThinkTime: boolean): FlowContext {
   const { run } = rt;
-  const think =
-    withThinkTime && run.thinkTimeMs > 0
-      ? (): Promise<void> => rt.soft.sleep(run.thinkTimeMs)
-      : () => Promise.resolve();
+  const thinks = withThinkTime && run.thinkTimeMs > 0;
+  const think = thinks ? (): Promise<void> => rt.soft.sleep(run.thinkTimeMs) : () => Promise.resolve();
   return {
     client: rt.client,
     email: accountEmail(run.accountPrefix, n % run.accounts),
@@ -44,6 +42,7 @@ export function flowContext(rt: GeneratorRuntime, n: number, withThinkTime: bool
     refreshProbability: run.refreshProbability,
     random: Math.random,
     think,
+    thinks,
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * The old Locust scenario, completed: login -> GET /api/protected x N -> sometimes
+ * The reference Locust scenario, completed: login -> GET /api/protected x N -> sometimes
  * refresh (then use the new access token) -> logout -> the logged-out token must now be
  * refused (401); a 200 there is a `stale_accept`.
  */

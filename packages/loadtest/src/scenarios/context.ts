@@ -11,6 +11,8 @@ export interface FlowContext {
   random: () => number;
   /** Think time between two requests of one user (no-op in the open model). */
   think: () => Promise<void>;
+  /** False when `think` does nothing (callers on the hot path skip the await). */
+  thinks: boolean;
 }
 
 export interface FlowResult {

@@ -54,9 +54,11 @@ export class VerifyUser {
 
   /** Closed-model step: (re)login when needed, then one verify. */
   async step(): Promise<FlowResult> {
-    const failure = await this.ensureSession();
-    if (failure) return failure;
-    await this.ctx.think();
+    if (this.tokens === undefined) {
+      const failure = await this.ensureSession();
+      if (failure) return failure;
+    }
+    if (this.ctx.thinks) await this.ctx.think();
     return this.verifyOnce();
   }
 }
