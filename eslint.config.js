@@ -50,7 +50,7 @@ const extraZones = [
 export default tseslint.config(
   {
     ignores: [
-      'dist/**',
+      '**/dist/**',
       'node_modules/**',
       'packages/*/dist/**',
       'var/**',

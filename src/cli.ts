@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-/** tollgate serve | keys | users | loadtest */
+/** tollgate serve | keys | users | db | loadtest */
 import { Command } from 'commander';
-import { loadConfig } from './config/load.js';
 import { guarded } from './commands/guard.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerKeysCommands } from './commands/keys.js';
+import { registerLoadtestCommand } from './commands/loadtest.js';
 import { registerUsersCommands } from './commands/users.js';
-import { registerLoadtestCommand } from './loadtest/command.js';
+import { loadConfig } from './config/load.js';
 import { variablesHelp } from './config/variables.js';
 import { VERSION } from './version.js';
 
@@ -28,6 +28,6 @@ program
 registerKeysCommands(program, guarded);
 registerUsersCommands(program, guarded);
 registerDbCommands(program, guarded);
-registerLoadtestCommand(program);
+registerLoadtestCommand(program, guarded);
 
 await program.parseAsync(process.argv);
