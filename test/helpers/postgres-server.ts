@@ -1,6 +1,7 @@
 /**
  * Starts a real PostgreSQL (Debian's binaries: initdb + pg_ctl) on a free loopback port
- * in a temp dir, trust-authenticated, fsync off (tests do not survive power cuts). As
+ * in a temp dir, trust-authenticated, fsync off (tests do not survive power cuts; a killed
+ * server keeps every commit, as commits still reach the WAL before they are acknowledged). As
  * root the server runs as the `postgres` user, since PostgreSQL refuses to run as root.
  * `stop()` stops it and removes the dir; `kill()`/`restart()` simulate an outage.
  */
@@ -72,7 +73,7 @@ export async function startPostgres(): Promise<PostgresHandle> {
     '--no-locale',
     '--no-sync',
   ]);
-  const options = `-c listen_addresses=127.0.0.1 -c port=${port} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c unix_socket_directories=${dir} -c max_connections=200`;
+  const options = `-c listen_addresses=127.0.0.1 -c port=${port} -c fsync=off -c full_page_writes=off -c unix_socket_directories=${dir} -c max_connections=200`;
   const start = (): Promise<string> =>
     exec('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '30', 'start']);
   await start();

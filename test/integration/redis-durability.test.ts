@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { composeTestApp } from '../helpers/app.js';
 import { testHasher } from '../helpers/hasher.js';
 import { call } from '../helpers/http.js';
+import { postgresDatabase } from '../helpers/postgres-server.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
 
 const OPS = 'ops-token-for-tests-0123';
@@ -48,11 +49,15 @@ describe('Redis eviction and persistence at start-up', () => {
   });
 
   it('refuses an evicting policy in production, naming it', async () => {
-    const r = await redisWith('--maxmemory-policy', 'volatile-lru');
+    const [r, databaseUrl] = await Promise.all([
+      redisWith('--maxmemory-policy', 'volatile-lru'),
+      postgresDatabase(),
+    ]);
     const config = loadConfig(
       {
         DEPLOYMENT_ENV: 'production',
         REDIS_URL: r.url,
+        DATABASE_URL: databaseUrl,
         JWT_PRIVATE_KEY: generateSigningKeyPem(),
         OPS_TOKEN: OPS,
         WORKERS: '1',

@@ -1,6 +1,6 @@
 /**
  * The BUILT CLI (`node dist/src/cli.js loadtest`, which loads the built package) against a
- * real tollgate (built, on a real redis-server) for a short bounded run: thresholds,
+ * real tollgate (built, on a real redis-server and PostgreSQL) for a short bounded run: thresholds,
  * comparison and exit codes; plus exit codes against the fake server.
  */
 import { test, before, after } from 'node:test';
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { LoadtestReport } from '../../src/report-schema.js';
 import { startFakeAuthServer } from '../helpers/fake-auth-server.js';
 import { freePort } from '../../../../test/helpers/ports.js';
+import { postgresDatabase } from '../../../../test/helpers/postgres-server.js';
 import { startRedis, type RedisServerHandle } from '../../../../test/helpers/redis-server.js';
 import { CLI, startTollgate, type TollgateProcess } from '../../../../test/helpers/tollgate-process.js';
 
@@ -48,9 +49,15 @@ let server: TollgateProcess | undefined;
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lt-e2e-'));
   if (!built) return;
-  redis = await startRedis();
+  let databaseUrl: string;
+  [redis, databaseUrl] = await Promise.all([startRedis(), postgresDatabase()]);
   server = await startTollgate({
-    env: { REDIS_URL: redis.url, WORKERS: '2', LOGIN_MAX_FAILURES_PER_IP: '100000' },
+    env: {
+      REDIS_URL: redis.url,
+      DATABASE_URL: databaseUrl,
+      WORKERS: '2',
+      LOGIN_MAX_FAILURES_PER_IP: '100000',
+    },
     readyTimeoutMs: 20_000,
   });
 });
