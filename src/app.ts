@@ -15,6 +15,12 @@ import { installErrorHandling } from './http/error-handler.js';
 import { registerOpenApi, serveOpenApiDocument } from './http/openapi.js';
 import { accountRoutes } from './http/routes/account.js';
 import { adminRoutes } from './http/routes/admin.js';
+import {
+  installRequestIdEcho,
+  REQUEST_ID_LOG_LABEL,
+  requestIdFor,
+  withRequestId,
+} from './http/request-id.js';
 import { authRoutes } from './http/routes/auth.js';
 import { healthRoutes } from './http/routes/health.js';
 import { metaRoutes } from './http/routes/meta.js';
@@ -50,7 +56,10 @@ export async function buildApp(config: Config, services: AppServices): Promise<F
     // One log line per request costs the hot path; per-request logs only at debug/trace.
     logController: new LogController({
       disableRequestLogging: !logger || !['debug', 'trace'].includes(logger.level),
+      requestIdLogLabel: REQUEST_ID_LOG_LABEL,
     }),
+    // X-Request-Id: the client's (validated) or a new one; echoed and logged (src/http/request-id.ts).
+    genReqId: requestIdFor,
     bodyLimit: config.bodyLimitBytes,
     trustProxy: fastifyTrustProxy(config.trustProxy),
     // Draining answers use the catalogue's 503 (src/http/draining.ts), not Fastify's.
@@ -60,12 +69,13 @@ export async function buildApp(config: Config, services: AppServices): Promise<F
     keepAliveTimeout: 72_000,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     clientErrorHandler,
-    frameworkErrors,
+    frameworkErrors: withRequestId(frameworkErrors),
   });
   app.decorateRequest('claims', undefined);
 
   const ctx: AppContext = { config, ...services, version: VERSION };
 
+  installRequestIdEcho(app);
   installErrorHandling(app, {
     onUnavailable: (err) => metrics.storeUnavailable.inc({ reason: err.reason }),
   });

@@ -23,13 +23,15 @@ const TEMPLATE = resolve(import.meta.dirname, '../../deploy/nginx/tollgate.conf'
 const PASSWORD = 'correct horse battery staple';
 const PAIRS = 200;
 
-/** The deploy template with the test's listen port, upstreams and log directory. */
+/** The deploy template with the test's listen port and upstreams (instead of the compose services). */
 function renderConfig(dir: string, port: number, upstreams: number[]): string {
   let i = 0;
   const site = readFileSync(TEMPLATE, 'utf8')
     .replace(/listen\s+80\s*;/, `listen 127.0.0.1:${port};`)
-    .replace(/(\n\s*server\s+)127\.0\.0\.1:\d+/g, (_m, lead: string) => `${lead}127.0.0.1:${upstreams[i++]}`)
-    .replaceAll('/var/log/nginx/', `${dir}/`);
+    .replace(
+      /(\n\s*server\s+)tollgate-\d+:8000\b/g,
+      (_m, lead: string) => `${lead}127.0.0.1:${upstreams[i++]}`,
+    );
   assert.equal(i, upstreams.length, 'the template lists one upstream server per instance');
   return [
     'worker_processes 1;',
