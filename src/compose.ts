@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { buildKeySet, ensureDevelopmentKey, type KeySet } from './auth/keys.js';
+import { createPasswordPolicy } from './auth/password-policy.js';
 import { argon2idHasher, type PasswordHasher } from './auth/passwords.js';
 import { AuthService } from './auth/service.js';
 import type { Config } from './config/schema.js';
@@ -115,6 +116,8 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
   const hasher = options.hasher ?? argon2idHasher();
   await hasher.prepare();
   const { store, pool, warnings } = await openSessionStore(config, logger);
+  // Nothing is loaded or connected until the first new password is checked.
+  const passwordPolicy = createPasswordPolicy(config.passwordPolicy, { logger });
   let app: FastifyInstance;
   try {
     if (pool) registerPoolMetrics(metrics.registry, () => pool.stats());
@@ -123,6 +126,7 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
       store,
       keys,
       hasher,
+      passwordPolicy,
       onEvent: (event) => metrics.authEvents.inc({ event }),
     });
     app = await buildApp(config, {
@@ -136,6 +140,7 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
       logger: logger ?? false,
     });
   } catch (err) {
+    await passwordPolicy.close();
     await store.close().catch(() => undefined);
     throw err;
   }
@@ -153,6 +158,7 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
         try {
           await app.close();
         } finally {
+          await passwordPolicy.close();
           await store.close();
         }
       })();

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { EmailTakenError, InvalidRequestError, RegistrationDisabledError } from '../errors.js';
 import type { AuthDeps } from './deps.js';
 import { parseEmail } from './email.js';
-import { checkNewPassword, normalisePassword } from './password-input.js';
+import { acceptNewPassword } from './new-password.js';
+import { normalisePassword } from './password-input.js';
 
 export async function register(
   deps: AuthDeps,
@@ -13,7 +14,7 @@ export async function register(
   if (!deps.config.allowRegistration) throw new RegistrationDisabledError();
   const email = parseEmail(emailInput);
   if (!email) throw new InvalidRequestError('email must be a valid email address');
-  checkNewPassword(deps.config, password);
+  await acceptNewPassword(deps, password, { email });
   const user = {
     id: randomUUID(),
     email,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Admission } from '../../src/auth/admission.js';
 import { buildKeySet, generateSigningKeyPem } from '../../src/auth/keys.js';
+import { noPasswordPolicy } from '../../src/auth/password-policy.js';
 import { AuthService } from '../../src/auth/service.js';
 import { loadConfig } from '../../src/config/load.js';
 import { OverloadedError } from '../../src/errors.js';
@@ -67,6 +68,7 @@ describe('login under a hashing flood', () => {
       config,
       store,
       keys: await buildKeySet(generateSigningKeyPem()),
+      passwordPolicy: noPasswordPolicy,
       hasher: testHasher,
     });
     await auth.register('flood@example.test', 'the right password');

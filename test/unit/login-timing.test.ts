@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildKeySet, generateSigningKeyPem } from '../../src/auth/keys.js';
 import { argon2idHasher } from '../../src/auth/passwords.js';
+import { noPasswordPolicy } from '../../src/auth/password-policy.js';
 import { AuthService } from '../../src/auth/service.js';
 import { loadConfig } from '../../src/config/load.js';
 import { InvalidCredentialsError } from '../../src/errors.js';
@@ -27,6 +28,7 @@ describe('login timing', () => {
       config,
       store,
       keys: await buildKeySet(generateSigningKeyPem()),
+      passwordPolicy: noPasswordPolicy,
       hasher: argon2idHasher(),
     });
     await auth.register('known@example.test', 'the right password');
