@@ -133,6 +133,8 @@ export function rangeApiChecker(options: RangeApiOptions): BreachChecker {
 function isTimeout(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return (
-    code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT'
+    code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT'
   );
 }

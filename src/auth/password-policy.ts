@@ -12,8 +12,17 @@
  */
 import type { PasswordPolicyConfig } from '../config/schema.js';
 import { WeakPasswordError } from '../errors.js';
-import { BreachCheckError, rangeApiChecker, type BreachCheckFailure, type BreachChecker } from './breach-check.js';
-import { StrengthEstimator, type StrengthEstimatorOptions, type StrengthVerdict } from './password-strength.js';
+import {
+  BreachCheckError,
+  rangeApiChecker,
+  type BreachCheckFailure,
+  type BreachChecker,
+} from './breach-check.js';
+import {
+  StrengthEstimator,
+  type StrengthEstimatorOptions,
+  type StrengthVerdict,
+} from './password-strength.js';
 
 export type { BreachCheckFailure };
 
@@ -120,7 +129,8 @@ export function createPasswordPolicy(
       const normal = password.normalize('NFC');
       if (strength) {
         const verdict = await strength.estimate(normal, userInputsFor(context.email));
-        if (verdict.score < config.minScore) throw new WeakPasswordError(guessableMessage(verdict), 'guessable');
+        if (verdict.score < config.minScore)
+          throw new WeakPasswordError(guessableMessage(verdict), 'guessable');
       }
       if (breach && (await isBreached(normal))) throw new WeakPasswordError(BREACHED_MESSAGE, 'breached');
     },
