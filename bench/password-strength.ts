@@ -28,7 +28,7 @@ const SHAPES: Record<string, string> = {
 };
 const LENGTHS = [16, 32, 64, 128];
 
-async function time(fn: () => unknown | Promise<unknown>, runs: number): Promise<number> {
+async function time(fn: () => unknown, runs: number): Promise<number> {
   const xs: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
@@ -51,10 +51,15 @@ const factory = (l33tMaxSubstitutions: number) =>
   });
 const ours = factory(L33T_MAX_SUBSTITUTIONS);
 const libraryDefault = factory(100);
-for (let i = 0; i < 5; i++) ours.check(`warm-up P@ssw0rd ${i}`), libraryDefault.check(`warm-up P@ssw0rd ${i}`);
+for (let i = 0; i < 5; i++) {
+  ours.check(`warm-up P@ssw0rd ${i}`);
+  libraryDefault.check(`warm-up P@ssw0rd ${i}`);
+}
 
 console.log(`baseline: one argon2id hash (m=19456 KiB, t=2, p=1): ${argon.toFixed(1)} ms (median of 15)\n`);
-console.log(`zxcvbn in this thread, ms (× argon2id hash); l33t bound ${L33T_MAX_SUBSTITUTIONS} / library default 100`);
+console.log(
+  `zxcvbn in this thread, ms (× argon2id hash); l33t bound ${L33T_MAX_SUBSTITUTIONS} / library default 100`,
+);
 console.log(`| shape | ${LENGTHS.map((n) => `${n} chars`).join(' | ')} |`);
 console.log(`|---|${LENGTHS.map(() => '---').join('|')}|`);
 for (const [name, text] of Object.entries(SHAPES)) {
@@ -69,7 +74,10 @@ for (const [name, text] of Object.entries(SHAPES)) {
 }
 
 // The event loop of this thread while 20 worst-shape checks of the scored length run.
-const inputs = Object.values(SHAPES).flatMap((t) => [t.slice(0, SCORED_LENGTH), t.slice(1, SCORED_LENGTH + 1)]);
+const inputs = Object.values(SHAPES).flatMap((t) => [
+  t.slice(0, SCORED_LENGTH),
+  t.slice(1, SCORED_LENGTH + 1),
+]);
 async function stall(run: () => Promise<void>): Promise<{ p99: number; max: number; wall: number }> {
   const h = monitorEventLoopDelay({ resolution: 5 });
   const tick = setInterval(() => undefined, 5);
@@ -93,7 +101,9 @@ const inWorker = await stall(async () => {
   for (const p of inputs) await estimator.estimate(p, []);
 });
 await estimator.close();
-console.log(`\n${inputs.length} checks of ${SCORED_LENGTH} characters; event-loop delay of this thread meanwhile:`);
+console.log(
+  `\n${inputs.length} checks of ${SCORED_LENGTH} characters; event-loop delay of this thread meanwhile:`,
+);
 console.log('| where zxcvbn runs | wall ms | loop delay p99 ms | loop delay max ms |');
 console.log('|---|---|---|---|');
 for (const [label, r] of [
