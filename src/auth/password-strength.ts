@@ -6,7 +6,7 @@
  * 32-character password and hundreds for 128 characters (bench/password-strength.ts).
  * On the event loop one registration would stall every request of the process, so the
  * estimate runs in one worker thread per process, started on the first check (the
- * dictionaries take ~60 MB and most of a second to load, and many deployments never
+ * dictionaries take ~50 MB and most of a second to load, and many deployments never
  * need them). Each check is bounded three ways:
  * - only the first `SCORED_LENGTH` code points are scored (a password whose beginning
  *   is guessable is refused, whatever follows);
@@ -167,7 +167,7 @@ export class StrengthEstimator {
         warnings: WARNINGS,
         l33tMaxSubstitutions: L33T_MAX_SUBSTITUTIONS,
       },
-      // The dictionaries need ~60 MB; a runaway check must not take the process down.
+      // The dictionaries need ~50 MB; a runaway check must not take the process down.
       resourceLimits: { maxOldGenerationSizeMb: 256 },
       stdout: false,
       stderr: false,
