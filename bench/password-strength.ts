@@ -78,7 +78,7 @@ const inputs = Object.values(SHAPES).flatMap((t) => [
   t.slice(0, SCORED_LENGTH),
   t.slice(1, SCORED_LENGTH + 1),
 ]);
-async function stall(run: () => Promise<void>): Promise<{ p99: number; max: number; wall: number }> {
+async function stall(run: () => Promise<unknown>): Promise<{ p99: number; max: number; wall: number }> {
   const h = monitorEventLoopDelay({ resolution: 5 });
   const tick = setInterval(() => undefined, 5);
   h.enable();
@@ -102,6 +102,8 @@ const inWorker = await stall(async () => {
   for (const p of inputs) await estimator.estimate(p, []);
 });
 await estimator.close();
+// The machine's own scheduling noise: the same measurement with nothing to do.
+const idle = await stall(() => new Promise((r) => setTimeout(r, inWorker.wall)));
 console.log(
   `\n${inputs.length} checks of ${SCORED_LENGTH} characters; event-loop delay of this thread meanwhile:`,
 );
@@ -110,6 +112,7 @@ console.log('|---|---|---|---|');
 for (const [label, r] of [
   ['this thread (baseline)', onLoop],
   ['StrengthEstimator worker', inWorker],
+  ['no checks (noise floor)', idle],
 ] as const) {
   console.log(`| ${label} | ${r.wall.toFixed(0)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(1)} |`);
 }
