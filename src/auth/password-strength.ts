@@ -6,12 +6,13 @@
  * 32-character password and hundreds for 128 characters (bench/password-strength.ts).
  * On the event loop one registration would stall every request of the process, so the
  * estimate runs in one worker thread per process, started on the first check (the
- * dictionaries take ~50 MB and most of a second to load, and many deployments never
- * need them). Each check is bounded three ways:
+ * dictionaries take ~50 MB and most of a second to load: a process that never sees a
+ * new password never pays for them). Each check is bounded three ways:
  * - only the first `SCORED_LENGTH` code points are scored (a password whose beginning
  *   is guessable is refused, whatever follows);
  * - the l33t matcher tries at most `L33T_MAX_SUBSTITUTIONS` spellings (the library's
- *   default of 100 costs ~4x the time and found nothing more in our measurements);
+ *   default of 100 costs 5-10x more on digits and symbols, and changed no verdict at
+ *   score 3 in our measurements: docs/benchmarks.md);
  * - one check at a time, a bounded queue and bounded waits (503 `overloaded` beyond
  *   them, as for password hashing); a check that overruns its time ends the thread,
  *   which the next check starts again.
