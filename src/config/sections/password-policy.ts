@@ -11,13 +11,12 @@ export const DEFAULT_BREACH_CHECK_URL = 'https://api.pwnedpasswords.com/range/';
 
 /** `off` (= `min-score:0`) or `min-score:N`, N from 0 to 4. */
 function readMinScore(r: Reader): PasswordStrengthScore {
-  const name = 'PASSWORD_POLICY';
-  const v = r.raw(name)?.toLowerCase();
+  const v = r.raw('PASSWORD_POLICY')?.toLowerCase();
   if (v === undefined) return DEFAULT_MIN_SCORE;
   if (v === 'off') return 0;
   const m = /^min-score:([0-4])$/.exec(v);
   if (!m) {
-    r.issue(name, `must be "off" or "min-score:N" with N from 0 to 4, got "${v}"`);
+    r.issue('PASSWORD_POLICY', `must be "off" or "min-score:N" with N from 0 to 4, got "${v}"`);
     return DEFAULT_MIN_SCORE;
   }
   return Number(m[1]) as PasswordStrengthScore;
@@ -26,7 +25,7 @@ function readMinScore(r: Reader): PasswordStrengthScore {
 /** An http(s) URL without credentials, ending in `/` (the 5-character prefix is appended). */
 function readRangeUrl(r: Reader): string {
   const name = 'PASSWORD_BREACH_CHECK_URL';
-  const v = r.string(name, DEFAULT_BREACH_CHECK_URL);
+  const v = r.string('PASSWORD_BREACH_CHECK_URL', DEFAULT_BREACH_CHECK_URL);
   let url: URL;
   try {
     url = new URL(v);
