@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { buildKeySet, ensureDevelopmentKey, type KeySet } from './auth/keys.js';
+import { createPasswordPolicy } from './auth/password-policy.js';
 import { argon2idHasher, type PasswordHasher } from './auth/passwords.js';
 import { AuthService } from './auth/service.js';
 import { auditTrail } from './accounts/audit.js';
@@ -168,6 +169,8 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
     throw err;
   }
   const pruner = auditPruner(directory, config.database.auditRetentionDays, logger);
+  // Nothing is loaded or connected until the first new password is checked.
+  const passwordPolicy = createPasswordPolicy(config.passwordPolicy, { logger });
   let app: FastifyInstance;
   try {
     if (pool) registerPoolMetrics(metrics.registry, () => pool.stats());
@@ -185,6 +188,7 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
       audit,
       keys,
       hasher,
+      passwordPolicy,
       onEvent: (event) => metrics.authEvents.inc({ event }),
     });
     app = await buildApp(config, {
@@ -200,6 +204,7 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
     });
   } catch (err) {
     pruner.stop();
+    await passwordPolicy.close();
     await store.close().catch(() => undefined);
     await directory.close().catch(() => undefined);
     throw err;
@@ -220,7 +225,7 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
         try {
           await app.close();
         } finally {
-          await Promise.allSettled([store.close(), directory.close()]);
+          await Promise.allSettled([store.close(), directory.close(), passwordPolicy.close()]);
         }
       })();
       return closing;

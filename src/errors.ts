@@ -7,6 +7,7 @@
  */
 export type ErrorCode =
   | 'invalid_request'
+  | 'weak_password'
   | 'email_taken'
   | 'registration_disabled'
   | 'invalid_credentials'
@@ -53,6 +54,23 @@ export class InvalidAuthorizationError extends TollgateError {
   readonly code = 'invalid_request';
   readonly statusCode = 400;
   override readonly headers = { 'WWW-Authenticate': 'Bearer error="invalid_request"' } as const;
+}
+
+/**
+ * A new password the password policy refuses: too easy to guess, or known from a data
+ * breach. The message says why, in words for the person choosing it; it never repeats
+ * the password.
+ */
+export class WeakPasswordError extends TollgateError {
+  readonly code = 'weak_password';
+  readonly statusCode = 400;
+  constructor(
+    message: string,
+    /** Which rule refused it (for logs and metrics). */
+    readonly reason: 'guessable' | 'breached',
+  ) {
+    super(message);
+  }
 }
 
 export class EmailTakenError extends TollgateError {

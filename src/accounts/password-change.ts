@@ -6,7 +6,8 @@
 import type { AccessClaims } from '../auth/access-token.js';
 import type { AuthDeps, ClientInfo } from '../auth/deps.js';
 import { checkPassword } from '../auth/password-check.js';
-import { checkNewPassword, normalisePassword } from '../auth/password-input.js';
+import { acceptNewPassword } from '../auth/new-password.js';
+import { normalisePassword } from '../auth/password-input.js';
 import { InvalidCredentialsError, InvalidTokenError } from '../errors.js';
 
 export async function changePassword(
@@ -18,7 +19,7 @@ export async function changePassword(
 ): Promise<{ revoked: number }> {
   const account = await deps.directory.findById(claims.sub);
   if (!account || account.disabled) throw new InvalidTokenError();
-  checkNewPassword(deps.config, newPassword);
+  await acceptNewPassword(deps, newPassword, { email: account.email });
   if ((await checkPassword(deps, account.email, account, currentPassword, client)) === 'wrong') {
     await deps.audit('login_failure', {
       userId: account.id,

@@ -9,6 +9,7 @@ import type { Store } from '../store/store.js';
 import type { AccessTokenOptions } from './access-token.js';
 import type { Admission } from './admission.js';
 import type { KeySet } from './keys.js';
+import type { PasswordPolicy } from './password-policy.js';
 import type { PasswordHasher } from './passwords.js';
 import type { LastTouched } from './last-touched.js';
 import type { VerifiedTokenCache } from './verified-token-cache.js';
@@ -49,6 +50,8 @@ export interface AuthDeps {
   hasher: PasswordHasher;
   /** Bounds the argon2 work of this process (sheds a login flood with 503). */
   hashing: Admission;
+  /** What a new password must be beyond its length (strength, breaches). */
+  passwordPolicy: PasswordPolicy;
   tokenOptions: AccessTokenOptions;
   /** Derives each refresh token's successor (see refresh-token.ts). */
   refreshKey: Buffer;

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { EmailTakenError, InvalidRequestError, RegistrationDisabledError } from '../errors.js';
 import type { AuthDeps, ClientInfo } from './deps.js';
 import { parseEmail } from './email.js';
-import { checkNewPassword, normalisePassword } from './password-input.js';
+import { acceptNewPassword } from './new-password.js';
+import { normalisePassword } from './password-input.js';
 
 export async function register(
   deps: AuthDeps,
@@ -14,7 +15,7 @@ export async function register(
   if (!deps.config.allowRegistration) throw new RegistrationDisabledError();
   const email = parseEmail(emailInput);
   if (!email) throw new InvalidRequestError('email must be a valid email address');
-  checkNewPassword(deps.config, password);
+  await acceptNewPassword(deps, password, { email });
   const passwordHash = await deps.hashing.run(() => deps.hasher.hash(normalisePassword(password)));
   const account = await deps.directory.createAccount({ id: randomUUID(), email, passwordHash });
   if (account === 'email_taken') throw new EmailTakenError();

@@ -14,6 +14,7 @@ import type { AuthConfig, AuthDeps, AuthEvent, ClientInfo, TokenPair } from './d
 import type { KeySet } from './keys.js';
 import { LastTouched } from './last-touched.js';
 import { login } from './login.js';
+import type { PasswordPolicy } from './password-policy.js';
 import type { PasswordHasher } from './passwords.js';
 import { refresh } from './refresh.js';
 import { refreshSuccessorKey } from './refresh-token.js';
@@ -30,6 +31,8 @@ export interface AuthServiceOptions {
   audit: AuditSink;
   keys: KeySet;
   hasher: PasswordHasher;
+  /** Applied to every new password (createPasswordPolicy, or noPasswordPolicy). */
+  passwordPolicy: PasswordPolicy;
   onEvent?: (event: AuthEvent) => void;
 }
 
@@ -45,6 +48,7 @@ export class AuthService {
       keys: options.keys,
       hasher: options.hasher,
       hashing: new Admission(options.config.passwordHashing),
+      passwordPolicy: options.passwordPolicy,
       tokenOptions: { issuer: options.config.jwt.issuer, ttlSeconds: options.config.jwt.accessTokenTtl },
       refreshKey: refreshSuccessorKey(options.keys.signing.key),
       verified: new VerifiedTokenCache(),

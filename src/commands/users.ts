@@ -5,7 +5,9 @@ import { accountView } from '../accounts/admin.js';
 import { ROLES } from '../accounts/directory/user-directory.js';
 import { parseEmail } from '../auth/email.js';
 import { argon2idHasher } from '../auth/passwords.js';
-import { checkNewPassword, normalisePassword } from '../auth/password-input.js';
+import { acceptNewPassword } from '../auth/new-password.js';
+import { normalisePassword } from '../auth/password-input.js';
+import { createPasswordPolicy } from '../auth/password-policy.js';
 import { loadConfig } from '../config/load.js';
 import { endSessions, openAccountsCli, type AccountsCli } from './accounts-cli.js';
 import type { Guard } from './guard.js';
@@ -56,7 +58,12 @@ export function registerUsersCommands(program: Command, guarded: Guard): void {
           throw new Error(`unknown role ${unknown.join(', ')} (known: ${ROLES.join(', ')})`);
         const config = loadConfig();
         const password = await readPassword(opts);
-        checkNewPassword(config, password);
+        const passwordPolicy = createPasswordPolicy(config.passwordPolicy);
+        try {
+          await acceptNewPassword({ config, passwordPolicy }, password, { email });
+        } finally {
+          await passwordPolicy.close();
+        }
         const passwordHash = await argon2idHasher().hash(normalisePassword(password));
         await withAccounts(async (cli) => {
           const account = await cli.directory.createAccount({

@@ -9,6 +9,7 @@ import { readEnvFiles, type Env } from './env-files.js';
 import { Reader } from './reader.js';
 import type { Config } from './schema.js';
 import { readDatabase } from './sections/database.js';
+import { readPasswordPolicy } from './sections/password-policy.js';
 import { readStore } from './sections/redis.js';
 import { readOpsToken, readPasswords, readRateLimits } from './sections/security.js';
 import { readServer } from './sections/server.js';
@@ -48,6 +49,7 @@ export function loadConfig(realEnv: Env = process.env, options: LoadOptions = {}
   const opsToken = readOpsToken(r, serverSection);
   const rateLimit = readRateLimits(r);
   const passwords = readPasswords(r, serverSection);
+  const passwordPolicy = readPasswordPolicy(r);
   const { production: _production, ...server } = serverSection;
   const allowRegistration = r.bool('ALLOW_REGISTRATION', true);
   const maxSessionsPerUser = r.int('MAX_SESSIONS_PER_USER', 100, 1, 10_000);
@@ -64,5 +66,6 @@ export function loadConfig(realEnv: Env = process.env, options: LoadOptions = {}
     allowRegistration,
     maxSessionsPerUser,
     ...passwords,
+    passwordPolicy,
   });
 }

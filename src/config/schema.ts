@@ -78,6 +78,19 @@ export interface DatabaseConfig {
   auditRetentionDays: number;
 }
 
+/** zxcvbn's score: 0 (too guessable) to 4 (very unguessable). */
+export type PasswordStrengthScore = 0 | 1 | 2 | 3 | 4;
+
+export interface PasswordPolicyConfig {
+  /** A new password needs at least this zxcvbn score; 0 = no strength check (`off`). */
+  minScore: PasswordStrengthScore;
+  /** `hibp`: also refuse passwords a Have-I-Been-Pwned range API knows (fails open). */
+  breachCheck: 'off' | 'hibp';
+  /** The range API; the 5-character SHA-1 prefix is appended. Ends in `/`. */
+  breachCheckUrl: string;
+  breachCheckTimeoutMs: number;
+}
+
 export interface Config {
   deploymentEnv: DeploymentEnv;
   host: string;
@@ -101,6 +114,8 @@ export interface Config {
   passwordHashing: PasswordHashingConfig;
   passwordMinLength: number;
   passwordMaxLength: number;
+  /** What a new password must be (register, change, reset); see src/auth/password-policy.ts. */
+  passwordPolicy: PasswordPolicyConfig;
   /** Where development keys live. */
   varDir: string;
   shutdownGraceMs: number;

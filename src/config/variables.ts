@@ -198,6 +198,34 @@ export const VARIABLE_GROUPS: readonly VariableGroup[] = [
       { name: 'PASSWORD_HASH_MAX_WAIT_MS', default: '1000', meaning: 'longest wait for a hash slot' },
     ],
   },
+  {
+    title: 'Password policy (new passwords: register, change, reset)',
+    variables: [
+      {
+        name: 'PASSWORD_POLICY',
+        default: 'min-score:3',
+        meaning: 'min-score:N (zxcvbn strength, N from 0 to 4) or off',
+        example: 'min-score:3',
+      },
+      {
+        name: 'PASSWORD_BREACH_CHECK',
+        default: 'off',
+        meaning:
+          'hibp: also refuse passwords a breach range API lists (only 5 hex chars of the SHA-1 leave; fails open)',
+        example: 'hibp',
+      },
+      {
+        name: 'PASSWORD_BREACH_CHECK_URL',
+        default: 'https://api.pwnedpasswords.com/range/',
+        meaning: 'the range API or a mirror of it',
+      },
+      {
+        name: 'PASSWORD_BREACH_CHECK_TIMEOUT_MS',
+        default: '2000',
+        meaning: 'bound of one range request; past it the password is judged on strength alone',
+      },
+    ],
+  },
 ];
 
 export const VARIABLES: readonly VariableDoc[] = VARIABLE_GROUPS.flatMap((g) => g.variables);

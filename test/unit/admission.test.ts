@@ -4,6 +4,7 @@ import { Admission } from '../../src/auth/admission.js';
 import { buildKeySet, generateSigningKeyPem } from '../../src/auth/keys.js';
 import { auditTrail } from '../../src/accounts/audit.js';
 import { SqlUserDirectory } from '../../src/accounts/directory/sql-user-directory.js';
+import { noPasswordPolicy } from '../../src/auth/password-policy.js';
 import { AuthService } from '../../src/auth/service.js';
 import { testDatabase } from '../helpers/databases.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -73,6 +74,7 @@ describe('login under a hashing flood', () => {
       directory,
       audit: auditTrail(directory),
       keys: await buildKeySet(generateSigningKeyPem()),
+      passwordPolicy: noPasswordPolicy,
       hasher: testHasher,
     });
     await auth.register('flood@example.test', 'the right password', { ip: '10.0.0.9', userAgent: 'test' });

@@ -10,6 +10,7 @@ import { buildKeySet, generateSigningKeyPem } from '../../src/auth/keys.js';
 import { argon2idHasher } from '../../src/auth/passwords.js';
 import { auditTrail } from '../../src/accounts/audit.js';
 import { SqlUserDirectory } from '../../src/accounts/directory/sql-user-directory.js';
+import { noPasswordPolicy } from '../../src/auth/password-policy.js';
 import { AuthService } from '../../src/auth/service.js';
 import { testDatabase } from '../helpers/databases.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -33,6 +34,7 @@ describe('login timing', () => {
       directory,
       audit: auditTrail(directory),
       keys: await buildKeySet(generateSigningKeyPem()),
+      passwordPolicy: noPasswordPolicy,
       hasher: argon2idHasher(),
     });
     await auth.register('known@example.test', 'the right password', { ip: '10.0.0.1', userAgent: 'test' });

@@ -28,7 +28,11 @@ export function authRoutes(ctx: AppContext) {
               required: ['id', 'email'],
               properties: { id: { type: 'string' }, email: { type: 'string' } },
             },
-            400: errorRef,
+            400: {
+              ...errorRef,
+              description:
+                '`invalid_request`: a malformed body, email or password length. `weak_password`: the password policy refused the password (too easy to guess, or known from a data breach); the message says why.',
+            },
             403: errorRef,
             409: errorRef,
             ...unavailable,
