@@ -16,4 +16,12 @@ export {
 export { parseSmtpUrl, type SmtpEndpoint } from './smtp-url.js';
 export { classifySendError, createSmtpTransport, type SmtpTimeouts } from './smtp-transport.js';
 export { createLogTransport } from './log-transport.js';
-export { loadMailTemplates, renderMail, escapeHtml, PLACEHOLDERS, templateFileName } from './templates.js';
+export {
+  loadMailTemplates,
+  renderMail,
+  escapeHtml,
+  describeDuration,
+  PLACEHOLDERS,
+  templateFileName,
+  type MailTemplates,
+} from './templates.js';
