@@ -321,3 +321,24 @@ export class ConfigError extends Error {
 export function isTollgateError(err: unknown): err is TollgateError {
   return err instanceof TollgateError;
 }
+
+/**
+ * A secret sealed at rest (e.g. a TOTP secret) could not be opened: the stored value is
+ * malformed, was sealed under a key that is no longer configured, or was altered (or
+ * belongs to another record). Clients only ever see a 500; `reason` is for logs.
+ */
+export class SecretDecryptError extends TollgateError {
+  readonly code = 'internal_error';
+  readonly statusCode = 500;
+  readonly reason: 'malformed' | 'unknown_key' | 'tampered';
+  constructor(reason: SecretDecryptError['reason']) {
+    super(
+      reason === 'unknown_key'
+        ? 'A stored secret was sealed under a key that is not configured'
+        : reason === 'malformed'
+          ? 'A stored secret is malformed'
+          : 'A stored secret failed authentication',
+    );
+    this.reason = reason;
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * Mail templates: a subject, a plain-text body and an HTML body per kind, with
+ * `{{placeholder}}` values. The built-in set lives below; a team replaces any of its
+ * files by putting a file of the same name in a templates directory (see
+ * docs/mail-and-mfa.md). Every template is checked when it is loaded: an unknown or
+ * malformed placeholder, or a body without its `{{link}}`, stops start-up instead of
+ * producing a broken mail later. Values are HTML-escaped in the HTML body.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfigError } from '../../errors.js';
+import { MAIL_KINDS, type MailKind } from './message.js';
+
+export const TEMPLATES_VARIABLE = 'MAIL_TEMPLATES_DIR';
+
+/** The values a template may use. */
+export const PLACEHOLDERS = ['link', 'email', 'expires_in', 'product_name'] as const;
+export type Placeholder = (typeof PLACEHOLDERS)[number];
+export type TemplateValues = Readonly<Record<Placeholder, string>>;
+
+type Part = 'subject' | 'text' | 'html';
+const PARTS: readonly Part[] = ['subject', 'text', 'html'];
+
+/** File name of one part of one kind, e.g. `password-reset.html`. */
+export function templateFileName(kind: MailKind, part: Part): string {
+  const base = kind.replace('_', '-');
+  return part === 'subject' ? `${base}.subject.txt` : part === 'text' ? `${base}.txt` : `${base}.html`;
+}
+
+const BUILT_IN: Readonly<Record<MailKind, Readonly<Record<Part, string>>>> = {
+  password_reset: {
+    subject: 'Reset your {{product_name}} password',
+    text: `Someone asked to reset the password of the {{product_name}} account {{email}}.
+
+To choose a new password, open this link within {{expires_in}}:
+
+{{link}}
+
+The link works once. If you did not ask for this, ignore this message: your password stays as it is.
+`,
+    html: `<!doctype html>
+<html>
+<body style="font-family: sans-serif; line-height: 1.5;">
+<p>Someone asked to reset the password of the {{product_name}} account <strong>{{email}}</strong>.</p>
+<p>To choose a new password, open this link within {{expires_in}}:</p>
+<p><a href="{{link}}">Reset my password</a></p>
+<p style="word-break: break-all; color: #555;">{{link}}</p>
+<p>The link works once. If you did not ask for this, ignore this message: your password stays as it is.</p>
+</body>
+</html>
+`,
+  },
+  email_verification: {
+    subject: 'Confirm your email address for {{product_name}}',
+    text: `Please confirm that {{email}} is the email address of your {{product_name}} account.
+
+Open this link within {{expires_in}}:
+
+{{link}}
+
+If you did not create this account, ignore this message.
+`,
+    html: `<!doctype html>
+<html>
+<body style="font-family: sans-serif; line-height: 1.5;">
+<p>Please confirm that <strong>{{email}}</strong> is the email address of your {{product_name}} account.</p>
+<p>Open this link within {{expires_in}}:</p>
+<p><a href="{{link}}">Confirm my email address</a></p>
+<p style="word-break: break-all; color: #555;">{{link}}</p>
+<p>If you did not create this account, ignore this message.</p>
+</body>
+</html>
+`,
+  },
+};
+
+/** A checked template set. */
+export type MailTemplates = Readonly<Record<MailKind, Readonly<Record<Part, string>>>>;
+
+const PLACEHOLDER_RE = /\{\{\s*([A-Za-z0-9_]*)\s*\}\}/g;
+
+/** Throws a ConfigError naming `source` when `template` is not usable as `part`. */
+export function checkTemplate(template: string, part: Part, source: string): void {
+  const found = new Set<string>();
+  for (const match of template.matchAll(PLACEHOLDER_RE)) {
+    const name = match[1] ?? '';
+    if (!(PLACEHOLDERS as readonly string[]).includes(name)) {
+      throw new ConfigError(
+        TEMPLATES_VARIABLE,
+        `${source}: unknown placeholder {{${name}}} (known: ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')})`,
+      );
+    }
+    found.add(name);
+  }
+  const rest = template.replace(PLACEHOLDER_RE, '');
+  if (rest.includes('{{') || rest.includes('}}')) {
+    throw new ConfigError(TEMPLATES_VARIABLE, `${source}: malformed placeholder (write {{name}})`);
+  }
+  if (part !== 'subject' && !found.has('link')) {
+    throw new ConfigError(TEMPLATES_VARIABLE, `${source}: the {{link}} placeholder is missing`);
+  }
+  if (part === 'subject' && template.trim() === '') {
+    throw new ConfigError(TEMPLATES_VARIABLE, `${source}: the subject is empty`);
+  }
+}
+
+/**
+ * The built-in templates, with the files of `dir` (when given) in place of the built-in
+ * ones of the same name. Any problem (missing directory, unknown file name, bad
+ * placeholder) is a ConfigError naming MAIL_TEMPLATES_DIR.
+ */
+export async function loadMailTemplates(dir?: string): Promise<MailTemplates> {
+  const overrides = new Map<string, string>();
+  if (dir !== undefined) {
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      throw new ConfigError(TEMPLATES_VARIABLE, `cannot read the directory ${dir} (${code})`);
+    }
+    const known = new Set(MAIL_KINDS.flatMap((kind) => PARTS.map((part) => templateFileName(kind, part))));
+    for (const name of names.sort()) {
+      if (!/\.(txt|html)$/.test(name)) continue;
+      if (!known.has(name)) {
+        throw new ConfigError(
+          TEMPLATES_VARIABLE,
+          `${join(dir, name)}: not a template name (known: ${[...known].join(', ')})`,
+        );
+      }
+      overrides.set(name, await readFile(join(dir, name), 'utf8'));
+    }
+  }
+  const result = {} as Record<MailKind, Record<Part, string>>;
+  for (const kind of MAIL_KINDS) {
+    result[kind] = {} as Record<Part, string>;
+    for (const part of PARTS) {
+      const file = templateFileName(kind, part);
+      const override = overrides.get(file);
+      const template = override ?? BUILT_IN[kind][part];
+      checkTemplate(template, part, override !== undefined && dir ? join(dir, file) : `built-in ${file}`);
+      result[kind][part] = template;
+    }
+  }
+  return result;
+}
+
+export function escapeHtml(value: string): string {
+  return value
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+function fill(template: string, values: TemplateValues, escape: (v: string) => string): string {
+  // Only names checkTemplate accepted can appear here.
+  return template.replace(PLACEHOLDER_RE, (_m, name: string) => escape(values[name as Placeholder]));
+}
+
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export function renderMail(templates: MailTemplates, kind: MailKind, values: TemplateValues): RenderedMail {
+  const t = templates[kind];
+  return {
+    // One line: a value or a template cannot add header lines.
+    subject: fill(t.subject, values, (v) => v)
+      .replace(/[\r\n]+/g, ' ')
+      .trim(),
+    text: fill(t.text, values, (v) => v),
+    html: fill(t.html, values, escapeHtml),
+  };
+}
+
+/** "30 minutes", "24 hours", "2 days": how long a link stays valid, for the mail text. */
+export function describeDuration(seconds: number): string {
+  const plural = (n: number, unit: string): string => `${n} ${unit}${n === 1 ? '' : 's'}`;
+  if (seconds % 86_400 === 0 && seconds >= 86_400) return plural(seconds / 86_400, 'day');
+  if (seconds % 3600 === 0 && seconds >= 3600) return plural(seconds / 3600, 'hour');
+  if (seconds >= 60) return plural(Math.round(seconds / 60), 'minute');
+  return plural(Math.max(1, Math.round(seconds)), 'second');
+}
