@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-/** tollgate serve | keys | users | loadtest */
+/** tollgate serve | keys | users | clients | loadtest */
 import { Command } from 'commander';
 import { loadConfig } from './config/load.js';
+import { registerClientsCommands } from './commands/clients.js';
 import { guarded } from './commands/guard.js';
 import { registerKeysCommands } from './commands/keys.js';
 import { registerUsersCommands } from './commands/users.js';
@@ -26,6 +27,7 @@ program
 
 registerKeysCommands(program, guarded);
 registerUsersCommands(program, guarded);
+registerClientsCommands(program, guarded);
 registerLoadtestCommand(program);
 
 await program.parseAsync(process.argv);

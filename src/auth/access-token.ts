@@ -1,7 +1,7 @@
 /**
- * Access tokens: JWTs (RFC 9068 `typ: at+jwt`) with `iss sub email sid jti iat exp`,
+ * Access tokens: JWTs (RFC 9068 `typ: at+jwt`) with `iss sub aud email sid jti iat exp`,
  * signed with the current key and a `kid`. Verification checks signature (allowlisted
- * algorithms, key chosen by kid), typ, iss and exp; the caller then checks the session.
+ * algorithms, key chosen by kid), typ, iss, aud and exp; the caller then checks the session.
  */
 import { randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors, type JWTHeaderParameters } from 'jose';
@@ -16,10 +16,17 @@ export interface AccessClaims {
   iat: number;
   exp: number;
   iss: string;
+  /** One audience, or several (TOKEN_AUDIENCE lists them). */
+  aud: string | string[];
 }
 
 export interface AccessTokenOptions {
   issuer: string;
+  /**
+   * What tokens are for (RFC 9068 `aud`, from TOKEN_AUDIENCE): signed as a string when
+   * there is one, as an array otherwise; verify accepts a token naming any of them.
+   */
+  audience: readonly string[];
   ttlSeconds: number;
   /** Allowed clock skew on verify, seconds. */
   clockToleranceSeconds?: number;
@@ -34,12 +41,17 @@ export async function signAccessToken(
   const token = await new SignJWT({ email: subject.email, sid: subject.sid })
     .setProtectedHeader({ alg: keys.signing.alg, kid: keys.signing.kid, typ: 'at+jwt' })
     .setIssuer(opts.issuer)
+    .setAudience(opts.audience.length === 1 ? opts.audience[0]! : [...opts.audience])
     .setSubject(subject.uid)
     .setJti(randomUUID())
     .setIssuedAt(nowSeconds)
     .setExpirationTime(nowSeconds + opts.ttlSeconds)
     .sign(keys.signing.key);
   return { token, expiresIn: opts.ttlSeconds };
+}
+
+function isAudience(aud: unknown): aud is string | string[] {
+  return typeof aud === 'string' || (Array.isArray(aud) && aud.every((a) => typeof a === 'string'));
 }
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
@@ -61,13 +73,14 @@ export async function verifyAccessToken(
       },
       {
         issuer: opts.issuer,
+        audience: [...opts.audience],
         algorithms: [...keys.algorithms],
         typ: 'at+jwt',
-        requiredClaims: ['sub', 'sid', 'jti', 'iat', 'exp', 'email'],
+        requiredClaims: ['sub', 'aud', 'sid', 'jti', 'iat', 'exp', 'email'],
         clockTolerance: opts.clockToleranceSeconds ?? 5,
       },
     );
-    const { sub, sid, email, jti, iat, exp, iss } = payload as Record<string, unknown>;
+    const { sub, sid, email, jti, iat, exp, iss, aud } = payload as Record<string, unknown>;
     if (
       typeof sub !== 'string' ||
       typeof sid !== 'string' ||
@@ -75,11 +88,12 @@ export async function verifyAccessToken(
       typeof jti !== 'string' ||
       typeof iat !== 'number' ||
       typeof exp !== 'number' ||
-      typeof iss !== 'string'
+      typeof iss !== 'string' ||
+      !isAudience(aud)
     ) {
       throw new InvalidTokenError();
     }
-    return { sub, sid, email, jti, iat, exp, iss };
+    return { sub, sid, email, jti, iat, exp, iss, aud };
   } catch (err) {
     if (err instanceof InvalidTokenError) throw err;
     if (err instanceof joseErrors.JOSEError || err instanceof TypeError) throw new InvalidTokenError();

@@ -96,11 +96,12 @@ describe('config', () => {
       DEPLOYMENT_ENV: 'production',
       REDIS_URL: 'redis://127.0.0.1:6379',
       OPS_TOKEN: 'o'.repeat(24),
+      PUBLIC_URL: 'https://auth.example.com',
     };
     throwsFor({ ...base, OPS_TOKEN: '' }, 'JWT_PRIVATE_KEY');
     const key = generateSigningKeyPem();
     throwsFor({ ...base, JWT_PRIVATE_KEY: key, OPS_TOKEN: '' }, 'OPS_TOKEN');
-    throwsFor({ DEPLOYMENT_ENV: 'production', JWT_PRIVATE_KEY: key, OPS_TOKEN: 'o'.repeat(24) }, 'STORE');
+    throwsFor({ ...base, REDIS_URL: '', JWT_PRIVATE_KEY: key }, 'STORE');
     const ok = load({ ...base, JWT_PRIVATE_KEY: key });
     assert.equal(ok.workers, 4);
     assert.equal(ok.host, '0.0.0.0');

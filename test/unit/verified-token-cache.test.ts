@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { VerifiedTokenCache } from '../../src/auth/verified-token-cache.js';
 
-const claims = (exp: number) => ({ sub: 'u', sid: 's', email: 'e', jti: 'j', iat: exp - 900, exp, iss: 'i' });
+const claims = (exp: number) => ({
+  sub: 'u',
+  sid: 's',
+  email: 'e',
+  jti: 'j',
+  iat: exp - 900,
+  exp,
+  iss: 'i',
+  aud: 'a',
+});
 
 describe('VerifiedTokenCache', () => {
   it('returns verified claims until the token expires', () => {
