@@ -12,7 +12,7 @@
  * a rotated order; the figure per service is the median of its rounds. Every answer
  * must be a 200 (the run fails otherwise). CPU time of each process is read from /proc.
  *
- * Run: `npm run build && node --import tsx bench/verify-modes.ts`
+ * Run: `npm run bench:verify` (= `npm run build && node --import tsx bench/verify-modes.ts`)
  * (env: ROUNDS=3 SECONDS=10 CONNECTIONS=32 USERS=64). Writes bench/results/verify-modes-<date>.{json,md}.
  */
 import { execFile, execFileSync } from 'node:child_process';
