@@ -35,6 +35,11 @@ export class ClientCredentials {
     return same && expected !== undefined;
   }
 
+  /** Whether `id` is a configured client (for logs; says nothing about a secret). */
+  has(id: string): boolean {
+    return this.#digests.has(id);
+  }
+
   get size(): number {
     return this.#digests.size;
   }

@@ -71,7 +71,13 @@ export function oauthRoutes(ctx: AppContext) {
     const requireClient = async (request: FastifyRequest): Promise<void> => {
       const credentials = basicCredentialsOf(request);
       if (!credentials) throw new InvalidClientError('Authenticate the client with HTTP Basic');
-      if (!clients.verify(credentials.id, credentials.secret)) throw new InvalidClientError();
+      if (!clients.verify(credentials.id, credentials.secret)) {
+        // A known client with a wrong secret is a misconfigured service: worth an operator's look.
+        if (clients.has(credentials.id)) {
+          request.log.warn({ client_id: credentials.id }, 'introspection client sent a wrong secret');
+        }
+        throw new InvalidClientError();
+      }
     };
 
     app.get(
