@@ -9,6 +9,7 @@ import type { AuthService } from './auth/service.js';
 import type { Config } from './config/schema.js';
 import type { GroupBridge } from './group/bridge.js';
 import type { AppContext } from './http/context.js';
+import { registerCors } from './http/cors.js';
 import { clientErrorHandler, frameworkErrors, installExpectationHandling } from './http/client-errors.js';
 import { installDraining } from './http/draining.js';
 import { installErrorHandling } from './http/error-handler.js';
@@ -24,6 +25,7 @@ import {
 import { authRoutes } from './http/routes/auth.js';
 import { healthRoutes } from './http/routes/health.js';
 import { metaRoutes } from './http/routes/meta.js';
+import { oauthRoutes } from './http/routes/oauth.js';
 import { opsRoutes } from './http/routes/ops.js';
 import { protectedRoutes } from './http/routes/protected.js';
 import { fastifyTrustProxy } from './http/trust-proxy.js';
@@ -104,8 +106,10 @@ export async function buildApp(config: Config, services: AppServices): Promise<F
   });
 
   await registerOpenApi(app, VERSION);
+  await registerCors(app, config.corsOrigins);
   await app.register(metaRoutes(ctx));
   await app.register(authRoutes(ctx));
+  await app.register(oauthRoutes(ctx));
   await app.register(protectedRoutes(ctx));
   await app.register(accountRoutes(ctx));
   await app.register(adminRoutes(ctx));

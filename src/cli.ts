@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-/** tollgate serve | keys | users | db | loadtest */
+/** tollgate serve | keys | users | clients | db | loadtest */
 import { Command } from 'commander';
+import { registerClientsCommands } from './commands/clients.js';
 import { guarded } from './commands/guard.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerKeysCommands } from './commands/keys.js';
@@ -27,6 +28,7 @@ program
 
 registerKeysCommands(program, guarded);
 registerUsersCommands(program, guarded);
+registerClientsCommands(program, guarded);
 registerDbCommands(program, guarded);
 registerLoadtestCommand(program, guarded);
 

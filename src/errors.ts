@@ -14,9 +14,11 @@ export type ErrorCode =
   | 'too_many_attempts'
   | 'invalid_grant'
   | 'invalid_token'
+  | 'invalid_client'
   | 'unauthorized'
   | 'forbidden'
   | 'account_disabled'
+  | 'origin_not_allowed'
   | 'not_found'
   | 'request_timeout'
   | 'payload_too_large'
@@ -126,6 +128,19 @@ export class InvalidTokenError extends TollgateError {
   }
 }
 
+/**
+ * Client authentication of an OAuth endpoint failed (RFC 6749 §5.2): no, malformed or
+ * wrong HTTP Basic credentials, or a client not in INTROSPECTION_CLIENTS.
+ */
+export class InvalidClientError extends TollgateError {
+  readonly code = 'invalid_client';
+  readonly statusCode = 401;
+  override readonly headers = { 'WWW-Authenticate': 'Basic realm="tollgate", charset="UTF-8"' } as const;
+  constructor(message = 'Client authentication failed') {
+    super(message);
+  }
+}
+
 export class UnauthorizedError extends TollgateError {
   readonly code = 'unauthorized';
   readonly statusCode = 401;
@@ -150,6 +165,19 @@ export class AccountDisabledError extends TollgateError {
   readonly statusCode = 403;
   constructor() {
     super('This account is disabled');
+  }
+}
+
+/**
+ * A call authenticated by the refresh-token cookie came without an allowed `Origin`
+ * (CORS_ORIGINS or PUBLIC_URL's): refused, so that another site cannot make a browser
+ * spend its cookie (cross-site request forgery).
+ */
+export class OriginNotAllowedError extends TollgateError {
+  readonly code = 'origin_not_allowed';
+  readonly statusCode = 403;
+  constructor() {
+    super('Calls authenticated by the refresh cookie must come from an allowed origin');
   }
 }
 

@@ -1,9 +1,9 @@
 /**
- * Access tokens: JWTs (RFC 9068 `typ: at+jwt`) with `iss sub email sid jti iat exp`
+ * Access tokens: JWTs (RFC 9068 `typ: at+jwt`) with `iss sub aud email sid jti iat exp`
  * plus the account's `roles` and `email_verified`, signed with the current key and a
  * `kid`. Verification checks signature (allowlisted algorithms, key chosen by kid),
- * typ, iss and exp; the caller then checks the session. Roles in a token are a hint for
- * clients: tollgate re-checks them in the database on every admin call.
+ * typ, iss, aud and exp; the caller then checks the session. Roles in a token are a hint
+ * for clients: tollgate re-checks them in the database on every admin call.
  */
 import { randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors, type JWTHeaderParameters } from 'jose';
@@ -20,6 +20,8 @@ export interface AccessClaims {
   iss: string;
   roles: string[];
   email_verified: boolean;
+  /** One audience, or several (TOKEN_AUDIENCE lists them). */
+  aud: string | string[];
 }
 
 /** Who a token is for. */
@@ -33,6 +35,11 @@ export interface TokenSubject {
 
 export interface AccessTokenOptions {
   issuer: string;
+  /**
+   * What tokens are for (RFC 9068 `aud`, from TOKEN_AUDIENCE): signed as a string when
+   * there is one, as an array otherwise; verify accepts a token naming any of them.
+   */
+  audience: readonly string[];
   ttlSeconds: number;
   /** Allowed clock skew on verify, seconds. */
   clockToleranceSeconds?: number;
@@ -52,12 +59,17 @@ export async function signAccessToken(
   })
     .setProtectedHeader({ alg: keys.signing.alg, kid: keys.signing.kid, typ: 'at+jwt' })
     .setIssuer(opts.issuer)
+    .setAudience(opts.audience.length === 1 ? opts.audience[0]! : [...opts.audience])
     .setSubject(subject.uid)
     .setJti(randomUUID())
     .setIssuedAt(nowSeconds)
     .setExpirationTime(nowSeconds + opts.ttlSeconds)
     .sign(keys.signing.key);
   return { token, expiresIn: opts.ttlSeconds };
+}
+
+function isAudience(aud: unknown): aud is string | string[] {
+  return typeof aud === 'string' || (Array.isArray(aud) && aud.every((a) => typeof a === 'string'));
 }
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
@@ -79,13 +91,17 @@ export async function verifyAccessToken(
       },
       {
         issuer: opts.issuer,
+        audience: [...opts.audience],
         algorithms: [...keys.algorithms],
         typ: 'at+jwt',
-        requiredClaims: ['sub', 'sid', 'jti', 'iat', 'exp', 'email'],
+        requiredClaims: ['sub', 'aud', 'sid', 'jti', 'iat', 'exp', 'email'],
         clockTolerance: opts.clockToleranceSeconds ?? 5,
       },
     );
-    const { sub, sid, email, jti, iat, exp, iss, roles, email_verified } = payload as Record<string, unknown>;
+    const { sub, sid, email, jti, iat, exp, iss, roles, email_verified, aud } = payload as Record<
+      string,
+      unknown
+    >;
     if (
       typeof sub !== 'string' ||
       typeof sid !== 'string' ||
@@ -95,7 +111,8 @@ export async function verifyAccessToken(
       typeof exp !== 'number' ||
       typeof iss !== 'string' ||
       (roles !== undefined && !(Array.isArray(roles) && roles.every((r) => typeof r === 'string'))) ||
-      (email_verified !== undefined && typeof email_verified !== 'boolean')
+      (email_verified !== undefined && typeof email_verified !== 'boolean') ||
+      !isAudience(aud)
     ) {
       throw new InvalidTokenError();
     }
@@ -109,6 +126,7 @@ export async function verifyAccessToken(
       iss,
       roles: roles ?? [],
       email_verified: email_verified ?? false,
+      aud,
     };
   } catch (err) {
     if (err instanceof InvalidTokenError) throw err;

@@ -12,6 +12,7 @@ import { Admission } from './admission.js';
 import { authenticate } from './authenticate.js';
 import type { AuthConfig, AuthDeps, AuthEvent, ClientInfo, TokenPair } from './deps.js';
 import type { KeySet } from './keys.js';
+import { introspect, type Introspection } from './introspect.js';
 import { LastTouched } from './last-touched.js';
 import { login } from './login.js';
 import type { PasswordPolicy } from './password-policy.js';
@@ -22,7 +23,7 @@ import { register } from './register.js';
 import { logout, logoutAll, revoke } from './revoke.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 
-export type { AuthEvent, ClientInfo, TokenPair };
+export type { AuthEvent, ClientInfo, Introspection, TokenPair };
 
 export interface AuthServiceOptions {
   config: AuthConfig;
@@ -49,7 +50,11 @@ export class AuthService {
       hasher: options.hasher,
       hashing: new Admission(options.config.passwordHashing),
       passwordPolicy: options.passwordPolicy,
-      tokenOptions: { issuer: options.config.jwt.issuer, ttlSeconds: options.config.jwt.accessTokenTtl },
+      tokenOptions: {
+        issuer: options.config.jwt.issuer,
+        audience: options.config.jwt.audience,
+        ttlSeconds: options.config.jwt.accessTokenTtl,
+      },
       refreshKey: refreshSuccessorKey(options.keys.signing.key),
       verified: new VerifiedTokenCache(),
       lastTouched: new LastTouched(),
@@ -72,6 +77,11 @@ export class AuthService {
   /** Session-bound verification of an access token (the bearer parsing is HTTP's job). */
   authenticate(token: string): Promise<AccessClaims> {
     return authenticate(this.#deps, token);
+  }
+
+  /** RFC 7662: what a resource server may know of a token, `active` only while its session lives. */
+  introspect(token: string): Promise<Introspection> {
+    return introspect(this.#deps, token);
   }
 
   logout(claims: AccessClaims): Promise<void> {

@@ -10,6 +10,8 @@ import { Reader } from './reader.js';
 import type { Config } from './schema.js';
 import { readDatabase } from './sections/database.js';
 import { readPasswordPolicy } from './sections/password-policy.js';
+import { readCorsOrigins, readRefreshCookie } from './sections/browsers.js';
+import { readIntrospectionClients, readPublicUrl } from './sections/oauth.js';
 import { readStore } from './sections/redis.js';
 import { readOpsToken, readPasswords, readRateLimits } from './sections/security.js';
 import { readServer } from './sections/server.js';
@@ -53,6 +55,10 @@ export function loadConfig(realEnv: Env = process.env, options: LoadOptions = {}
   const { production: _production, ...server } = serverSection;
   const allowRegistration = r.bool('ALLOW_REGISTRATION', true);
   const maxSessionsPerUser = r.int('MAX_SESSIONS_PER_USER', 100, 1, 10_000);
+  const publicUrl = readPublicUrl(r, serverSection);
+  const introspectionClients = readIntrospectionClients(r);
+  const corsOrigins = readCorsOrigins(r);
+  const refreshCookie = readRefreshCookie(r);
   r.finish();
 
   return deepFreeze<Config>({
@@ -65,6 +71,10 @@ export function loadConfig(realEnv: Env = process.env, options: LoadOptions = {}
     rateLimit,
     allowRegistration,
     maxSessionsPerUser,
+    publicUrl,
+    introspectionClients,
+    corsOrigins,
+    refreshCookie,
     ...passwords,
     passwordPolicy,
   });

@@ -55,10 +55,19 @@ export interface JwtConfig {
   /** Extra PEM public keys still accepted and published (key rotation). */
   extraPublicKeysPem: readonly string[];
   issuer: string;
+  /** `aud` of access tokens (TOKEN_AUDIENCE): one or more, never empty. */
+  audience: readonly string[];
   accessTokenTtl: number;
   refreshTokenTtl: number;
   /** Seconds after a rotation during which presenting the rotated token again is a retry. */
   refreshRetryGraceSeconds: number;
+}
+
+/** A resource server allowed to call POST /oauth/introspect (INTROSPECTION_CLIENTS). */
+export interface IntrospectionClientConfig {
+  id: string;
+  /** SHA-256 of the client secret, 64 lower-case hex digits; the secret itself is never configured. */
+  secretSha256: string;
 }
 
 export interface PasswordHashingConfig {
@@ -116,6 +125,17 @@ export interface Config {
   passwordMaxLength: number;
   /** What a new password must be (register, change, reset); see src/auth/password-policy.ts. */
   passwordPolicy: PasswordPolicyConfig;
+  /**
+   * The externally visible base URL (PUBLIC_URL), no trailing slash: metadata links,
+   * and the origin that cookie-authenticated calls may always come from.
+   */
+  publicUrl: string;
+  /** Resource servers that may introspect tokens. */
+  introspectionClients: readonly IntrospectionClientConfig[];
+  /** Browser origins allowed by CORS (and, in cookie mode, for cookie-authenticated calls). */
+  corsOrigins: readonly string[];
+  /** REFRESH_COOKIE: the refresh token travels only in an httpOnly cookie scoped to /auth. */
+  refreshCookie: boolean;
   /** Where development keys live. */
   varDir: string;
   shutdownGraceMs: number;

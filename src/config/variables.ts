@@ -148,6 +148,12 @@ export const VARIABLE_GROUPS: readonly VariableGroup[] = [
       },
       { name: 'JWT_PUBLIC_KEYS_FILE', default: '', meaning: 'a file holding JWT_PUBLIC_KEYS' },
       { name: 'TOKEN_ISSUER', default: 'tollgate', meaning: 'iss of access tokens' },
+      {
+        name: 'TOKEN_AUDIENCE',
+        default: 'tollgate',
+        meaning: 'aud of access tokens: one audience or a comma-separated list',
+        example: 'orders-api',
+      },
       { name: 'ACCESS_TOKEN_TTL', default: '900', meaning: 'access token lifetime, seconds' },
       { name: 'REFRESH_TOKEN_TTL', default: '604800', meaning: 'refresh token / session lifetime, seconds' },
       {
@@ -159,6 +165,35 @@ export const VARIABLE_GROUPS: readonly VariableGroup[] = [
         name: 'MAX_SESSIONS_PER_USER',
         default: '100',
         meaning: 'live sessions per user; the one closest to expiry ends first',
+      },
+    ],
+  },
+  {
+    title: 'Other services and browsers',
+    variables: [
+      {
+        name: 'PUBLIC_URL',
+        default: 'http://HOST:PORT (required in production)',
+        meaning:
+          'the externally visible base URL: metadata links; its origin may always use the refresh cookie',
+        example: 'https://auth.example.com',
+      },
+      {
+        name: 'INTROSPECTION_CLIENTS',
+        default: '',
+        meaning: 'id:sha256hex,... clients allowed to call /oauth/introspect (tollgate clients secret)',
+      },
+      { name: 'INTROSPECTION_CLIENTS_FILE', default: '', meaning: 'a file holding INTROSPECTION_CLIENTS' },
+      {
+        name: 'CORS_ORIGINS',
+        default: '',
+        meaning: 'browser origins allowed by CORS, with credentials (comma-separated)',
+        example: 'https://app.example.com',
+      },
+      {
+        name: 'REFRESH_COOKIE',
+        default: 'off',
+        meaning: 'on: the refresh token travels only in an httpOnly cookie on /auth',
       },
     ],
   },

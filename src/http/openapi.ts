@@ -17,6 +17,17 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
           opsToken: { type: 'http', scheme: 'bearer', description: 'OPS_TOKEN' },
+          clientBasic: {
+            type: 'http',
+            scheme: 'basic',
+            description: 'a client of INTROSPECTION_CLIENTS: id and secret, each form-urlencoded first',
+          },
+          refreshCookie: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'tollgate_refresh',
+            description: 'REFRESH_COOKIE=on: the refresh token, httpOnly, Path=/auth',
+          },
         },
       },
     },

@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { withTimeout } from '../../src/util/timeout.js';
 import { getJson } from './http.js';
 import { freePort } from './ports.js';
+import { postgresDatabase } from './postgres-server.js';
 
 export const CLI = resolve(import.meta.dirname, '../../dist/src/cli.js');
 
@@ -84,6 +85,11 @@ export async function startTollgate(options: TollgateOptions = {}): Promise<Toll
     ...options.env,
     PORT: String(port),
   };
+  // More than one worker needs PostgreSQL for the accounts: a fresh database unless given.
+  const workers = env.WORKERS;
+  if (workers !== undefined && workers !== '1' && env.DATABASE_URL === undefined) {
+    env.DATABASE_URL = await postgresDatabase();
+  }
   const child: ChildProcess = spawn(process.execPath, [CLI, 'serve'], {
     cwd: dir,
     env,

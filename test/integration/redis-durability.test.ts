@@ -60,6 +60,7 @@ describe('Redis eviction and persistence at start-up', () => {
         DATABASE_URL: databaseUrl,
         JWT_PRIVATE_KEY: generateSigningKeyPem(),
         OPS_TOKEN: OPS,
+        PUBLIC_URL: 'https://auth.example.test',
         WORKERS: '1',
         LOG_LEVEL: 'silent',
       },

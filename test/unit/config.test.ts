@@ -119,6 +119,7 @@ describe('config', () => {
       REDIS_URL: 'redis://127.0.0.1:6379',
       DATABASE_URL: PG,
       OPS_TOKEN: 'o'.repeat(24),
+      PUBLIC_URL: 'https://auth.example.com',
     };
     throwsFor({ ...base, OPS_TOKEN: '' }, 'JWT_PRIVATE_KEY');
     const key = generateSigningKeyPem();

@@ -12,7 +12,7 @@ import { argon2idHasher, OWASP_ARGON2ID } from '../../src/auth/passwords.js';
 import { parseEmail } from '../../src/auth/email.js';
 import { InvalidTokenError } from '../../src/errors.js';
 
-const opts = { issuer: 'tollgate-test', ttlSeconds: 900 };
+const opts = { issuer: 'tollgate-test', audience: ['tollgate-test'], ttlSeconds: 900 };
 const subject = {
   uid: '3f1c1c8e-0000-4000-8000-000000000001',
   email: 'a@example.test',

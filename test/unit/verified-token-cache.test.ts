@@ -12,6 +12,7 @@ const claims = (exp: number) => ({
   iss: 'i',
   roles: [],
   email_verified: false,
+  aud: 'a',
 });
 
 describe('VerifiedTokenCache', () => {

@@ -10,6 +10,17 @@ function pem(value: string | undefined): string | undefined {
   return value?.replace(/\\n/g, '\n');
 }
 
+/** TOKEN_AUDIENCE: one audience or a comma-separated list (RFC 9068 requires `aud`). */
+function readAudience(r: Reader): string[] {
+  const value = r.string('TOKEN_AUDIENCE', 'tollgate');
+  const audience = value.split(',').map((a) => a.trim());
+  if (audience.some((a) => a === '' || /\s/.test(a))) {
+    r.issue('TOKEN_AUDIENCE', 'must be one audience or a comma-separated list, without spaces inside');
+    return ['tollgate'];
+  }
+  return [...new Set(audience)];
+}
+
 export function readTokens(r: Reader, server: ServerSection): JwtConfig {
   const privateKeyPem = pem(r.secret('JWT_PRIVATE_KEY', 'key file'));
   if (server.production && !privateKeyPem && !r.isSet('JWT_PRIVATE_KEY_FILE')) {
@@ -40,6 +51,7 @@ export function readTokens(r: Reader, server: ServerSection): JwtConfig {
     privateKeyPem,
     extraPublicKeysPem,
     issuer: r.string('TOKEN_ISSUER', 'tollgate'),
+    audience: readAudience(r),
     accessTokenTtl,
     refreshTokenTtl,
   };

@@ -1,8 +1,14 @@
-/** POST /auth/register, /auth/login, /auth/refresh, /auth/logout, /auth/logout-all, /auth/revoke. */
-import type { FastifyInstance } from 'fastify';
+/**
+ * POST /auth/register, /auth/login, /auth/refresh, /auth/logout, /auth/logout-all
+ * (/auth/revoke is with the other OAuth endpoints, in oauth.ts). With REFRESH_COOKIE=on
+ * the refresh token travels in a cookie (see refresh-cookie.ts).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { InvalidGrantError } from '../../errors.js';
 import type { AppContext } from '../context.js';
 import { claimsOf, clientOf, requireSession } from '../guards.js';
-import { bearerSecurity, credentials, errorRef, messageBody, tokenPair } from '../schemas/common.js';
+import { refreshCookie } from '../refresh-cookie.js';
+import { bearerSecurity, cookieSecurity, credentials, errorRef, messageBody } from '../schemas/common.js';
 
 interface Credentials {
   email: string;
@@ -14,6 +20,11 @@ export function authRoutes(ctx: AppContext) {
     const maxPassword = Math.max(ctx.config.passwordMaxLength, 1024);
     const bearer = requireSession(ctx.auth);
     const unavailable = { 503: errorRef };
+    const cookies = refreshCookie(ctx.config);
+    await cookies.register(app);
+    const pairSchema = cookies.pairSchema;
+    // Token answers must not be stored by any cache (RFC 6749 §5.1).
+    const noStore = 'no-store';
 
     app.post<{ Body: Credentials }>(
       '/auth/register',
@@ -52,44 +63,87 @@ export function authRoutes(ctx: AppContext) {
           tags: ['auth'],
           summary: 'Check a password and open a session',
           body: credentials(maxPassword),
-          response: { 200: tokenPair, 400: errorRef, 401: errorRef, 429: errorRef, ...unavailable },
+          response: { 200: pairSchema, 400: errorRef, 401: errorRef, 429: errorRef, ...unavailable },
         },
       },
-      async (request) => ctx.auth.login(request.body.email, request.body.password, clientOf(request)),
+      async (request, reply) => {
+        const pair = await ctx.auth.login(request.body.email, request.body.password, clientOf(request));
+        return reply.header('Cache-Control', noStore).send(cookies.deliver(reply, pair));
+      },
     );
 
-    app.post<{ Body: { refresh_token: string } }>(
+    app.post<{ Body: { refresh_token: string } | undefined }>(
       '/auth/refresh',
       {
-        schema: {
-          tags: ['auth'],
-          summary: 'Rotate the refresh token; reuse of an old one revokes the session',
-          body: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['refresh_token'],
-            properties: { refresh_token: { type: 'string', minLength: 1, maxLength: 512 } },
-          },
-          response: { 200: tokenPair, 400: errorRef, 401: errorRef, ...unavailable },
-        },
+        schema: cookies.enabled
+          ? {
+              tags: ['auth'],
+              summary: 'Rotate the refresh token of the cookie; reuse of an old one revokes the session',
+              description:
+                'REFRESH_COOKIE is on: the refresh token is read from the cookie (send no body) and the new one is set in it. ' +
+                'The request must carry an allowed Origin (403 `origin_not_allowed` otherwise).',
+              security: cookieSecurity,
+              response: { 200: pairSchema, 401: errorRef, 403: errorRef, ...unavailable },
+            }
+          : {
+              tags: ['auth'],
+              summary: 'Rotate the refresh token; reuse of an old one revokes the session',
+              body: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['refresh_token'],
+                properties: { refresh_token: { type: 'string', minLength: 1, maxLength: 512 } },
+              },
+              response: { 200: pairSchema, 400: errorRef, 401: errorRef, ...unavailable },
+            },
       },
-      async (request) => ctx.auth.refresh(request.body.refresh_token),
+      async (request, reply) => {
+        void reply.header('Cache-Control', noStore);
+        if (!cookies.enabled) return reply.send(await ctx.auth.refresh(request.body!.refresh_token));
+        const token = cookies.read(request);
+        try {
+          return reply.send(cookies.deliver(reply, await ctx.auth.refresh(token)));
+        } catch (err) {
+          // A refresh token that no longer works is of no use in the browser either.
+          if (err instanceof InvalidGrantError) cookies.clear(reply);
+          throw err;
+        }
+      },
     );
+
+    /** Cookie mode: a logout without an Authorization header may be authenticated by the cookie. */
+    const logoutAuth = async (request: FastifyRequest): Promise<void> => {
+      if (request.headers.authorization === undefined && cookies.present(request)) return;
+      await bearer(request);
+    };
 
     app.post(
       '/auth/logout',
       {
-        preHandler: bearer,
+        preHandler: cookies.enabled ? logoutAuth : bearer,
         schema: {
           tags: ['auth'],
           summary: 'Revoke this session (access and refresh tokens die together)',
-          security: bearerSecurity,
-          response: { 200: messageBody, 401: errorRef, ...unavailable },
+          ...(cookies.enabled
+            ? {
+                description:
+                  'With a Bearer access token, or (REFRESH_COOKIE is on) with the refresh cookie alone from an allowed Origin. Clears the cookie.',
+              }
+            : {}),
+          security: cookies.enabled ? [...bearerSecurity, ...cookieSecurity] : bearerSecurity,
+          response: {
+            200: messageBody,
+            401: errorRef,
+            ...(cookies.enabled ? { 403: errorRef } : {}),
+            ...unavailable,
+          },
         },
       },
-      async (request) => {
-        await ctx.auth.logout(claimsOf(request));
-        return { message: 'Logged out' };
+      async (request, reply) => {
+        if (request.claims) await ctx.auth.logout(claimsOf(request));
+        else await ctx.auth.revoke(cookies.read(request), 'refresh_token');
+        cookies.clear(reply);
+        return reply.send({ message: 'Logged out' });
       },
     );
 
@@ -108,30 +162,10 @@ export function authRoutes(ctx: AppContext) {
           },
         },
       },
-      async (request) => ({ revoked: await ctx.auth.logoutAll(claimsOf(request)) }),
-    );
-
-    app.post<{ Body: { token: string; token_type_hint?: string } }>(
-      '/auth/revoke',
-      {
-        schema: {
-          tags: ['auth'],
-          summary: 'RFC 7009 token revocation (200 even for unknown tokens)',
-          body: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['token'],
-            properties: {
-              token: { type: 'string', minLength: 1, maxLength: 4096 },
-              token_type_hint: { type: 'string', enum: ['access_token', 'refresh_token'] },
-            },
-          },
-          response: { 200: messageBody, 400: errorRef, ...unavailable },
-        },
-      },
-      async (request) => {
-        await ctx.auth.revoke(request.body.token, request.body.token_type_hint);
-        return { message: 'Token revoked' };
+      async (request, reply) => {
+        const revoked = await ctx.auth.logoutAll(claimsOf(request));
+        cookies.clear(reply);
+        return reply.send({ revoked });
       },
     );
   };

@@ -36,6 +36,8 @@ export const credentials = (passwordMax: number) =>
 
 export const bearerSecurity = [{ bearerAuth: [] }];
 export const opsSecurity = [{ opsToken: [] }];
+/** REFRESH_COOKIE=on: the refresh-token cookie. */
+export const cookieSecurity = [{ refreshCookie: [] }];
 
 export const messageBody = {
   type: 'object',
