@@ -117,7 +117,7 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
   const { store, pool, warnings } = await openSessionStore(config, logger);
   let app: FastifyInstance;
   try {
-    if (pool) registerPoolMetrics(metrics.registry, () => pool.stats());
+    if (pool) registerPoolMetrics(metrics.registry, pool);
     const auth = new AuthService({
       config,
       store,
