@@ -18,7 +18,7 @@
  */
 import type { Aggregator } from 'prom-client';
 
-export const DEFAULT_METRIC_AGGREGATORS: Readonly<Record<string, Aggregator>> = Object.freeze({
+const DEFAULT_METRIC_AGGREGATORS: Readonly<Record<string, Aggregator>> = Object.freeze({
   process_max_fds: 'min',
   process_open_fds: 'max',
   process_start_time_seconds: 'max',

@@ -9,7 +9,7 @@ import { Histogram, type Registry } from 'prom-client';
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE']);
 
 /** Buckets (s): the convention's advice, plus finer steps below 5 ms for the verify path. */
-export const HTTP_DURATION_BUCKETS = Object.freeze([
+const HTTP_DURATION_BUCKETS = Object.freeze([
   0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
 ]);
 

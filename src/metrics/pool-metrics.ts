@@ -32,7 +32,7 @@ const POOL = 'db_client_connection_pool_name';
 type Aggregator = 'sum' | 'min' | 'max';
 
 /** Buckets (s) of `db_client_operation_duration_seconds`: 0.5 ms to 10 s. */
-export const OPERATION_DURATION_BUCKETS = Object.freeze([
+const OPERATION_DURATION_BUCKETS = Object.freeze([
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ]);
 

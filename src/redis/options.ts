@@ -48,7 +48,7 @@ export interface CreatePoolOptions {
   reconnectBackoff?: ReconnectBackoff;
 }
 
-export const DEFAULT_MAX_IN_FLIGHT = 256;
+const DEFAULT_MAX_IN_FLIGHT = 256;
 
 export function poolOptions(config: RedisConfig, options: CreatePoolOptions = {}): PoolOptions {
   const name = options.name ?? 'redis';
