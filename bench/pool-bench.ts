@@ -2,7 +2,8 @@
  * Redis pool benchmark (`npm run bench:pool`). Starts its own redis-server (free port,
  * temp dir), then measures store-like operations at a fixed concurrency through:
  * node-redis raw (one client, no pool), tollgate's pool in multiplexed mode with 1..16
- * connections and in exclusive (checkout) mode at several sizes including the old
+ * connections (and with 2 plus its Prometheus metrics, as the service runs it) and in
+ * exclusive (checkout) mode at several sizes including the old
  * presets 20 / 30 / 40, and node-redis `createClientPool` at the old preset sizes.
  * `redis-benchmark` on the same server gives the ceiling. Prints a markdown table and
  * writes it to bench/results/pool-<date>.md. Bounded: about 2 minutes.
@@ -18,8 +19,10 @@ import { cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as hdr from 'hdr-histogram-js';
+import { Registry } from 'prom-client';
 import { createClient, createClientPool } from 'redis';
 import type { RedisConfig } from '../src/config/schema.js';
+import { registerPoolMetrics } from '../src/metrics/pool-metrics.js';
 import { createPool, defineScript } from '../src/redis/index.js';
 import type { RedisArg } from '../src/redis/types.js';
 import { poolConfig } from '../test/helpers/pool-config.js';
@@ -78,13 +81,20 @@ function config(port: number, poolMode: 'multiplexed' | 'exclusive', poolSize: n
   });
 }
 
-function tollgate(port: number, mode: 'multiplexed' | 'exclusive', size: number): Target {
+/** `withMetrics`: as the service runs it, every call observed by the Prometheus histogram. */
+function tollgate(
+  port: number,
+  mode: 'multiplexed' | 'exclusive',
+  size: number,
+  withMetrics = false,
+): Target {
   const pool = createPool(config(port, mode, size), {
     name: 'bench',
     maxInFlightPerConnection: 100_000,
   });
+  if (withMetrics) registerPoolMetrics(new Registry(), pool);
   return {
-    name: `tollgate ${mode}`,
+    name: `tollgate ${mode}${withMetrics ? ' + metrics' : ''}`,
     connections: size,
     async open() {
       await pool.connect();
@@ -272,6 +282,7 @@ async function main(): Promise<void> {
     const targets: Target[] = [
       nodeRedisRaw(port),
       ...[1, 2, 4, 8, 16].map((n) => tollgate(port, 'multiplexed', n)),
+      tollgate(port, 'multiplexed', 2, true),
       ...[4, 8, 16, 20, 30, 40, 64].map((n) => tollgate(port, 'exclusive', n)),
       ...[20, 30, 40].map((n) => nodeRedisPool(port, n)),
     ];

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The test suite starts real servers: redis-server and redis-sentinel, nginx (two
-// instances behind a balancer) and Chromium (the HTML report test). On a fresh
+// instances behind a balancer) and Chromium (the HTML report test), and checks the
+// Prometheus rules with promtool (Debian's prometheus package). On a fresh
 // Debian/Ubuntu machine, as root, this installs whichever are missing; otherwise it
 // names them and stops, so `npm test` never fails half-way for a missing binary.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -15,6 +16,7 @@ const needed = [
   ['redis-sentinel', 'redis-sentinel', []],
   ['nginx', 'nginx', ['/usr/sbin/nginx']],
   ['chromium', 'chromium', ['/usr/bin/chromium']],
+  ['promtool', 'prometheus', ['/usr/bin/promtool']],
 ].filter(([cmd, , paths]) => !has(cmd, paths));
 
 if (needed.length === 0) process.exit(0);

@@ -79,7 +79,7 @@ export async function buildApp(config: Config, services: AppServices): Promise<F
 
   installRequestIdEcho(app);
   installErrorHandling(app, {
-    onUnavailable: (err) => metrics.storeUnavailable.inc({ reason: err.reason }),
+    onUnavailable: (err) => metrics.dependencies.unavailable(err),
   });
   installDraining(app);
   installExpectationHandling(app);
@@ -94,12 +94,10 @@ export async function buildApp(config: Config, services: AppServices): Promise<F
   );
 
   app.addHook('onResponse', (request, reply, done) => {
-    metrics.httpDuration.observe(
-      {
-        method: request.method,
-        route: request.routeOptions.url ?? 'unmatched',
-        status_code: String(reply.statusCode),
-      },
+    metrics.http.observe(
+      request.method,
+      request.routeOptions.url,
+      reply.statusCode,
       reply.elapsedTime / 1000,
     );
     done();

@@ -173,7 +173,7 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
   const passwordPolicy = createPasswordPolicy(config.passwordPolicy, { logger });
   let app: FastifyInstance;
   try {
-    if (pool) registerPoolMetrics(metrics.registry, () => pool.stats());
+    if (pool) registerPoolMetrics(metrics.registry, pool);
     const audit = auditTrail(directory, {
       onLost: (type, err) =>
         logger?.error(

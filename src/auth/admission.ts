@@ -7,6 +7,7 @@
  * Retry-After, so the hashes that do run are ones a client is still waiting for.
  */
 import { OverloadedError } from '../errors.js';
+import { WaitQueue } from '../util/wait-queue.js';
 
 export interface AdmissionOptions {
   concurrency: number;
@@ -14,63 +15,49 @@ export interface AdmissionOptions {
   maxWaitMs: number;
 }
 
-interface Waiter {
-  resolve: () => void;
-  reject: (err: Error) => void;
-  timer: NodeJS.Timeout;
-}
-
 export class Admission {
-  private running = 0;
-  private readonly queue: Waiter[] = [];
-  rejectedTotal = 0;
+  readonly #concurrency: number;
+  readonly #queue: WaitQueue<void>;
+  #running = 0;
+  #rejectedTotal = 0;
 
-  constructor(private readonly options: AdmissionOptions) {}
-
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    await this.acquire();
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
-  }
-
-  private acquire(): Promise<void> {
-    if (this.running < this.options.concurrency) {
-      this.running++;
-      return Promise.resolve();
-    }
-    if (this.queue.length >= this.options.maxQueue) {
-      this.rejectedTotal++;
-      return Promise.reject(new OverloadedError());
-    }
-    return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          const i = this.queue.indexOf(waiter);
-          if (i !== -1) this.queue.splice(i, 1);
-          this.rejectedTotal++;
-          reject(new OverloadedError());
-        }, this.options.maxWaitMs),
-      };
-      this.queue.push(waiter);
+  constructor(options: AdmissionOptions) {
+    this.#concurrency = options.concurrency;
+    const refuse = (): Error => {
+      this.#rejectedTotal++;
+      return new OverloadedError();
+    };
+    this.#queue = new WaitQueue({
+      capacity: options.maxQueue,
+      timeoutMs: options.maxWaitMs,
+      onFull: refuse,
+      onTimeout: refuse,
     });
   }
 
-  private release(): void {
-    const next = this.queue.shift();
-    if (next) {
-      clearTimeout(next.timer);
-      next.resolve(); // the slot passes straight to the next waiter
-    } else {
-      this.running--;
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    await this.#acquire();
+    try {
+      return await fn();
+    } finally {
+      this.#release();
     }
   }
 
+  #acquire(): Promise<void> {
+    if (this.#running < this.#concurrency) {
+      this.#running++;
+      return Promise.resolve();
+    }
+    return this.#queue.wait();
+  }
+
+  #release(): void {
+    // The slot passes straight to the oldest waiter, if any.
+    if (!this.#queue.handOver()) this.#running--;
+  }
+
   get stats(): { running: number; queued: number; rejected_total: number } {
-    return { running: this.running, queued: this.queue.length, rejected_total: this.rejectedTotal };
+    return { running: this.#running, queued: this.#queue.length, rejected_total: this.#rejectedTotal };
   }
 }

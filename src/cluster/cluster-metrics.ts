@@ -2,9 +2,10 @@
  * The primary's own metrics (worker counts, crashes, restarts) and the aggregation of
  * every worker's registry into one Prometheus exposition with prom-client's
  * AggregatorRegistry: counters and histograms are summed, gauges follow each metric's
- * aggregator (sum by default).
+ * aggregator (src/metrics/group-aggregation.ts for the default Node.js metrics).
  */
 import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
+import { withGroupAggregators } from '../metrics/group-aggregation.js';
 
 export interface ClusterMetrics {
   registry: Registry;
@@ -61,9 +62,10 @@ export async function aggregateGroupMetrics(
   workerParts: readonly unknown[],
 ): Promise<{ contentType: string; body: string }> {
   metrics.reporting.set(workerParts.length);
-  const parts = [...workerParts, await metrics.registry.getMetricsAsJSON()];
-  const aggregated = AggregatorRegistry.aggregate(
-    parts as Parameters<typeof AggregatorRegistry.aggregate>[0],
-  );
+  const parts = [
+    ...workerParts.map((part) => withGroupAggregators(part as Array<{ name: string }>)),
+    await metrics.registry.getMetricsAsJSON(),
+  ];
+  const aggregated = AggregatorRegistry.aggregate(parts);
   return { contentType: aggregated.contentType, body: await aggregated.metrics() };
 }

@@ -3,6 +3,12 @@
  * /health/redis and /redis/stats, with the utilisation band's recommendation.
  */
 import type { WorkerPoolStats } from '../group/bridge.js';
+import {
+  UTILIZATION_BOUNDS,
+  utilizationBand,
+  utilizationPercent,
+  type UtilizationBand,
+} from '../redis/stats.js';
 import type { PoolStatsSnapshot } from '../redis/types.js';
 
 /** Counts and counters that add up across workers. */
@@ -43,11 +49,9 @@ export function aggregatePools(stats: readonly WorkerPoolStats[]): GroupPool {
     for (const k of SUMMED) out[k] += Number(pool[k] ?? 0);
     if (pool.last_health_check && (!last || pool.last_health_check > last)) last = pool.last_health_check;
   }
-  const utilization =
-    out.max_connections > 0 ? Math.round((out.in_use / out.max_connections) * 1000) / 10 : 0;
   return {
     ...out,
-    utilization_percent: utilization,
+    utilization_percent: utilizationPercent(out.in_use, out.max_connections),
     last_health_check: last,
     workers: stats.length,
     per_worker: stats.map(({ worker, pid, pool }) => ({
@@ -65,36 +69,28 @@ export function aggregatePools(stats: readonly WorkerPoolStats[]): GroupPool {
 }
 
 export interface Advice {
-  band: 'idle' | 'normal' | 'healthy' | 'watch' | 'scale_up';
+  band: UtilizationBand;
   warnings: string[];
   recommendations: string[];
 }
 
-/** Bands: <10 % idle, 10-40 normal, 40-60 healthy, 60-80 watch, >80 scale up (a warning). */
+const { idle, normal, healthy: healthyUpTo, watch } = UTILIZATION_BOUNDS;
+
+/** What each band recommends (the bounds come from the pool's one definition). */
+const BAND_ADVICE: Record<UtilizationBand, string> = {
+  idle: `Utilization is below ${idle} %: the pool is mostly idle; it could be smaller.`,
+  normal: `Utilization is normal (${idle}-${normal} %).`,
+  healthy: `Utilization is healthy (${normal}-${healthyUpTo} %).`,
+  watch: `Utilization is ${healthyUpTo}-${watch} %: watch it; plan more connections or workers if it keeps rising.`,
+  scale_up: 'Scale up: raise REDIS_POOL_SIZE or add workers/instances.',
+};
+
+/** The band's recommendation, plus warnings for scale-up, ill health, waiters and exhaustion. */
 export function adviseOnPool(pool: GroupPool, healthy: boolean): Advice {
   const u = pool.utilization_percent;
+  const band = utilizationBand(u);
   const warnings: string[] = [];
-  const recommendations: string[] = [];
-  let band: Advice['band'];
-  if (u < 10) {
-    band = 'idle';
-    recommendations.push('Utilization is below 10 %: the pool is mostly idle; it could be smaller.');
-  } else if (u < 40) {
-    band = 'normal';
-    recommendations.push('Utilization is normal (10-40 %).');
-  } else if (u < 60) {
-    band = 'healthy';
-    recommendations.push('Utilization is healthy (40-60 %).');
-  } else if (u <= 80) {
-    band = 'watch';
-    recommendations.push(
-      'Utilization is 60-80 %: watch it; plan more connections or workers if it keeps rising.',
-    );
-  } else {
-    band = 'scale_up';
-    warnings.push(`Pool utilization is ${u} % (above 80 %).`);
-    recommendations.push('Scale up: raise REDIS_POOL_SIZE or add workers/instances.');
-  }
+  if (band === 'scale_up') warnings.push(`Pool utilization is ${u} % (above ${watch} %).`);
   if (!healthy)
     warnings.push('Redis is unreachable or failing health checks: requests that need the store answer 503.');
   if (pool.pending > 0) warnings.push(`${pool.pending} commands are waiting for a connection.`);
@@ -103,5 +99,5 @@ export function adviseOnPool(pool: GroupPool, healthy: boolean): Advice {
       `The pool has been exhausted ${pool.exhausted_total} times since start (requests answered 503).`,
     );
   }
-  return { band, warnings, recommendations };
+  return { band, warnings, recommendations: [BAND_ADVICE[band]] };
 }

@@ -1,235 +1,213 @@
 /**
- * Prometheus metrics of the Redis pool, read from its stats snapshot at scrape time
- * (collect callbacks: nothing is updated on the hot path). Names follow the
- * OpenTelemetry database-client pool conventions (as used by HikariCP's OTel
- * instrumentation): `db_client_connections_*`, `db_client_operation_duration_seconds`;
- * what has no standard name is `tollgate_redis_pool_*`. Every series carries
- * `pool_name`.
+ * Prometheus metrics of a Redis pool, by one mechanism each:
  *
- * Cluster aggregation (prom-client AggregatorRegistry sums worker registries): counts,
- * counters and the histogram use `sum` (the process group's total); `healthy` uses `min`
- * (1 only if every worker is healthy); the last health check uses `min` (the stalest
- * worker); utilization uses `max` (the busiest worker decides the scale-up warning).
+ * - gauges and counters read the pool's stats snapshot at scrape time, once per scrape
+ *   (per-scrape.ts): nothing on the hot path;
+ * - `db_client_operation_duration_seconds` is a prom-client Histogram fed from the
+ *   pool's command channel (src/redis/events.ts), one observation per finished call.
+ *
+ * Names and labels follow the OpenTelemetry database-client semantic conventions
+ * (`db.client.connection.*`, `db.client.operation.duration`, translated to Prometheus:
+ * dots become underscores, the unit is a suffix, counters end in `_total`); what has no
+ * convention is `tollgate_redis_pool_*`. Each metric's `aggregator` is how the cluster
+ * primary combines workers: counts and counters add up; health takes the minimum (0 if
+ * any worker is unhealthy), the last health check the stalest worker, utilization the
+ * busiest worker.
+ *
+ * One pool per registry: a second `registerPoolMetrics` on the same registry throws.
  */
+import diagnostics_channel from 'node:diagnostics_channel';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { PoolStatsSnapshot } from '../redis/types.js';
+import {
+  COMMAND_CHANNEL,
+  POOL_EVENTS_CHANNEL,
+  type CommandEvent,
+  type PoolEvent,
+  type PoolStatsSnapshot,
+  type RedisPool,
+} from '../redis/index.js';
+import { oncePerScrape } from './per-scrape.js';
 
-type Label = 'pool_name';
+const POOL = 'db_client_connection_pool_name';
 type Aggregator = 'sum' | 'min' | 'max';
 
-interface HistogramValue {
-  labels: Record<string, string | number>;
-  value: number;
-  metricName: string;
-}
+/** Buckets (s) of `db_client_operation_duration_seconds`: 0.5 ms to 10 s. */
+const OPERATION_DURATION_BUCKETS = Object.freeze([
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+]);
 
-/** A histogram whose buckets come from the pool snapshot instead of `observe()`. */
-interface HistogramData {
+interface SnapshotGauge {
   name: string;
   help: string;
-  type: 'histogram';
-  values: HistogramValue[];
-  aggregator: 'sum';
+  aggregator: Aggregator;
+  value: (s: PoolStatsSnapshot) => number | undefined;
 }
 
-class SnapshotHistogram extends Histogram<Label> {
-  readonly #read: () => PoolStatsSnapshot;
-  readonly #name: string;
-  readonly #help: string;
+const GAUGES: readonly SnapshotGauge[] = [
+  {
+    name: 'db_client_connection_max',
+    help: 'The maximum number of open connections allowed',
+    aggregator: 'sum',
+    value: (s) => s.max_connections,
+  },
+  {
+    name: 'db_client_connection_pending_requests',
+    help: 'Callers waiting for a free connection',
+    aggregator: 'sum',
+    value: (s) => s.pending,
+  },
+  {
+    name: 'tollgate_redis_pool_commands_in_flight',
+    help: 'Commands sent and not yet answered',
+    aggregator: 'sum',
+    value: (s) => s.commands_in_flight,
+  },
+  {
+    name: 'tollgate_redis_pool_utilization_ratio',
+    help: 'Connections in use / maximum, 0-1 (the busiest worker when aggregated)',
+    aggregator: 'max',
+    value: (s) => (s.max_connections > 0 ? s.in_use / s.max_connections : 0),
+  },
+  {
+    name: 'tollgate_redis_pool_healthy',
+    help: '1 when at least one connection is open and passed its last health check (0 if any worker is not)',
+    aggregator: 'min',
+    value: (s) => (s.healthy ? 1 : 0),
+  },
+  {
+    name: 'tollgate_redis_pool_last_health_check_timestamp_seconds',
+    help: 'Unix time of the last completed health check (the stalest worker when aggregated)',
+    aggregator: 'min',
+    value: (s) => (s.last_health_check === null ? undefined : Date.parse(s.last_health_check) / 1000),
+  },
+];
 
-  constructor(name: string, help: string, registry: Registry, read: () => PoolStatsSnapshot) {
-    super({ name, help, labelNames: ['pool_name'], registers: [registry], aggregator: 'sum' });
-    this.#read = read;
-    this.#name = name;
-    this.#help = help;
-  }
-
-  #values(): HistogramValue[] {
-    const s = this.#read();
-    const b = s.command_latency_buckets;
-    if (!b) return [];
-    const poolName = s.name ?? 'redis';
-    const values: HistogramValue[] = [];
-    let cumulative = 0;
-    b.bounds.forEach((le, i) => {
-      cumulative += b.counts[i] ?? 0;
-      values.push({
-        labels: { le, pool_name: poolName },
-        value: cumulative,
-        metricName: `${this.#name}_bucket`,
-      });
-    });
-    values.push({
-      labels: { le: '+Inf', pool_name: poolName },
-      value: b.count,
-      metricName: `${this.#name}_bucket`,
-    });
-    values.push({ labels: { pool_name: poolName }, value: b.sumSeconds, metricName: `${this.#name}_sum` });
-    values.push({ labels: { pool_name: poolName }, value: b.count, metricName: `${this.#name}_count` });
-    return values;
-  }
-
-  #data(): HistogramData {
-    return {
-      name: this.#name,
-      help: this.#help,
-      type: 'histogram',
-      values: this.#values(),
-      aggregator: 'sum',
-    };
-  }
-
-  override get(): ReturnType<Histogram<Label>['get']> {
-    return Promise.resolve(this.#data()) as unknown as ReturnType<Histogram<Label>['get']>;
-  }
-
-  /** prom-client prefers this over get() when rendering text. */
-  getForPromString(): Promise<HistogramData> {
-    return Promise.resolve(this.#data());
-  }
-}
+const COUNTERS: ReadonlyArray<{ name: string; help: string; value: (s: PoolStatsSnapshot) => number }> = [
+  {
+    name: 'db_client_connection_timeouts_total',
+    help: 'Callers that timed out waiting for a free connection',
+    value: (s) => s.acquire_timeouts_total ?? 0,
+  },
+  {
+    name: 'tollgate_redis_pool_exhausted_total',
+    help: 'Callers refused because every connection was busy (queue full or acquire timeout)',
+    value: (s) => s.exhausted_total,
+  },
+  {
+    name: 'tollgate_redis_pool_retries_total',
+    help: 'Retries of failed attempts (only commands safe to repeat)',
+    value: (s) => s.retries_total,
+  },
+  {
+    name: 'tollgate_redis_pool_reconnects_total',
+    help: 'Reconnect attempts',
+    value: (s) => s.reconnects_total,
+  },
+  {
+    name: 'tollgate_redis_pool_health_check_failures_total',
+    help: 'Failed health checks (PING errors or timeouts)',
+    value: (s) => s.health_check_failures_total,
+  },
+];
 
 export interface PoolMetricsHandle {
-  /** Removes the pool metrics from the registry. */
+  /** Stops observing the pool and removes its metrics from the registry. */
   unregister(): void;
 }
 
-export function registerPoolMetrics(
-  registry: Registry,
-  getStats: () => PoolStatsSnapshot,
-): PoolMetricsHandle {
-  // A snapshot is cheap (O(connections)); each metric reads a fresh one at scrape time.
-  const read = getStats;
+export function registerPoolMetrics(registry: Registry, pool: RedisPool): PoolMetricsHandle {
+  const read = oncePerScrape(() => pool.stats());
   const poolName = (s: PoolStatsSnapshot) => s.name ?? 'redis';
   const names: string[] = [];
 
-  const gauge = (
-    name: string,
-    help: string,
-    aggregator: Aggregator,
-    value: (s: PoolStatsSnapshot) => number | undefined,
-  ) => {
-    names.push(name);
-    new Gauge<Label>({
-      name,
-      help,
-      labelNames: ['pool_name'],
+  for (const g of GAUGES) {
+    names.push(g.name);
+    new Gauge({
+      name: g.name,
+      help: g.help,
+      labelNames: [POOL],
       registers: [registry],
-      aggregator,
+      aggregator: g.aggregator,
       collect() {
         const s = read();
-        const v = value(s);
+        const v = g.value(s);
         this.reset();
-        if (v !== undefined) this.set({ pool_name: poolName(s) }, v);
+        if (v !== undefined) this.set({ [POOL]: poolName(s) }, v);
       },
     });
-  };
-  const counter = (name: string, help: string, value: (s: PoolStatsSnapshot) => number | undefined) => {
-    names.push(name);
-    new Counter<Label>({
-      name,
-      help,
-      labelNames: ['pool_name'],
-      registers: [registry],
-      aggregator: 'sum',
-      collect() {
-        const s = read();
-        const v = value(s);
-        this.reset();
-        if (v !== undefined) this.inc({ pool_name: poolName(s) }, v);
-      },
-    });
-  };
-
-  gauge(
-    'db_client_connections_max',
-    'Maximum number of open connections allowed',
-    'sum',
-    (s) => s.max_connections,
-  );
-  names.push('db_client_connections_usage');
-  new Gauge<Label | 'state'>({
-    name: 'db_client_connections_usage',
-    help: 'Open connections by state: used (a command in flight / checked out) or idle',
-    labelNames: ['pool_name', 'state'],
+  }
+  names.push('db_client_connection_count');
+  new Gauge({
+    name: 'db_client_connection_count',
+    help: 'Open connections by state: used (a command in flight, or checked out) or idle',
+    labelNames: [POOL, 'db_client_connection_state'],
     registers: [registry],
     aggregator: 'sum',
     collect() {
       const s = read();
-      this.reset();
-      this.set({ pool_name: poolName(s), state: 'used' }, s.in_use);
-      this.set({ pool_name: poolName(s), state: 'idle' }, s.available_connections);
+      this.set({ [POOL]: poolName(s), db_client_connection_state: 'used' }, s.in_use);
+      this.set({ [POOL]: poolName(s), db_client_connection_state: 'idle' }, s.available_connections);
     },
   });
-  gauge(
-    'db_client_connections_pending_requests',
-    'Requests waiting for a free connection',
-    'sum',
-    (s) => s.pending,
-  );
-  counter(
-    'db_client_connections_timeouts_total',
-    'Requests that timed out waiting for a connection (acquire timeout)',
-    (s) => s.acquire_timeouts_total ?? 0,
-  );
-  gauge('tollgate_redis_pool_open_connections', 'Connections open and ready', 'sum', (s) => s.open);
-  gauge(
-    'tollgate_redis_pool_commands_in_flight',
-    'Commands sent and not yet answered',
-    'sum',
-    (s) => s.commands_in_flight,
-  );
-  gauge(
-    'tollgate_redis_pool_utilization_percent',
-    'Connections in use / max * 100 (busiest worker when aggregated)',
-    'max',
-    (s) => s.utilization_percent,
-  );
-  gauge(
-    'tollgate_redis_pool_healthy',
-    '1 when at least one connection is open and passed its last health check (min over workers)',
-    'min',
-    (s) => (s.healthy ? 1 : 0),
-  );
-  gauge(
-    'tollgate_redis_pool_last_health_check_timestamp_seconds',
-    'Unix time of the last completed health check (stalest worker when aggregated)',
-    'min',
-    (s) => (s.last_health_check === null ? undefined : Date.parse(s.last_health_check) / 1000),
-  );
-  counter('tollgate_redis_pool_commands_total', 'Commands run through the pool', (s) => s.commands_total);
-  counter(
-    'tollgate_redis_pool_exhausted_total',
-    'Requests refused because every connection was busy (queue full or acquire timeout)',
-    (s) => s.exhausted_total,
-  );
-  counter(
-    'tollgate_redis_pool_errors_total',
-    'Commands that finally failed (any reason)',
-    (s) => s.errors_total,
-  );
-  counter(
-    'tollgate_redis_pool_command_timeouts_total',
-    'Commands that hit the command timeout',
-    (s) => s.timeouts_total,
-  );
-  counter('tollgate_redis_pool_retries_total', 'Retries of failed attempts', (s) => s.retries_total);
-  counter('tollgate_redis_pool_reconnects_total', 'Reconnect attempts', (s) => s.reconnects_total);
-  counter(
-    'tollgate_redis_pool_health_check_failures_total',
-    'Failed health checks (PING errors or timeouts)',
-    (s) => s.health_check_failures_total,
-  );
+  for (const c of COUNTERS) {
+    names.push(c.name);
+    new Counter({
+      name: c.name,
+      help: c.help,
+      labelNames: [POOL],
+      registers: [registry],
+      aggregator: 'sum',
+      collect() {
+        const s = read();
+        this.reset();
+        this.inc({ [POOL]: poolName(s) }, c.value(s));
+      },
+    });
+  }
+
   names.push('db_client_operation_duration_seconds');
-  new SnapshotHistogram(
-    'db_client_operation_duration_seconds',
-    'Duration of Redis commands through the pool, including queueing and retries',
-    registry,
-    read,
-  );
+  const durations = new Histogram({
+    name: 'db_client_operation_duration_seconds',
+    help: 'Duration of Redis calls through the pool (queueing, retries and backoff included)',
+    labelNames: ['db_system_name', 'db_operation_name', 'error_type'],
+    buckets: [...OPERATION_DURATION_BUCKETS],
+    registers: [registry],
+    aggregator: 'sum',
+  });
+  // One labels object per (command, error): the hot path allocates nothing here.
+  const labelSets = new Map<string, Record<string, string>>();
+  const labelsOf = (command: string, error: string | undefined) => {
+    const key = error === undefined ? command : `${command}\u0000${error}`;
+    let labels = labelSets.get(key);
+    if (!labels) {
+      labels = { db_system_name: 'redis', db_operation_name: command };
+      if (error !== undefined) labels.error_type = error;
+      labelSets.set(key, labels);
+    }
+    return labels;
+  };
+
+  const onCommand = (message: unknown): void => {
+    const e = message as CommandEvent;
+    if (e.source === pool) durations.observe(labelsOf(e.command, e.error), e.durationMs / 1000);
+  };
+  const onEvent = (message: unknown): void => {
+    const e = message as PoolEvent;
+    if (e.source === pool && e.type === 'closed') stopListening();
+  };
+  let listening = true;
+  const stopListening = (): void => {
+    if (!listening) return;
+    listening = false;
+    diagnostics_channel.unsubscribe(COMMAND_CHANNEL, onCommand);
+    diagnostics_channel.unsubscribe(POOL_EVENTS_CHANNEL, onEvent);
+  };
+  diagnostics_channel.subscribe(COMMAND_CHANNEL, onCommand);
+  diagnostics_channel.subscribe(POOL_EVENTS_CHANNEL, onEvent);
 
   return {
     unregister() {
+      stopListening();
       for (const name of names) registry.removeSingleMetric(name);
     },
   };

@@ -1,39 +1,49 @@
 /**
- * The Prometheus registry of one process: default Node metrics, HTTP request
- * durations, auth outcomes and store unavailability. Pool metrics are registered by
- * `registerPoolMetrics` from the pool's stats snapshot. In cluster mode the primary
- * aggregates every worker's registry.
+ * The Prometheus registry of one process: default Node.js metrics, the build, HTTP
+ * request durations, auth outcomes and dependency failures. A Redis pool adds its own
+ * with `registerPoolMetrics`. In cluster mode the primary aggregates every worker's
+ * registry (group-aggregation.ts says how each metric combines).
+ *
+ * Naming: Prometheus base units (seconds, bytes) as suffixes, counters end in `_total`,
+ * ratios are `_ratio` in 0-1; OpenTelemetry semantic-convention names and labels where
+ * a convention exists (HTTP server, database client), `tollgate_*` for the rest.
+ * docs/operations.md lists every metric.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { VERSION } from '../version.js';
+import { registerDependencyMetrics, type DependencyMetrics } from './dependencies.js';
+import { registerHttpMetrics, type HttpMetrics } from './http.js';
 
 export interface AppMetrics {
   registry: Registry;
-  httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  /** `http_server_request_duration_seconds`. */
+  http: HttpMetrics;
+  /** `tollgate_auth_events_total{event}`: security-relevant auth outcomes. */
   authEvents: Counter<'event'>;
-  storeUnavailable: Counter<'reason'>;
+  /** `tollgate_dependency_unavailable_total{dependency, reason}`. */
+  dependencies: DependencyMetrics;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): AppMetrics {
   const registry = new Registry();
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
-  const httpDuration = new Histogram({
-    name: 'http_server_request_duration_seconds',
-    help: 'Duration of HTTP server requests',
-    labelNames: ['method', 'route', 'status_code'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  new Gauge({
+    name: 'tollgate_build_info',
+    help: 'Always 1; the version of tollgate this process runs',
+    labelNames: ['version'] as const,
     registers: [registry],
-  });
+    aggregator: 'max',
+  }).set({ version: VERSION }, 1);
   const authEvents = new Counter({
     name: 'tollgate_auth_events_total',
-    help: 'Security-relevant auth outcomes (login_success, login_failure, login_locked, refresh_reused, ...)',
+    help: 'Security-relevant auth outcomes (login_success, login_failure, login_locked, login_shed, refresh_reused, ...)',
     labelNames: ['event'] as const,
     registers: [registry],
   });
-  const storeUnavailable = new Counter({
-    name: 'tollgate_store_unavailable_total',
-    help: 'Requests answered 503 because the store could not answer, by reason',
-    labelNames: ['reason'] as const,
-    registers: [registry],
-  });
-  return { registry, httpDuration, authEvents, storeUnavailable };
+  return {
+    registry,
+    http: registerHttpMetrics(registry),
+    authEvents,
+    dependencies: registerDependencyMetrics(registry),
+  };
 }

@@ -15,8 +15,6 @@ export interface HealthMonitorOptions {
   counters: PoolCounters;
   logger: PoolLogger;
   connections: () => readonly Connection[];
-  /** Called after each full round (for stats publication). */
-  onRound?: () => void;
   /** Called when a connection failed its check. */
   onFailure?: (conn: Connection) => void;
 }
@@ -49,7 +47,6 @@ export class HealthMonitor {
     const ready = this.#opts.connections().filter((c) => c.state === 'ready');
     await Promise.all(ready.map((c) => this.check(c)));
     if (ready.length > 0) this.#opts.counters.lastHealthCheck = Date.now();
-    this.#opts.onRound?.();
   }
 
   /** Checks one connection (no-op if a check of it is already running). */

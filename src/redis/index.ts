@@ -3,16 +3,17 @@
  * command goes through; `defineScript` prepares a Lua script for `pool.script`.
  */
 import type { RedisConfig } from '../config/schema.js';
-import { Pool, type CreatePoolOptions } from './pool.js';
+import { poolOptions, type CreatePoolOptions } from './options.js';
+import { Pool } from './pool.js';
 import type { RedisPool } from './types.js';
 
 export type * from './types.js';
-export type { CreatePoolOptions } from './pool.js';
+export type { CreatePoolOptions, PoolMode, PoolOptions } from './options.js';
 export type { PoolLogger } from './logger.js';
 export { defineScript } from './scripts.js';
-export { utilizationBand, utilizationPercent } from './stats.js';
-export { COMMAND_CHANNEL, POOL_EVENTS_CHANNEL, POOL_STATS_CHANNEL } from './events.js';
-export type { CommandEvent, PoolEvent, PoolStatsMessage } from './events.js';
+export { utilizationBand, utilizationPercent, type UtilizationBand } from './stats.js';
+export { COMMAND_CHANNEL, POOL_EVENTS_CHANNEL } from './events.js';
+export type { CommandEvent, PoolEvent, PoolEventType } from './events.js';
 
 /** The pool class's extra surface beyond the contract (for ops and tests). */
 export interface ManagedRedisPool extends RedisPool {
@@ -22,5 +23,5 @@ export interface ManagedRedisPool extends RedisPool {
 }
 
 export function createPool(config: RedisConfig, options: CreatePoolOptions = {}): ManagedRedisPool {
-  return new Pool(config, options);
+  return new Pool(poolOptions(config, options));
 }

@@ -1,14 +1,9 @@
 /**
- * Command latency recorder: a log-bucketed histogram (8 buckets per power of two, so a
- * percentile is within ~9 % of the true value) plus exact counts for the Prometheus
- * bucket bounds. Recording is O(1) and allocation-free.
+ * Command latency recorder behind `command_latency_ms` in the pool's stats: a
+ * log-bucketed histogram (8 buckets per power of two, so a percentile is within ~9 % of
+ * the true value). Recording is O(1) and allocation-free. (Prometheus gets its own
+ * histogram from the command channel, src/metrics/pool-metrics.ts.)
  */
-import type { LatencyBuckets } from './types.js';
-
-/** Bucket bounds (seconds) of `db_client_operation_duration_seconds`. */
-export const DURATION_BUCKETS_SECONDS: readonly number[] = Object.freeze([
-  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
-]);
 
 const SUB_BUCKETS = 8;
 /** Smallest resolved value: 1 microsecond. Values are recorded in microseconds. */
@@ -41,7 +36,6 @@ function round3(n: number): number {
 
 export class LatencyRecorder {
   readonly #log = new Float64Array(LOG_BUCKETS);
-  readonly #prom = new Float64Array(DURATION_BUCKETS_SECONDS.length + 1);
   #count = 0;
   #sumMs = 0;
   #maxMs = 0;
@@ -52,10 +46,6 @@ export class LatencyRecorder {
     this.#sumMs += ms;
     if (ms > this.#maxMs) this.#maxMs = ms;
     this.#log[logIndex(ms * 1000)]!++;
-    const s = ms / 1000;
-    let j = 0;
-    while (j < DURATION_BUCKETS_SECONDS.length && s > DURATION_BUCKETS_SECONDS[j]!) j++;
-    this.#prom[j]!++;
   }
 
   /** The value (ms) below which `q` (0..1) of the recorded values lie, bucket-resolved. */
@@ -79,15 +69,6 @@ export class LatencyRecorder {
       p95: round3(this.percentile(0.95)),
       p99: round3(this.percentile(0.99)),
       max: round3(this.#maxMs),
-    };
-  }
-
-  buckets(): LatencyBuckets {
-    return {
-      bounds: DURATION_BUCKETS_SECONDS,
-      counts: Array.from(this.#prom),
-      count: this.#count,
-      sumSeconds: this.#sumMs / 1000,
     };
   }
 }

@@ -2,42 +2,30 @@
  * The Redis pool: N connections ("lanes") in one of two modes.
  *
  * - multiplexed (default): every lane pipelines up to `maxInFlightPerConnection`
- *   commands; each command goes to the usable lane with the fewest in flight.
+ *   commands; each command goes to the usable lane with the fewest in flight (lanes.ts).
  * - exclusive: a lane carries one command at a time (checkout semantics, like
  *   node-redis `createClientPool`), for comparison in the benchmark.
  *
  * When every lane is at its cap, callers wait in a FIFO queue bounded by `maxPending`
  * for at most `acquireTimeoutMs` (then PoolExhaustedError). When no lane is up, calls
  * fail fast with StoreUnavailableError('disconnected'). Each command is bounded by
- * `commandTimeoutMs` (StoreTimeoutError). Retries follow retry.ts.
+ * `commandTimeoutMs` (StoreTimeoutError). Retries follow retry.ts; every finished call
+ * is published on the command channel (events.ts) for metrics.
  */
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { RedisConfig } from '../config/schema.js';
-import { PoolExhaustedError, StoreTimeoutError, StoreUnavailableError } from '../errors.js';
-import { createBackendFactory, describeTarget } from './client.js';
+import { PoolExhaustedError, StoreUnavailableError } from '../errors.js';
+import { WaitQueue } from '../util/wait-queue.js';
+import { openConnections } from './connect.js';
+import { connectError } from './connect-error.js';
 import { Connection } from './connection.js';
-import {
-  commandsObserved,
-  publishCommand,
-  publishEvent,
-  publishStats,
-  type PoolEventType,
-} from './events.js';
+import { commandsObserved, publishCommand, publishEvent, type PoolEventType } from './events.js';
 import { HealthMonitor } from './health.js';
+import { Lanes } from './lanes.js';
 import { LatencyRecorder } from './latency.js';
-import { describeError, silentLogger, type PoolLogger } from './logger.js';
-import {
-  DEFAULT_RECONNECT_BACKOFF,
-  classify,
-  errorCode,
-  isReplyError,
-  markFinal,
-  markNotSent,
-  retryDelayMs,
-  shouldRetry,
-  type ReconnectBackoff,
-} from './retry.js';
+import { describeError } from './logger.js';
+import type { PoolOptions } from './options.js';
+import { markFinal, markNotSent, withRetries } from './retry.js';
+import { commandName, firstKeyOf } from './routing.js';
 import { assertKeyCount, evalArgs, evalShaArgs } from './scripts.js';
 import { PoolCounters, buildSnapshot } from './stats.js';
 import type {
@@ -49,107 +37,22 @@ import type {
   RedisReply,
 } from './types.js';
 
-export interface CreatePoolOptions {
-  logger?: PoolLogger;
-  /** Names the pool in logs, events and metrics labels (default "redis"). */
-  name?: string;
-  /** Commands a multiplexed connection may carry at once (default 256). Exclusive: 1. */
-  maxInFlightPerConnection?: number;
-  /** Reconnect backoff (default 50 ms doubling to 1 s, equal jitter). */
-  reconnectBackoff?: ReconnectBackoff;
-}
-
-export const DEFAULT_MAX_IN_FLIGHT = 256;
-
-interface Waiter {
-  resolve(conn: Connection): void;
-  reject(err: Error): void;
-  timer: NodeJS.Timeout;
-}
-
-/** Commands that take no key: they are sent to any node in Cluster mode. */
-const KEYLESS = new Set([
-  'PING',
-  'INFO',
-  'TIME',
-  'DBSIZE',
-  'ECHO',
-  'SCRIPT',
-  'CLIENT',
-  'CONFIG',
-  'COMMAND',
-  'FLUSHALL',
-  'FLUSHDB',
-  'MEMORY',
-  'SLOWLOG',
-  'LASTSAVE',
-]);
-
-export function commandName(args: readonly RedisArg[]): string {
-  const first = args[0];
-  return first === undefined ? '' : String(first).toUpperCase();
-}
-
-/** The routing key of a command: its first argument unless the command takes none. */
-export function firstKeyOf(args: readonly RedisArg[]): string | undefined {
-  if (args.length < 2 || KEYLESS.has(commandName(args))) return undefined;
-  const key = args[1]!;
-  return typeof key === 'string' ? key : key.toString('utf8');
-}
-
-/** Maps a failed initial connect to a clear catalogue error (no credentials in it). */
-export function connectError(err: unknown, target: string): StoreUnavailableError {
-  if (err instanceof StoreUnavailableError) return err;
-  if (isReplyError(err)) {
-    const code = errorCode(err) ?? 'ERR';
-    if (code === 'WRONGPASS' || code === 'NOAUTH' || /\bAUTH\b/i.test(err.message)) {
-      return new StoreUnavailableError(
-        'error',
-        `Redis authentication failed for ${target} (${code}): check REDIS_USERNAME / REDIS_PASSWORD`,
-        { cause: err },
-      );
-    }
-    return new StoreUnavailableError('error', `Redis at ${target} refused the connection (${code})`, {
-      cause: err,
-    });
-  }
-  if (err instanceof Error && err.constructor.name === 'ConnectionTimeoutError') {
-    return new StoreTimeoutError(`Connecting to Redis at ${target} timed out`, { cause: err });
-  }
-  const code = (err as { code?: unknown } | null)?.code;
-  const detail = typeof code === 'string' ? code : err instanceof Error ? err.message : String(err);
-  return new StoreUnavailableError('disconnected', `Cannot connect to Redis at ${target}: ${detail}`, {
-    cause: err,
-  });
-}
-
 export class Pool implements RedisPool {
   readonly name: string;
-  readonly #config: RedisConfig;
-  readonly #logger: PoolLogger;
-  readonly #conns: Connection[];
-  readonly #cap: number;
-  readonly #target: string;
+  readonly #options: PoolOptions;
+  readonly #lanes: Lanes;
   readonly #counters = new PoolCounters();
   readonly #latency = new LatencyRecorder();
   readonly #health: HealthMonitor;
-  readonly #waiters: Waiter[] = [];
-  #rr = 0;
+  readonly #waiters: WaitQueue<Connection>;
   #closed = false;
   #connectPromise: Promise<void> | undefined;
   #closePromise: Promise<void> | undefined;
 
-  constructor(config: RedisConfig, options: CreatePoolOptions = {}) {
-    if (config.poolSize < 1) throw new RangeError('poolSize must be at least 1');
-    this.name = options.name ?? 'redis';
-    this.#config = config;
-    this.#logger = options.logger ?? silentLogger;
-    this.#target = describeTarget(config);
-    this.#cap =
-      config.poolMode === 'exclusive'
-        ? 1
-        : Math.max(1, Math.floor(options.maxInFlightPerConnection ?? DEFAULT_MAX_IN_FLIGHT));
-    const factory = createBackendFactory(config, `tollgate-${this.name}`);
+  constructor(options: PoolOptions) {
+    if (options.size < 1) throw new RangeError('the pool needs at least one connection');
+    this.name = options.name;
+    this.#options = options;
     const events = {
       onReady: (conn: Connection) => {
         this.#event('connection_ready', conn.id);
@@ -157,7 +60,7 @@ export class Pool implements RedisPool {
       },
       onDown: (conn: Connection, cause: unknown) => {
         this.#event('connection_down', conn.id, describeError(cause).message);
-        this.#failWaitersIfNoneUsable();
+        if (!this.#lanes.anyUsable()) this.#waiters.rejectAll(() => this.#disconnected());
       },
       onRelease: () => {
         if (this.#waiters.length > 0) this.#drain();
@@ -167,26 +70,38 @@ export class Pool implements RedisPool {
         this.#event('reconnect_attempt', conn.id);
       },
     };
-    this.#conns = Array.from(
-      { length: config.poolSize },
-      (_, i) =>
+    const connections = Array.from(
+      { length: options.size },
+      (_, id) =>
         new Connection({
-          id: i,
-          factory,
-          connectTimeoutMs: config.connectTimeoutMs,
-          backoff: options.reconnectBackoff ?? DEFAULT_RECONNECT_BACKOFF,
-          logger: this.#logger,
-          target: this.#target,
+          id,
+          factory: options.backends,
+          connectTimeoutMs: options.connectTimeoutMs,
+          backoff: options.reconnectBackoff,
+          logger: options.logger,
+          target: options.target,
           events,
         }),
     );
+    this.#lanes = new Lanes(connections, options.maxInFlightPerConnection);
+    this.#waiters = new WaitQueue<Connection>({
+      capacity: options.maxPending,
+      timeoutMs: options.acquireTimeoutMs,
+      onFull: () => this.#exhausted('queue full'),
+      onTimeout: () => {
+        this.#counters.acquireTimeoutsTotal++;
+        return this.#exhausted(
+          'acquire timeout',
+          `No Redis connection became free within ${options.acquireTimeoutMs} ms`,
+        );
+      },
+    });
     this.#health = new HealthMonitor({
-      intervalMs: config.healthCheckIntervalMs,
-      timeoutMs: config.healthCheckTimeoutMs,
+      intervalMs: options.healthCheckIntervalMs,
+      timeoutMs: options.healthCheckTimeoutMs,
       counters: this.#counters,
-      logger: this.#logger,
-      connections: () => this.#conns,
-      onRound: () => publishStats(this.name, () => this.stats()),
+      logger: options.logger,
+      connections: () => this.#lanes.all,
       onFailure: (conn) => this.#event('health_check_failed', conn.id),
     });
   }
@@ -195,79 +110,48 @@ export class Pool implements RedisPool {
 
   connect(): Promise<void> {
     if (this.#closed) return Promise.reject(new StoreUnavailableError('closed'));
-    this.#connectPromise ??= this.#connectAll().catch((err: unknown) => {
+    this.#connectPromise ??= this.#open().catch((err: unknown) => {
       this.#connectPromise = undefined;
       throw err;
     });
     return this.#connectPromise;
   }
 
-  async #connectAll(): Promise<void> {
-    const errors: unknown[] = [];
-    let left = this.#conns.length;
-    let anyReady = false;
-    let settle!: () => void;
-    const first = new Promise<void>((resolve) => (settle = resolve));
-    const all = Promise.all(
-      this.#conns.map((conn) =>
-        conn
-          .open()
-          .then(
-            () => {
-              anyReady = true;
-              settle();
-            },
-            (err: unknown) => {
-              errors.push(err);
-            },
-          )
-          .finally(() => {
-            if (--left === 0) settle();
-          }),
-      ),
-    );
-    await first;
+  async #open(): Promise<void> {
+    const { target, logger } = this.#options;
+    const outcome = await openConnections(this.#lanes.all);
     if (this.#closed) throw new StoreUnavailableError('closed');
-    if (!anyReady) {
-      for (const conn of this.#conns) conn.reset();
-      const err = connectError(errors[0], this.#target);
-      this.#logger.error({ target: this.#target, err: describeError(err) }, 'redis pool could not connect');
+    if (!outcome.ready) {
+      for (const conn of this.#lanes.all) conn.reset();
+      const err = connectError(outcome.firstError, target);
+      logger.error({ target, err: describeError(err) }, 'redis pool could not connect');
       throw err;
     }
     // Connections that failed (or fail) their first attempt join the reconnect loop.
-    void all.then(() => {
-      for (const conn of this.#conns) if (conn.state === 'down') conn.scheduleReconnect();
+    void outcome.settled.then(() => {
+      for (const conn of this.#lanes.all) if (conn.state === 'down') conn.scheduleReconnect();
     });
     this.#health.start();
     this.#event('connected');
-    this.#logger.info(
-      {
-        pool: this.name,
-        target: this.#target,
-        mode: this.#config.poolMode,
-        size: this.#conns.length,
-      },
+    logger.info(
+      { pool: this.name, target, mode: this.#options.mode, size: this.#lanes.size },
       'redis pool connected',
     );
   }
 
   close(): Promise<void> {
-    this.#closePromise ??= this.#closeAll();
+    this.#closePromise ??= this.#close();
     return this.#closePromise;
   }
 
-  async #closeAll(): Promise<void> {
+  async #close(): Promise<void> {
     this.#closed = true;
     this.#health.stop();
-    const waiters = this.#waiters.splice(0);
-    for (const w of waiters) {
-      clearTimeout(w.timer);
-      w.reject(new StoreUnavailableError('closed'));
-    }
-    const grace = Math.min(this.#config.commandTimeoutMs, 1000);
-    await Promise.all(this.#conns.map((c) => c.close(grace)));
+    this.#waiters.rejectAll(() => new StoreUnavailableError('closed'));
+    const grace = Math.min(this.#options.commandTimeoutMs, 1000);
+    await Promise.all(this.#lanes.all.map((c) => c.close(grace)));
     this.#event('closed');
-    this.#logger.info({ pool: this.name }, 'redis pool closed');
+    this.#options.logger.info({ pool: this.name }, 'redis pool closed');
   }
 
   // --- commands ----------------------------------------------------------------
@@ -304,37 +188,39 @@ export class Pool implements RedisPool {
   ): Promise<RedisReply> {
     const started = performance.now();
     this.#counters.commandsTotal++;
-    let retry = 0;
-    for (;;) {
-      try {
-        const reply = (await this.#attempt(args, fallback, firstKey)) as RedisReply;
-        this.#done(started, args, undefined);
-        return reply;
-      } catch (err) {
-        const { state, error } = classify(err);
-        if (!this.#closed && shouldRetry(state, idempotent, retry)) {
-          this.#counters.retriesTotal++;
-          await sleep(retryDelayMs(retry));
-          retry++;
-          continue;
-        }
-        const final =
-          this.#closed && error.reason !== 'timeout' ? new StoreUnavailableError('closed') : error;
-        this.#counters.errorsTotal++;
-        this.#done(started, args, final.reason);
-        throw final;
-      }
+    try {
+      const reply = await withRetries(
+        () => this.#attempt(args, fallback, firstKey),
+        idempotent,
+        this.#isClosed,
+        this.#onRetry,
+      );
+      this.#done(started, args, undefined);
+      return reply as RedisReply;
+    } catch (err) {
+      const error = err as StoreUnavailableError;
+      const final = this.#closed && error.reason !== 'timeout' ? new StoreUnavailableError('closed') : error;
+      this.#counters.errorsTotal++;
+      this.#done(started, args, final.reason);
+      throw final;
     }
   }
 
+  readonly #isClosed = (): boolean => this.#closed;
+
+  readonly #onRetry = (): void => {
+    this.#counters.retriesTotal++;
+  };
+
   #done(started: number, args: readonly RedisArg[], error: string | undefined): void {
-    const ms = performance.now() - started;
-    this.#latency.record(ms);
+    const durationMs = performance.now() - started;
+    this.#latency.record(durationMs);
     if (commandsObserved()) {
       publishCommand({
         pool: this.name,
+        source: this,
         command: commandName(args),
-        durationMs: ms,
+        durationMs,
         ...(error ? { error } : {}),
       });
     }
@@ -346,8 +232,8 @@ export class Pool implements RedisPool {
     firstKey: string | undefined,
   ): Promise<unknown> {
     if (this.#closed) return Promise.reject(new StoreUnavailableError('closed'));
-    const timeout = this.#config.commandTimeoutMs;
-    const conn = this.#pick();
+    const timeout = this.#options.commandTimeoutMs;
+    const conn = this.#lanes.pick();
     if (conn) {
       conn.reserve();
       return conn.execute(args, firstKey, timeout, this.#onTimeout, fallback);
@@ -364,67 +250,25 @@ export class Pool implements RedisPool {
     void this.#health.check(conn);
   };
 
-  /** The usable connection with the fewest commands in flight below the cap. */
-  #pick(): Connection | undefined {
-    const conns = this.#conns;
-    const n = conns.length;
-    let best: Connection | undefined;
-    const start = this.#rr;
-    this.#rr = (start + 1) % n;
-    for (let i = 0; i < n; i++) {
-      const c = conns[(start + i) % n]!;
-      if (!c.usable || c.inFlight >= this.#cap) continue;
-      if (c.inFlight === 0) return c;
-      if (!best || c.inFlight < best.inFlight) best = c;
-    }
-    return best;
-  }
-
   #waitForConnection(): Promise<Connection> {
-    if (!this.#conns.some((c) => c.usable)) return Promise.reject(this.#disconnected());
-    if (this.#waiters.length >= this.#config.maxPending) {
-      this.#counters.exhaustedTotal++;
-      this.#event('exhausted', undefined, 'queue full');
-      return Promise.reject(new PoolExhaustedError());
-    }
-    return new Promise<Connection>((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          const i = this.#waiters.indexOf(waiter);
-          if (i >= 0) this.#waiters.splice(i, 1);
-          this.#counters.exhaustedTotal++;
-          this.#counters.acquireTimeoutsTotal++;
-          this.#event('exhausted', undefined, 'acquire timeout');
-          reject(
-            new PoolExhaustedError(
-              `No Redis connection became free within ${this.#config.acquireTimeoutMs} ms`,
-            ),
-          );
-        }, this.#config.acquireTimeoutMs),
-      };
-      this.#waiters.push(waiter);
-    });
+    if (!this.#lanes.anyUsable()) return Promise.reject(this.#disconnected());
+    return this.#waiters.wait();
   }
 
+  /** Hands free capacity to waiters, oldest first, while there is some. */
   #drain(): void {
     while (this.#waiters.length > 0) {
-      const conn = this.#pick();
+      const conn = this.#lanes.pick();
       if (!conn) return;
-      const waiter = this.#waiters.shift()!;
-      clearTimeout(waiter.timer);
       conn.reserve();
-      waiter.resolve(conn);
+      this.#waiters.handOver(conn);
     }
   }
 
-  #failWaitersIfNoneUsable(): void {
-    if (this.#waiters.length === 0 || this.#conns.some((c) => c.usable)) return;
-    for (const w of this.#waiters.splice(0)) {
-      clearTimeout(w.timer);
-      w.reject(this.#disconnected());
-    }
+  #exhausted(detail: string, message?: string): PoolExhaustedError {
+    this.#counters.exhaustedTotal++;
+    this.#event('exhausted', undefined, detail);
+    return new PoolExhaustedError(message);
   }
 
   /**
@@ -433,29 +277,30 @@ export class Pool implements RedisPool {
    */
   #disconnected(): StoreUnavailableError {
     const err = new StoreUnavailableError('disconnected', 'No connection to the session store is up');
-    return this.#conns.some((c) => c.reconnecting) ? markNotSent(err) : markFinal(err);
+    return this.#lanes.anyReconnecting() ? markNotSent(err) : markFinal(err);
   }
 
   // --- state -------------------------------------------------------------------
 
   isHealthy(): boolean {
-    return !this.#closed && this.#conns.some((c) => c.usable);
+    return !this.#closed && this.#lanes.anyUsable();
   }
 
   stats(): PoolStatsSnapshot {
+    const o = this.#options;
     return buildSnapshot({
       name: this.name,
-      mode: this.#config.poolMode,
-      topology: this.#config.mode,
-      maxConnections: this.#conns.length,
+      mode: o.mode,
+      topology: o.topology,
+      maxConnections: this.#lanes.size,
       pending: this.#waiters.length,
-      maxPending: this.#config.maxPending,
+      maxPending: o.maxPending,
       healthy: this.isHealthy(),
-      connections: this.#conns.map((c) => c.snapshot()),
+      connections: this.#lanes.snapshots(),
       counters: this.#counters,
       latency: this.#latency,
-      healthCheckIntervalMs: this.#config.healthCheckIntervalMs,
-      commandTimeoutMs: this.#config.commandTimeoutMs,
+      healthCheckIntervalMs: o.healthCheckIntervalMs,
+      commandTimeoutMs: o.commandTimeoutMs,
     });
   }
 
@@ -467,6 +312,7 @@ export class Pool implements RedisPool {
   #event(type: PoolEventType, connection?: number, detail?: string): void {
     publishEvent({
       pool: this.name,
+      source: this,
       type,
       ...(connection === undefined ? {} : { connection }),
       ...(detail === undefined ? {} : { detail }),

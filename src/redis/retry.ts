@@ -5,6 +5,7 @@
  * A timed-out command is never retried: its time budget is spent and a frozen server
  * will not answer the retry either.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortError, ClientClosedError, ClientOfflineError, ErrorReply } from 'redis';
 import { PoolExhaustedError, StoreTimeoutError, StoreUnavailableError } from '../errors.js';
 
@@ -142,4 +143,27 @@ export function shouldRetry(state: SendState, idempotent: boolean, retry: number
   if (retry >= MAX_RETRIES) return false;
   if (state === 'not_sent') return true;
   return state === 'maybe_sent' && idempotent;
+}
+
+/**
+ * Runs `attempt` until it succeeds or the policy says stop, waiting `retryDelayMs`
+ * between tries. Rejects with the last failure as a catalogue error. `stopped()` ends
+ * the loop early (the pool is closing); `onRetry` is told about every retry.
+ */
+export async function withRetries<T>(
+  attempt: () => Promise<T>,
+  idempotent: boolean,
+  stopped: () => boolean,
+  onRetry: () => void,
+): Promise<T> {
+  for (let retry = 0; ; retry++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      const { state, error } = classify(err);
+      if (stopped() || !shouldRetry(state, idempotent, retry)) throw error;
+      onRetry();
+      await sleep(retryDelayMs(retry));
+    }
+  }
 }

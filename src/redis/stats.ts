@@ -38,12 +38,22 @@ export function utilizationPercent(inUse: number, max: number): number {
   return Math.round((inUse / max) * 1000) / 10;
 }
 
-/** The operator advice band of DESIGN.md §5 for a utilization. */
-export function utilizationBand(percent: number): 'idle' | 'normal' | 'healthy' | 'watch' | 'scale_up' {
-  if (percent < 10) return 'idle';
-  if (percent < 40) return 'normal';
-  if (percent < 60) return 'healthy';
-  if (percent <= 80) return 'watch';
+export type UtilizationBand = 'idle' | 'normal' | 'healthy' | 'watch' | 'scale_up';
+
+/**
+ * Upper bounds (percent) of the operator advice bands: below 10 idle, 10-40 normal,
+ * 40-60 healthy, 60-80 watch (80 included), above 80 scale up. The one source of
+ * these numbers: /health/redis words its advice from them.
+ */
+export const UTILIZATION_BOUNDS = Object.freeze({ idle: 10, normal: 40, healthy: 60, watch: 80 });
+
+/** The advice band of a utilization (percent). */
+export function utilizationBand(percent: number): UtilizationBand {
+  const b = UTILIZATION_BOUNDS;
+  if (percent < b.idle) return 'idle';
+  if (percent < b.normal) return 'normal';
+  if (percent < b.healthy) return 'healthy';
+  if (percent <= b.watch) return 'watch';
   return 'scale_up';
 }
 
@@ -83,7 +93,6 @@ export function buildSnapshot(input: SnapshotInput): PoolStatsSnapshot {
     acquire_timeouts_total: k.acquireTimeoutsTotal,
     health_check_interval_ms: input.healthCheckIntervalMs,
     command_timeout_ms: input.commandTimeoutMs,
-    command_latency_buckets: input.latency.buckets(),
     connections: input.connections.map((c) => ({ ...c })),
   };
 }

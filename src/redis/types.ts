@@ -77,20 +77,8 @@ export interface PoolStatsSnapshot {
   acquire_timeouts_total?: number;
   health_check_interval_ms?: number;
   command_timeout_ms?: number;
-  /** Cumulative command latency histogram for Prometheus (seconds). */
-  command_latency_buckets?: LatencyBuckets;
   /** Per-connection state. */
   connections?: ConnectionStatsSnapshot[];
-}
-
-export interface LatencyBuckets {
-  /** Upper bounds in seconds, ascending. */
-  bounds: readonly number[];
-  /** Non-cumulative count per bound; one extra last entry counts values above the last bound. */
-  counts: number[];
-  count: number;
-  /** Sum of all values in seconds. */
-  sumSeconds: number;
 }
 
 export interface ConnectionStatsSnapshot {

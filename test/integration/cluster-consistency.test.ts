@@ -219,9 +219,9 @@ describe(`cluster: ${WORKERS} workers, one Redis with a password`, { timeout: 15
       assert.equal(sample(text, 'tollgate_cluster_workers_live'), WORKERS);
       assert.equal(
         sample(text, 'http_server_request_duration_seconds_count', {
-          method: 'GET',
-          route: '/',
-          status_code: '200',
+          http_request_method: 'GET',
+          http_route: '/',
+          http_response_status_code: '200',
         }),
         N,
         'the request counter summed over the workers equals the requests sent',

@@ -153,7 +153,10 @@ describe('pool exhaustion through the API', () => {
     const metrics = (await call(app.target, 'GET', '/metrics', { token: OPS })).text;
     const line = metrics.split('\n').find((l) => l.startsWith('tollgate_redis_pool_exhausted_total'));
     assert.ok(line && Number(line.split(' ').pop()) >= 1, `metric line: ${line}`);
-    assert.match(metrics, /tollgate_store_unavailable_total\{reason="exhausted"\} [1-9]/);
+    assert.match(
+      metrics,
+      /tollgate_dependency_unavailable_total\{dependency="session_store",reason="exhausted"\} [1-9]/,
+    );
     // And it recovers: once Redis answers again, the same token is accepted.
     await waitFor(
       async () => (await call(app.target, 'GET', '/api/protected', { token: s.access })).status === 200,

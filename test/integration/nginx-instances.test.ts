@@ -99,7 +99,10 @@ async function servedBy(instance: TollgateProcess, route: string): Promise<numbe
   const text = (await call(instance.url, 'GET', '/metrics', { fresh: true })).text;
   let n = 0;
   for (const line of text.split('\n')) {
-    if (line.startsWith('http_server_request_duration_seconds_count{') && line.includes(`route="${route}"`)) {
+    if (
+      line.startsWith('http_server_request_duration_seconds_count{') &&
+      line.includes(`http_route="${route}"`)
+    ) {
       n += Number(line.slice(line.lastIndexOf(' ') + 1));
     }
   }

@@ -5,13 +5,11 @@ import { PoolExhaustedError, StoreTimeoutError, StoreUnavailableError } from '..
 import {
   COMMAND_CHANNEL,
   POOL_EVENTS_CHANNEL,
-  POOL_STATS_CHANNEL,
   createPool,
   defineScript,
   type CommandEvent,
   type ManagedRedisPool,
   type PoolEvent,
-  type PoolStatsMessage,
 } from '../../src/redis/index.js';
 import { freePort } from '../helpers/ports.js';
 import { connectAll, poolConfig } from '../helpers/pool-config.js';
@@ -171,33 +169,36 @@ describe('pool basics (real redis-server)', () => {
     assert.equal(pool.isHealthy(), false);
   });
 
-  test('diagnostics channels: lifecycle events, stats snapshots, command timings', async () => {
+  test('diagnostics channels: lifecycle events and command timings, each naming its pool', async () => {
     const events: PoolEvent[] = [];
-    const stats: PoolStatsMessage[] = [];
     const commands: CommandEvent[] = [];
     const onEvent = (m: unknown) => events.push(m as PoolEvent);
-    const onStats = (m: unknown) => stats.push(m as PoolStatsMessage);
     const onCommand = (m: unknown) => commands.push(m as CommandEvent);
     diagnostics_channel.subscribe(POOL_EVENTS_CHANNEL, onEvent);
-    diagnostics_channel.subscribe(POOL_STATS_CHANNEL, onStats);
     diagnostics_channel.subscribe(COMMAND_CHANNEL, onCommand);
     try {
       const pool = track(createPool(poolConfig(redis.port, { poolSize: 1 }), { name: 'diag' }));
       await pool.connect();
       await pool.command(['SET', 'diag', 'secret-value']);
+      await pool.command(['INCR', 'diag']).catch(() => undefined); // ERR: the value is not an integer
       await pool.checkHealth();
       await pool.close();
-      const mine = events.filter((e) => e.pool === 'diag').map((e) => e.type);
+      const mine = events.filter((e) => e.source === pool).map((e) => e.type);
       assert.deepEqual(mine, ['connection_ready', 'connected', 'closed']);
-      const snap = stats.find((m) => m.pool === 'diag');
-      assert.ok(snap && snap.stats.last_health_check !== null);
-      const cmd = commands.find((c) => c.pool === 'diag');
-      assert.equal(cmd?.command, 'SET');
-      assert.ok(cmd.durationMs >= 0);
-      assert.ok(!JSON.stringify(commands).includes('secret-value'), 'no arguments in events');
+      assert.ok(events.filter((e) => e.source === pool).every((e) => e.pool === 'diag'));
+      const cmds = commands.filter((c) => c.source === pool);
+      assert.deepEqual(
+        cmds.map((c) => [c.command, c.error]),
+        [
+          ['SET', undefined],
+          ['INCR', 'error'],
+        ],
+      );
+      assert.ok(cmds.every((c) => c.durationMs >= 0 && c.pool === 'diag'));
+      const texts = JSON.stringify(cmds.map(({ source: _source, ...rest }) => rest));
+      assert.ok(!texts.includes('secret-value'), 'no arguments in events');
     } finally {
       diagnostics_channel.unsubscribe(POOL_EVENTS_CHANNEL, onEvent);
-      diagnostics_channel.unsubscribe(POOL_STATS_CHANNEL, onStats);
       diagnostics_channel.unsubscribe(COMMAND_CHANNEL, onCommand);
     }
   });

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { WaitQueue } from '../../src/util/wait-queue.js';
+
+class Full extends Error {}
+class TimedOut extends Error {}
+
+function queue(capacity: number, timeoutMs = 60_000) {
+  let full = 0;
+  let timedOut = 0;
+  const q = new WaitQueue<string>({
+    capacity,
+    timeoutMs,
+    onFull: () => (full++, new Full()),
+    onTimeout: () => (timedOut++, new TimedOut()),
+  });
+  return { q, counts: () => ({ full, timedOut }) };
+}
+
+describe('WaitQueue', () => {
+  it('hands values to waiters oldest first; nobody waiting: handOver says so', async () => {
+    const { q } = queue(10);
+    assert.equal(q.handOver('nobody'), false);
+    const waits = [q.wait(), q.wait(), q.wait()];
+    assert.equal(q.length, 3);
+    assert.equal(q.handOver('a'), true);
+    assert.equal(q.handOver('b'), true);
+    assert.equal(q.handOver('c'), true);
+    assert.deepEqual(await Promise.all(waits), ['a', 'b', 'c']);
+    assert.equal(q.length, 0);
+    assert.equal(q.handOver('d'), false);
+  });
+
+  it('refuses at once when full, with the owner’s error', async () => {
+    const { q, counts } = queue(2);
+    const kept = [q.wait(), q.wait()];
+    await assert.rejects(q.wait(), Full);
+    assert.deepEqual(counts(), { full: 1, timedOut: 0 });
+    assert.equal(q.length, 2);
+    q.handOver('x');
+    q.handOver('y');
+    assert.deepEqual(await Promise.all(kept), ['x', 'y']);
+  });
+
+  it('capacity 0: nobody may wait', async () => {
+    const { q } = queue(0);
+    await assert.rejects(q.wait(), Full);
+  });
+
+  it('timed-out waiters leave the queue; later waiters queue and are served in order', async () => {
+    const { q, counts } = queue(10, 20);
+    const first = q.wait();
+    const second = q.wait();
+    const third = q.wait();
+    // The first waiter is served before its time runs out; the others time out in order.
+    q.handOver('served');
+    assert.equal(await first, 'served');
+    const results = await Promise.allSettled([second, third]);
+    assert.ok(results.every((r) => r.status === 'rejected' && r.reason instanceof TimedOut));
+    assert.deepEqual(counts(), { full: 0, timedOut: 2 });
+    assert.equal(q.length, 0);
+    // The list is consistent after removals: new waiters queue and are served in order.
+    const again = [q.wait(), q.wait()];
+    q.handOver('p');
+    q.handOver('q');
+    assert.deepEqual(await Promise.all(again), ['p', 'q']);
+  });
+
+  it('after rejectAll the queue is empty and serves new waiters', async () => {
+    const { q } = queue(10, 60_000);
+    const a = q.wait();
+    const b = q.wait();
+    const c = q.wait();
+    assert.equal(
+      q.rejectAll(() => new Error('closed')),
+      3,
+    );
+    for (const p of [a, b, c]) await assert.rejects(p, /closed/);
+    assert.equal(q.length, 0);
+    assert.equal(q.handOver('none'), false);
+    const d = q.wait();
+    assert.equal(q.handOver('d'), true);
+    assert.equal(await d, 'd');
+  });
+
+  it('rejectAll gives each waiter a fresh error and clears their timers', async () => {
+    const { q, counts } = queue(10, 30);
+    const waits = [q.wait(), q.wait()];
+    const errors: Error[] = [];
+    q.rejectAll(() => {
+      const e = new Error('gone');
+      errors.push(e);
+      return e;
+    });
+    const settled = await Promise.allSettled(waits);
+    assert.deepEqual(
+      settled.map((s) => (s.status === 'rejected' ? (s.reason as Error) : undefined)),
+      errors,
+    );
+    await new Promise((r) => setTimeout(r, 60));
+    assert.deepEqual(counts(), { full: 0, timedOut: 0 }, 'no timer fired after rejectAll');
+  });
+});
