@@ -23,6 +23,8 @@ export const keys = {
   /** Login failure counters. */
   attemptsAccountIp: (email: string, ip: string) => `${KEY_PREFIX}rl:aip:${email}|${ip}`,
   attemptsIp: (ip: string) => `${KEY_PREFIX}rl:ip:${ip}`,
+  /** A single-use value (Store.putOnce/takeOnce): `kind` names the feature, `id` is random. */
+  oneTime: (kind: string, id: string) => `${KEY_PREFIX}once:${kind}:${id}`,
 } as const;
 
 /** How many rotated-away refresh hashes a session remembers for reuse detection. */

@@ -50,6 +50,8 @@ export class MemoryStore implements Store {
   /** uid → sid → session. */
   private readonly sessions = new Map<string, Map<string, SessionEntry>>();
   private readonly counters = new Map<string, Counter>();
+  /** Single-use values: key → value and when it expires (ms). */
+  private readonly onceValues = new Map<string, { value: string; expiresAt: number }>();
   private readonly now: () => number;
   private readonly sweeper: NodeJS.Timeout;
   private closed = false;
@@ -101,6 +103,21 @@ export class MemoryStore implements Store {
       for (const s of mine.values()) if (s.expiresAt <= now) this.dropSession(s);
     }
     for (const [k, c] of this.counters) if (c.expiresAt <= now) this.counters.delete(k);
+    for (const [k, v] of this.onceValues) if (v.expiresAt <= now) this.onceValues.delete(k);
+  }
+
+  putOnce(key: string, value: string, ttlSeconds: number): Promise<void> {
+    return this.op(() => {
+      this.onceValues.set(key, { value, expiresAt: this.now() + ttlSeconds * 1000 });
+    });
+  }
+
+  takeOnce(key: string): Promise<string | null> {
+    return this.op(() => {
+      const entry = this.onceValues.get(key);
+      this.onceValues.delete(key);
+      return entry && entry.expiresAt > this.now() ? entry.value : null;
+    });
   }
 
   createSession(s: NewSession): Promise<void> {

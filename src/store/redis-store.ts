@@ -238,6 +238,18 @@ export class RedisStore implements Store {
     return decide(rules, results, (count, limit) => count >= limit);
   }
 
+  async putOnce(key: string, value: string, ttlSeconds: number): Promise<void> {
+    // Setting the same value again is idempotent.
+    await this.redis.command(['SET', key, value, 'EX', String(ttlSeconds)], { idempotent: true });
+  }
+
+  async takeOnce(key: string): Promise<string | null> {
+    // Not idempotent: a retry after a lost reply would find nothing, and the caller fails closed.
+    const r = await this.redis.command(['GETDEL', key], { idempotent: false });
+    if (r === null || typeof r === 'string') return r;
+    throw new InternalError(`GETDEL answered ${typeof r}`);
+  }
+
   async ping(): Promise<void> {
     await this.redis.command(['PING'], { idempotent: true });
   }

@@ -1,7 +1,7 @@
 /**
  * The session store: the hot, expiring state tollgate shares between workers and
  * instances (sessions with their refresh-token families, each user's session index,
- * login-failure counters). Accounts are not here: they live in the accounts database
+ * login-failure counters, short-lived single-use values). Accounts are not here: they live in the accounts database
  * (src/accounts/directory/), so losing Redis never loses an account. Two implementations (memory, redis) pass one contract suite
  * (test/helpers/store-contract.ts). Every method either completes or throws
  * StoreUnavailableError (callers fail closed); a reply that makes no sense is an
@@ -124,6 +124,17 @@ export interface Store {
   recordLoginSuccess(rules: readonly RateLimitRule[], reset: RateLimitRule): Promise<RateLimitDecision>;
 
   /** Cheap round trip for readiness. */
+  /**
+   * Keeps a short-lived single-use value (an MFA step ticket, a WebAuthn challenge) under
+   * `key` (build it with `keys.oneTime`) for `ttlSeconds`, replacing any earlier value.
+   */
+  putOnce(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /**
+   * Returns the value under `key` and deletes it in the same step, or null when there is
+   * none (never put, taken already, expired): of concurrent takers, exactly one gets it.
+   */
+  takeOnce(key: string): Promise<string | null>;
+
   ping(): Promise<void>;
   close(): Promise<void>;
 }

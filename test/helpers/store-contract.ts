@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { keys } from '../../src/store/keys.js';
 import type { NewSession, RateLimitRule, RotateRequest, Store } from '../../src/store/store.js';
 
 export interface ContractHarness {
@@ -254,6 +255,27 @@ export function storeContract(name: string, harness: ContractHarness): void {
       assert.equal(await s.countSessions(uid), 0);
       assert.deepEqual(await s.rotateRefresh(rotate(uid, 't', 't', 'u')), { status: 'invalid' });
       assert.equal((await s.checkLoginLimits([r])).allowed, true);
+    });
+
+    it('single-use values: taken once, replaced by a later put, gone after their TTL', async () => {
+      const s = harness.store();
+      const k = keys.oneTime('test', randomUUID());
+      assert.equal(await s.takeOnce(k), null);
+      await s.putOnce(k, 'first', 60);
+      await s.putOnce(k, 'second', 60);
+      assert.equal(await s.takeOnce(k), 'second');
+      assert.equal(await s.takeOnce(k), null, 'taken already');
+      await s.putOnce(k, 'many', 60);
+      const takers = await Promise.all(Array.from({ length: 8 }, () => s.takeOnce(k)));
+      assert.deepEqual(
+        takers.filter((v) => v !== null),
+        ['many'],
+        'of concurrent takers exactly one gets it',
+      );
+      const short = keys.oneTime('test', randomUUID());
+      await s.putOnce(short, 'brief', 1);
+      await harness.expire(1.2);
+      assert.equal(await s.takeOnce(short), null);
     });
 
     it('pings', async () => {
