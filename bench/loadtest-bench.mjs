@@ -29,6 +29,8 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+// Run with tsx (`npm run bench`): the PostgreSQL helper is TypeScript.
+import { postgresDatabase } from '../test/helpers/postgres-server.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist/src/cli.js');
@@ -362,7 +364,15 @@ async function main() {
     ]);
     const redisUrl = `redis://127.0.0.1:${redisPort}`;
     const port = await freePort();
-    const env = { ...process.env, REDIS_URL: redisUrl, LOG_LEVEL: 'warn' };
+    // Accounts in PostgreSQL (started by the bench, one process for the whole run).
+    const env = {
+      ...process.env,
+      REDIS_URL: redisUrl,
+      DATABASE_URL: await postgresDatabase(),
+      LOG_LEVEL: 'warn',
+    };
+    const migrate = await run(process.execPath, [CLI, 'db', 'migrate'], 120_000, { cwd: work, env });
+    if (migrate.code !== 0) throw new Error(`db migrate failed:\n${migrate.out}`);
     const server = start(process.execPath, [CLI, 'serve'], {
       cwd: work,
       env: { ...env, PORT: String(port), HOST: '127.0.0.1', WORKERS: String(opt.workers) },
@@ -384,6 +394,8 @@ async function main() {
 
     // Accounts, straight into the store (as an operator would), then one token for wrk/autocannon.
     const prefix = `bench-${Date.now().toString(36)}`;
+    const passwordFile = join(work, 'password');
+    writeFileSync(passwordFile, PASSWORD, { mode: 0o600 });
     const bulk = await run(
       process.execPath,
       [
@@ -392,8 +404,8 @@ async function main() {
         'bulk',
         '--count',
         String(opt.accounts),
-        '--password',
-        PASSWORD,
+        '--password-file',
+        passwordFile,
         '--prefix',
         `${prefix}-`,
         '--domain',

@@ -13,6 +13,8 @@ export interface AdmissionOptions {
   concurrency: number;
   maxQueue: number;
   maxWaitMs: number;
+  /** Which waiter gets a freed slot: the oldest (default) or the newest. */
+  queueOrder?: 'fifo' | 'lifo';
 }
 
 export class Admission {
@@ -32,6 +34,7 @@ export class Admission {
       timeoutMs: options.maxWaitMs,
       onFull: refuse,
       onTimeout: refuse,
+      order: options.queueOrder ?? 'fifo',
     });
   }
 
@@ -53,7 +56,7 @@ export class Admission {
   }
 
   #release(): void {
-    // The slot passes straight to the oldest waiter, if any.
+    // The slot passes straight to a waiter, if any (the oldest, or the newest in lifo order).
     if (!this.#queue.handOver()) this.#running--;
   }
 

@@ -74,6 +74,8 @@ export interface PasswordHashingConfig {
   concurrency: number;
   maxQueue: number;
   maxWaitMs: number;
+  /** Which waiter gets a freed hashing slot: the oldest (`fifo`) or the newest (`lifo`). */
+  queueOrder: 'fifo' | 'lifo';
 }
 
 export interface DatabaseConfig {

@@ -231,6 +231,11 @@ export const VARIABLE_GROUPS: readonly VariableGroup[] = [
         meaning: 'password checks waiting per process; beyond: 503 overloaded',
       },
       { name: 'PASSWORD_HASH_MAX_WAIT_MS', default: '1000', meaning: 'longest wait for a hash slot' },
+      {
+        name: 'PASSWORD_HASH_QUEUE_ORDER',
+        default: 'fifo',
+        meaning: 'which waiting password check gets a free slot: fifo (oldest) or lifo (newest)',
+      },
     ],
   },
   {

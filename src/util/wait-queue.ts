@@ -1,7 +1,8 @@
 /**
- * A bounded FIFO of callers waiting for something (a pool connection, a hashing slot),
- * each for at most `timeoutMs`. A doubly linked list: joining, handing over to the
- * oldest waiter and leaving on timeout are all O(1), however long the queue.
+ * A bounded queue of callers waiting for something (a pool connection, a hashing slot),
+ * each for at most `timeoutMs`, served oldest first (`fifo`, the default) or newest
+ * first (`lifo`). A doubly linked list: joining, handing over and leaving on timeout are
+ * all O(1), however long the queue.
  *
  * The queue never decides what is handed over: its owner calls `handOver(value)` when
  * it has something to give. A full queue refuses at once with `onFull()`'s error; a
@@ -17,6 +18,8 @@ export interface WaitQueueOptions {
   onFull: () => Error;
   /** The error for a caller whose wait timed out. */
   onTimeout: () => Error;
+  /** Who gets the next hand-over: the oldest waiter (default) or the newest. */
+  order?: 'fifo' | 'lifo';
 }
 
 interface Waiter<T> {
@@ -63,9 +66,12 @@ export class WaitQueue<T> {
     });
   }
 
-  /** Gives `value` to the oldest waiter; false when nobody waits (the value stays the caller's). */
+  /**
+   * Gives `value` to the oldest waiter (`lifo`: the newest); false when nobody waits
+   * (the value stays the caller's).
+   */
   handOver(value: T): boolean {
-    const waiter = this.#head;
+    const waiter = this.#options.order === 'lifo' ? this.#tail : this.#head;
     if (!waiter) return false;
     this.#unlink(waiter);
     clearTimeout(waiter.timer);

@@ -5,12 +5,13 @@ import { WaitQueue } from '../../src/util/wait-queue.js';
 class Full extends Error {}
 class TimedOut extends Error {}
 
-function queue(capacity: number, timeoutMs = 60_000) {
+function queue(capacity: number, timeoutMs = 60_000, order: 'fifo' | 'lifo' = 'fifo') {
   let full = 0;
   let timedOut = 0;
   const q = new WaitQueue<string>({
     capacity,
     timeoutMs,
+    order,
     onFull: () => (full++, new Full()),
     onTimeout: () => (timedOut++, new TimedOut()),
   });
@@ -29,6 +30,18 @@ describe('WaitQueue', () => {
     assert.deepEqual(await Promise.all(waits), ['a', 'b', 'c']);
     assert.equal(q.length, 0);
     assert.equal(q.handOver('d'), false);
+  });
+
+  it('lifo: hands values to the newest waiter first; timeouts still end the oldest', async () => {
+    const { q, counts } = queue(10, 50, 'lifo');
+    const oldest = q.wait();
+    const waits = [q.wait(), q.wait()];
+    assert.equal(q.handOver('newest'), true);
+    assert.equal(q.handOver('middle'), true);
+    assert.deepEqual(await Promise.all(waits), ['middle', 'newest']);
+    await assert.rejects(oldest, TimedOut);
+    assert.deepEqual(counts(), { full: 0, timedOut: 1 });
+    assert.equal(q.length, 0);
   });
 
   it('refuses at once when full, with the owner’s error', async () => {

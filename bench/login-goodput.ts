@@ -1,0 +1,319 @@
+/**
+ * Login goodput at the hashing limit. In one run:
+ *  1. the machine's raw argon2id rate: as many verifications in parallel as it has cores,
+ *     at the service's parameters, in this process (no HTTP, no Redis, no database);
+ *  2. tollgate (built CLI, Redis sessions, PostgreSQL accounts) with 1 and 2 workers,
+ *     offered correct logins at 2x and 10x that rate (open model: arrivals on a fixed
+ *     schedule, whatever the answers), while a probe verifies a token 20 times a second;
+ *  3. the admission alternatives at 10x: the oldest waiter first (fifo), the newest first
+ *     (lifo), and no queue at all (PASSWORD_HASH_QUEUE=0).
+ * The raw rate is measured again at the end; the service's successful logins/s are
+ * reported as a share of the mean of the two.
+ *
+ * Run: `npm run build && node --import tsx bench/login-goodput.ts [--seconds 12]`
+ * Writes bench/results/login-goodput-<date>.{json,md}.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { hash, verify } from '@node-rs/argon2';
+import { Pool } from 'undici';
+import { OWASP_ARGON2ID } from '../src/auth/passwords.js';
+import { PASSWORD } from '../test/helpers/http.js';
+import { postgresDatabase } from '../test/helpers/postgres-server.js';
+import { startRedis } from '../test/helpers/redis-server.js';
+import { startTollgate, type TollgateProcess } from '../test/helpers/tollgate-process.js';
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '12' },
+    accounts: { type: 'string', default: '200' },
+  },
+});
+const SECONDS = Number(args.seconds);
+const ACCOUNTS = Number(args.accounts);
+const CLIENT_TIMEOUT_MS = 10_000;
+const ROOT = resolve(import.meta.dirname, '..');
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Verifications per second with `parallel` loops, for `seconds`. */
+async function rawArgon2Rate(parallel: number, seconds: number): Promise<number> {
+  const options = { algorithm: 2, ...OWASP_ARGON2ID };
+  const stored = await hash(PASSWORD, options);
+  const end = performance.now() + seconds * 1000;
+  let done = 0;
+  const loop = async (): Promise<void> => {
+    while (performance.now() < end) {
+      if (!(await verify(stored, PASSWORD))) throw new Error('raw verify failed');
+      done++;
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: parallel }, loop));
+  return done / ((performance.now() - t0) / 1000);
+}
+
+interface Outcome {
+  label: string;
+  workers: number;
+  overload: number;
+  order: string;
+  queue: number;
+  offeredPerSecond: number;
+  seconds: number;
+  ok: number;
+  okPerSecond: number;
+  overloaded503: number;
+  retryAfterOn503: number;
+  other: Record<string, number>;
+  okLatencyMs: { p50: number; p95: number; p99: number };
+  refusedLatencyMs: { p50: number; p95: number; p99: number };
+  verifyP95Ms: number;
+  verifyP95IdleMs: number;
+  verifyFailures: number;
+}
+
+async function measure(
+  label: string,
+  env: Record<string, string>,
+  workers: number,
+  overload: number,
+  rawRate: number,
+): Promise<Outcome> {
+  const tg: TollgateProcess = await startTollgate({
+    env: {
+      ...env,
+      WORKERS: String(workers),
+      PASSWORD_POLICY: 'off',
+      LOG_LEVEL: 'warn',
+      LOGIN_MAX_FAILURES_PER_IP: '1000000',
+    },
+    expectWorkers: workers,
+    readyTimeoutMs: 60_000,
+  });
+  const pool = new Pool(tg.url, { connections: 512, pipelining: 1, headersTimeout: CLIENT_TIMEOUT_MS });
+  try {
+    const post = async (path: string, body: unknown, token?: string) => {
+      const r = await pool.request({
+        method: 'POST',
+        path,
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS),
+      });
+      const text = await r.body.text();
+      return { status: r.statusCode, headers: r.headers, text };
+    };
+    // Accounts, a few at a time (registration hashes too).
+    const emails = Array.from({ length: ACCOUNTS }, (_, i) => `goodput-${i}@example.test`);
+    for (let i = 0; i < emails.length; i += 4) {
+      await Promise.all(
+        emails.slice(i, i + 4).map(async (email) => {
+          for (let attempt = 0; attempt < 20; attempt++) {
+            const r = await post('/auth/register', { email, password: PASSWORD });
+            if (r.status === 201 || r.status === 409) return;
+            await sleep(200);
+          }
+          throw new Error(`could not register ${email}`);
+        }),
+      );
+    }
+    let probeToken = '';
+    for (let attempt = 0; attempt < 20 && !probeToken; attempt++) {
+      const r = await post('/auth/login', { email: emails[0], password: PASSWORD });
+      if (r.status === 200) probeToken = (JSON.parse(r.text) as { access_token: string }).access_token;
+      else await sleep(200);
+    }
+    if (!probeToken) throw new Error('the probe could not log in');
+
+    const verifyLatencies: number[] = [];
+    let verifyFailures = 0;
+    const probe = async (until: number, into: number[]): Promise<void> => {
+      while (performance.now() < until) {
+        const t0 = performance.now();
+        try {
+          const r = await pool.request({
+            method: 'GET',
+            path: '/api/protected',
+            headers: { authorization: `Bearer ${probeToken}` },
+            signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS),
+          });
+          await r.body.dump();
+          if (r.statusCode !== 200) verifyFailures++;
+        } catch {
+          verifyFailures++;
+        }
+        into.push(performance.now() - t0);
+        await sleep(50);
+      }
+    };
+    const idle: number[] = [];
+    await probe(performance.now() + 2000, idle);
+
+    const offered = rawRate * overload;
+    const interval = 1000 / offered;
+    const okLatencies: number[] = [];
+    const refusedLatencies: number[] = [];
+    const other: Record<string, number> = {};
+    let overloaded503 = 0;
+    let retryAfter = 0;
+    const inFlight = new Set<Promise<void>>();
+    const start = performance.now();
+    const end = start + SECONDS * 1000;
+    const probing = probe(end, verifyLatencies);
+    let sent = 0;
+    while (performance.now() < end) {
+      const due = start + sent * interval;
+      const wait = due - performance.now();
+      if (wait > 1) await sleep(wait);
+      const email = emails[sent % emails.length]!;
+      sent++;
+      const t0 = performance.now();
+      const p = post('/auth/login', { email, password: PASSWORD })
+        .then((r) => {
+          const ms = performance.now() - t0;
+          if (r.status === 200) okLatencies.push(ms);
+          else {
+            if (r.status === 503 && /"overloaded"/.test(r.text)) overloaded503++;
+            else other[String(r.status)] = (other[String(r.status)] ?? 0) + 1;
+            if (r.status === 503) {
+              refusedLatencies.push(ms);
+              if (r.headers['retry-after']) retryAfter++;
+            }
+          }
+        })
+        .catch((err: Error) => {
+          other[err.name] = (other[err.name] ?? 0) + 1;
+        })
+        .finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+    // Only answers that arrive within the window count towards goodput.
+    const windowOk = okLatencies.length;
+    const elapsed = (performance.now() - start) / 1000;
+    await Promise.race([Promise.all(inFlight), sleep(CLIENT_TIMEOUT_MS + 1000)]);
+    await probing;
+    const sortAsc = (a: number[]) => [...a].sort((x, y) => x - y);
+    const ok = sortAsc(okLatencies);
+    const refused = sortAsc(refusedLatencies);
+    const verifySorted = sortAsc(verifyLatencies);
+    const idleSorted = sortAsc(idle);
+    return {
+      label,
+      workers,
+      overload,
+      order: env.PASSWORD_HASH_QUEUE_ORDER ?? 'fifo',
+      queue: Number(env.PASSWORD_HASH_QUEUE ?? 64),
+      offeredPerSecond: offered,
+      seconds: elapsed,
+      ok: windowOk,
+      okPerSecond: windowOk / elapsed,
+      overloaded503,
+      retryAfterOn503: retryAfter,
+      other,
+      okLatencyMs: { p50: percentile(ok, 50), p95: percentile(ok, 95), p99: percentile(ok, 99) },
+      refusedLatencyMs: {
+        p50: percentile(refused, 50),
+        p95: percentile(refused, 95),
+        p99: percentile(refused, 99),
+      },
+      verifyP95Ms: percentile(verifySorted, 95),
+      verifyP95IdleMs: percentile(idleSorted, 95),
+      verifyFailures,
+    };
+  } finally {
+    await pool.close();
+    await tg.stop();
+  }
+}
+
+const fmt = (n: number, d = 0): string =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
+    : '–';
+
+async function main(): Promise<void> {
+  const cores = availableParallelism();
+  const startedAt = new Date();
+  const load0 = loadavg()[0]!;
+  const redis = await startRedis();
+  try {
+    const rawBefore = await rawArgon2Rate(cores, 6);
+    console.log(`raw argon2id: ${rawBefore.toFixed(1)} verifications/s (${cores} in parallel)`);
+    const base = { REDIS_URL: redis.url };
+    const runs: Array<[string, Record<string, string>, number, number]> = [
+      ['1 worker, 2x, fifo', {}, 1, 2],
+      ['1 worker, 10x, fifo', {}, 1, 10],
+      ['2 workers, 2x, fifo', {}, 2, 2],
+      ['2 workers, 10x, fifo', {}, 2, 10],
+      ['1 worker, 10x, lifo', { PASSWORD_HASH_QUEUE_ORDER: 'lifo' }, 1, 10],
+      ['1 worker, 10x, no queue', { PASSWORD_HASH_QUEUE: '0' }, 1, 10],
+    ];
+    const outcomes: Outcome[] = [];
+    for (const [label, env, workers, overload] of runs) {
+      // Each run gets its own accounts database.
+      const o = await measure(
+        label,
+        { ...base, ...env, DATABASE_URL: await postgresDatabase() },
+        workers,
+        overload,
+        rawBefore,
+      );
+      console.log(
+        `${label}: ${o.okPerSecond.toFixed(1)} ok/s of ${o.offeredPerSecond.toFixed(0)} offered, ` +
+          `503 ${o.overloaded503}, verify p95 ${o.verifyP95Ms.toFixed(1)} ms (idle ${o.verifyP95IdleMs.toFixed(1)})`,
+      );
+      outcomes.push(o);
+      await redis.cli('FLUSHALL');
+    }
+    const rawAfter = await rawArgon2Rate(cores, 6);
+    console.log(`raw argon2id again: ${rawAfter.toFixed(1)} verifications/s`);
+    const raw = (rawBefore + rawAfter) / 2;
+    const load1 = loadavg()[0]!;
+
+    const rows = outcomes.map(
+      (o) =>
+        `| ${o.label} | ${fmt(o.offeredPerSecond)} | ${fmt(o.okPerSecond, 1)} | **${fmt((100 * o.okPerSecond) / raw)} %** | ${fmt(o.okLatencyMs.p50)} / ${fmt(o.okLatencyMs.p95)} / ${fmt(o.okLatencyMs.p99)} | ${fmt(o.overloaded503)} (${o.overloaded503 ? fmt((100 * o.retryAfterOn503) / o.overloaded503) : '–'} % with Retry-After) | ${fmt(o.refusedLatencyMs.p50)} / ${fmt(o.refusedLatencyMs.p95)} | ${
+          Object.entries(o.other)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(', ') || '0'
+        } | ${fmt(o.verifyP95IdleMs, 1)} → ${fmt(o.verifyP95Ms, 1)} (${o.verifyFailures} failed) |`,
+    );
+    const md = [
+      `### Login goodput at the hashing limit (${startedAt.toISOString().slice(0, 10)})`,
+      '',
+      `Command: \`node --import tsx bench/login-goodput.ts --seconds ${SECONDS} --accounts ${ACCOUNTS}\`. Machine: ${cores} cores (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}, load average ${load0.toFixed(1)} at the start and ${load1.toFixed(1)} at the end (shared machine).`,
+      '',
+      `Raw argon2id rate (${cores} verifications in parallel, in-process, OWASP parameters): ${fmt(rawBefore, 1)} /s before the runs, ${fmt(rawAfter, 1)} /s after; baseline = ${fmt(raw, 1)} /s. Each run: tollgate on Redis + PostgreSQL, correct logins offered on a fixed schedule for ${SECONDS} s over ${ACCOUNTS} accounts (client timeout ${CLIENT_TIMEOUT_MS / 1000} s), a probe verifying one token every 50 ms.`,
+      '',
+      '| run | offered /s | successful logins /s | of raw rate | ok latency p50 / p95 / p99 ms | 503 overloaded | 503 latency p50 / p95 ms | other | verify p95 ms idle → under load |',
+      '|---|---:|---:|---:|---|---|---|---|---|',
+      ...rows,
+      '',
+    ].join('\n');
+    const dir = join(ROOT, 'bench', 'results');
+    mkdirSync(dir, { recursive: true });
+    const stamp = startedAt.toISOString().slice(0, 10);
+    writeFileSync(
+      join(dir, `login-goodput-${stamp}.json`),
+      `${JSON.stringify({ startedAt, cores, rawBefore, rawAfter, seconds: SECONDS, outcomes }, null, 2)}\n`,
+    );
+    writeFileSync(join(dir, `login-goodput-${stamp}.md`), md);
+    console.log(`\n${md}`);
+  } finally {
+    await redis.stop();
+  }
+}
+
+await main();
+process.exit(0);
