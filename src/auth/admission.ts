@@ -38,6 +38,19 @@ export class Admission {
     });
   }
 
+  /**
+   * Refuses (503 overloaded, counted) when a call to `run` now would be refused at once
+   * because every slot is busy and the queue is full: callers check this before the
+   * work that precedes hashing (a database lookup, limit checks), so a flood's excess
+   * costs no more than its parsing.
+   */
+  shedIfFull(): void {
+    if (this.#running >= this.#concurrency && this.#queue.full) {
+      this.#rejectedTotal++;
+      throw new OverloadedError();
+    }
+  }
+
   async run<T>(fn: () => Promise<T>): Promise<T> {
     await this.#acquire();
     try {

@@ -18,6 +18,13 @@ export async function login(
 ): Promise<TokenPair> {
   const email = parseEmail(emailInput);
   if (!email) throw new InvalidRequestError('email must be a valid email address');
+  try {
+    // In a flood, the excess is refused before it costs a lookup or a limit check.
+    deps.hashing.shedIfFull();
+  } catch (err) {
+    deps.onEvent('login_shed');
+    throw err;
+  }
   const account = await deps.directory.findByEmail(email);
   const where = { ip: client.ip, userAgent: client.userAgent };
   if ((await checkPassword(deps, email, account, password, client)) === 'wrong' || !account) {

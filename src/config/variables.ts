@@ -233,7 +233,7 @@ export const VARIABLE_GROUPS: readonly VariableGroup[] = [
       { name: 'PASSWORD_HASH_MAX_WAIT_MS', default: '1000', meaning: 'longest wait for a hash slot' },
       {
         name: 'PASSWORD_HASH_QUEUE_ORDER',
-        default: 'fifo',
+        default: 'lifo',
         meaning: 'which waiting password check gets a free slot: fifo (oldest) or lifo (newest)',
       },
     ],

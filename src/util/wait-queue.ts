@@ -45,6 +45,11 @@ export class WaitQueue<T> {
     return this.#length;
   }
 
+  /** Whether `wait()` now would be refused at once. */
+  get full(): boolean {
+    return this.#length >= this.#options.capacity;
+  }
+
   /** Joins the queue: resolves with what `handOver` gives, or rejects (full, timed out, `rejectAll`). */
   wait(): Promise<T> {
     if (this.#length >= this.#options.capacity) return Promise.reject(this.#options.onFull());

@@ -54,6 +54,24 @@ describe('Admission', () => {
   });
 });
 
+describe('Admission.shedIfFull', () => {
+  it('refuses (and counts) only while every slot is busy and the queue is full', async () => {
+    const a = new Admission({ concurrency: 1, maxQueue: 1, maxWaitMs: 5000 });
+    a.shedIfFull(); // idle
+    let release!: () => void;
+    const running = a.run(() => new Promise<void>((r) => (release = r)));
+    await sleep(0); // the slot is taken, the work started
+    a.shedIfFull(); // a slot busy, the queue empty
+    const queued = a.run(() => Promise.resolve());
+    assert.throws(() => a.shedIfFull(), OverloadedError);
+    assert.equal(a.stats.rejected_total, 1);
+    release();
+    await Promise.all([running, queued]);
+    a.shedIfFull();
+    assert.deepEqual(a.stats, { running: 0, queued: 0, rejected_total: 1 });
+  });
+});
+
 describe('login under a hashing flood', () => {
   it('sheds excess logins with a 503-class error and gives their attempts back', async () => {
     const config = loadConfig(

@@ -46,7 +46,8 @@ export function readPasswords(r: Reader, server: ServerSection): PasswordSection
       ),
       maxQueue: r.int('PASSWORD_HASH_QUEUE', 64, 0, 100_000),
       maxWaitMs: r.int('PASSWORD_HASH_MAX_WAIT_MS', 1000, 1, 60_000),
-      queueOrder: r.oneOf('PASSWORD_HASH_QUEUE_ORDER', ['fifo', 'lifo'] as const, 'fifo'),
+      // Newest first: under overload the hashes go to clients still waiting (docs/benchmarks.md).
+      queueOrder: r.oneOf('PASSWORD_HASH_QUEUE_ORDER', ['fifo', 'lifo'] as const, 'lifo'),
     },
   };
 }
