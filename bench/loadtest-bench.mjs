@@ -29,8 +29,6 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
-// Run with tsx (`npm run bench`): the PostgreSQL helper is TypeScript.
-import { postgresDatabase } from '../test/helpers/postgres-server.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist/src/cli.js');
@@ -364,7 +362,9 @@ async function main() {
     ]);
     const redisUrl = `redis://127.0.0.1:${redisPort}`;
     const port = await freePort();
-    // Accounts in PostgreSQL (started by the bench, one process for the whole run).
+    // Accounts in PostgreSQL (started by the bench, one process for the whole run). The
+    // helper is TypeScript: `npm run bench` runs this file with tsx.
+    const { postgresDatabase } = await import('../test/helpers/postgres-server.ts');
     const env = {
       ...process.env,
       REDIS_URL: redisUrl,

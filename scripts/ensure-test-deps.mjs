@@ -1,17 +1,26 @@
 #!/usr/bin/env node
-// The test suite starts real servers: redis-server and redis-sentinel, nginx (two
+// The test suite starts real servers: redis-server and redis-sentinel, PostgreSQL
+// (initdb + pg_ctl, for the accounts database), nginx (two
 // instances behind a balancer) and Chromium (the HTML report test), and checks the
 // Prometheus rules with promtool (Debian's prometheus package). On a fresh
 // Debian/Ubuntu machine, as root, this installs whichever are missing; otherwise it
 // names them and stops, so `npm test` never fails half-way for a missing binary.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 
 const has = (cmd, paths = []) =>
   paths.some((p) => existsSync(p)) ||
   spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 
+// Debian keeps the PostgreSQL server binaries (initdb, pg_ctl) out of PATH.
+const postgresBinaries = () => {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return [];
+  return readdirSync(root).map((v) => `${root}/${v}/bin/initdb`);
+};
+
 const needed = [
+  ['initdb', 'postgresql', postgresBinaries()],
   ['redis-server', 'redis-server', []],
   ['redis-sentinel', 'redis-sentinel', []],
   ['nginx', 'nginx', ['/usr/sbin/nginx']],
