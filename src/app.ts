@@ -103,7 +103,7 @@ export async function buildApp(config: Config, services: AppServices): Promise<F
     done();
   });
 
-  await registerOpenApi(app, VERSION);
+  await registerOpenApi(app, VERSION, config.docs);
   await registerCors(app, config.corsOrigins);
   await app.register(metaRoutes(ctx));
   await app.register(authRoutes(ctx));

@@ -54,6 +54,8 @@ export function loadConfig(realEnv: Env = process.env, options: LoadOptions = {}
   const passwordPolicy = readPasswordPolicy(r);
   const { production: _production, ...server } = serverSection;
   const allowRegistration = r.bool('ALLOW_REGISTRATION', true);
+  // The interactive API docs are for development; production serves only /openapi.json.
+  const docs = r.bool('DOCS', !serverSection.production);
   const maxSessionsPerUser = r.int('MAX_SESSIONS_PER_USER', 100, 1, 10_000);
   const publicUrl = readPublicUrl(r, serverSection);
   const introspectionClients = readIntrospectionClients(r);
@@ -70,6 +72,7 @@ export function loadConfig(realEnv: Env = process.env, options: LoadOptions = {}
     opsToken,
     rateLimit,
     allowRegistration,
+    docs,
     maxSessionsPerUser,
     publicUrl,
     introspectionClients,

@@ -120,6 +120,8 @@ export interface Config {
   /** Live sessions per user; the one closest to expiry ends first. */
   maxSessionsPerUser: number;
   allowRegistration: boolean;
+  /** Serve the interactive API docs at /docs (DOCS; off in production by default). */
+  docs: boolean;
   bodyLimitBytes: number;
   /** Bounded admission of argon2 work per process (see src/auth/admission.ts). */
   passwordHashing: PasswordHashingConfig;

@@ -207,6 +207,11 @@ export const VARIABLE_GROUPS: readonly VariableGroup[] = [
       },
       { name: 'OPS_TOKEN_FILE', default: '', meaning: 'a file holding OPS_TOKEN' },
       { name: 'ALLOW_REGISTRATION', default: 'true', meaning: 'false disables POST /auth/register' },
+      {
+        name: 'DOCS',
+        default: 'on (production: off)',
+        meaning: 'serve the interactive API docs at /docs; /openapi.json is always served',
+      },
       { name: 'LOGIN_FAILURE_WINDOW', default: '900', meaning: 'seconds a wrong password counts' },
       {
         name: 'LOGIN_MAX_FAILURES_PER_ACCOUNT_IP',

@@ -1,9 +1,13 @@
-/** The OpenAPI 3 document (`/openapi.json`) and its UI (`/docs`), built from the route schemas. */
+/**
+ * The OpenAPI 3 document (`/openapi.json`), built from the route schemas, and its UI
+ * (`/docs`, when DOCS is on: by default everywhere but production).
+ */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 
-export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
+/** Builds the document from the route schemas; `withUi` also serves Swagger UI at /docs. */
+export async function registerOpenApi(app: FastifyInstance, version: string, withUi: boolean): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -36,7 +40,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         typeof json.$id === 'string' ? json.$id : `def-${i}`,
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  if (withUi) await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 }
 
 /** Serves the document; registered after every route so that it lists them all. */

@@ -63,7 +63,8 @@ export function oauthRoutes(ctx: AppContext) {
       introspection_endpoint_auth_methods_supported: ['client_secret_basic'],
       revocation_endpoint: `${base}/auth/revoke`,
       revocation_endpoint_auth_methods_supported: ['none'],
-      service_documentation: `${base}/docs`,
+      // The human-readable docs, where they are served (DOCS).
+      ...(ctx.config.docs ? { service_documentation: `${base}/docs` } : {}),
     });
     const clients = new ClientCredentials(ctx.config.introspectionClients);
 
