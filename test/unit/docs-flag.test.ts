@@ -4,13 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { generateSigningKeyPem } from '../../src/auth/keys.js';
 import { loadConfig } from '../../src/config/load.js';
 import { composeTestApp, type TestApp } from '../helpers/app.js';
 import { call } from '../helpers/http.js';
 
 const production = {
   DEPLOYMENT_ENV: 'production',
-  JWT_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----',
+  JWT_PRIVATE_KEY: generateSigningKeyPem(),
   OPS_TOKEN: 'x'.repeat(32),
   REDIS_URL: 'redis://127.0.0.1:6379',
   DATABASE_URL: 'postgres://tollgate@127.0.0.1:5432/tollgate',

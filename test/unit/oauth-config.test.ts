@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ClientCredentials, hashClientSecret } from '../../src/auth/client-credentials.js';
 import { clientSecret } from '../../src/commands/clients.js';
+import { generateSigningKeyPem } from '../../src/auth/keys.js';
 import { loadConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/errors.js';
 import { parseBasic } from '../../src/http/basic-auth.js';
@@ -55,7 +56,7 @@ describe('config for other services and browsers', () => {
     }
     const production = {
       DEPLOYMENT_ENV: 'production',
-      JWT_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----',
+      JWT_PRIVATE_KEY: generateSigningKeyPem(),
       OPS_TOKEN: 'x'.repeat(32),
       REDIS_URL: 'redis://127.0.0.1:6379',
       DATABASE_URL: 'postgres://tollgate@127.0.0.1:5432/tollgate',
