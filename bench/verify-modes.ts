@@ -27,7 +27,7 @@ import {
   startResourceService,
   type ResourceService,
 } from '../test/helpers/resource-service.js';
-import { inLanes, startTollgate, type TollgateProcess } from '../test/helpers/tollgate-process.js';
+import { childPids, inLanes, startTollgate, type TollgateProcess } from '../test/helpers/tollgate-process.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const WRK = '/usr/bin/wrk';
@@ -69,17 +69,6 @@ function cpuTicks(pid: number): number {
   }
 }
 const TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim() || 100);
-
-function childPids(pid: number): number[] {
-  try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8', timeout: 2000 })
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return [];
-  }
-}
 
 /** wrk's "1.23ms" / "850.00us" / "1.02s" in milliseconds. */
 function ms(value: string): number {

@@ -52,7 +52,8 @@ export interface TollgateProcess {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function childPids(pid: number): number[] {
+/** The direct children of a process (the workers of a primary). */
+export function childPids(pid: number): number[] {
   try {
     return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8', timeout: 2000 })
       .split('\n')
