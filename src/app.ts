@@ -4,6 +4,7 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { KeySet } from './auth/keys.js';
+import type { Database } from './accounts/directory/database.js';
 import type { UserDirectory } from './accounts/directory/user-directory.js';
 import type { AuthService } from './auth/service.js';
 import type { Config } from './config/schema.js';
@@ -40,6 +41,8 @@ export interface AppServices {
   store: Store;
   /** The accounts database. */
   directory: UserDirectory;
+  /** The SQL database under the directory: the stores of the other account tables use it. */
+  database: Database;
   keys: KeySet;
   /** Present when the store is Redis. */
   pool: RedisPool | undefined;

@@ -195,6 +195,7 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
       auth,
       store,
       directory,
+      database: directory.db,
       keys,
       pool,
       metrics,

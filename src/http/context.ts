@@ -1,3 +1,4 @@
+import type { Database } from '../accounts/directory/database.js';
 import type { UserDirectory } from '../accounts/directory/user-directory.js';
 import type { KeySet } from '../auth/keys.js';
 import type { AuthService } from '../auth/service.js';
@@ -13,6 +14,8 @@ export interface AppContext {
   auth: AuthService;
   store: Store;
   directory: UserDirectory;
+  /** The SQL database under the directory: the stores of the other account tables use it. */
+  database: Database;
   keys: KeySet;
   /** Present when the store is Redis. */
   pool: RedisPool | undefined;

@@ -42,6 +42,37 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX audit_events_at_idx ON audit_events (at)`,
     ],
   },
+  {
+    version: 2,
+    name: 'single-use tokens and TOTP',
+    statements: [
+      // Password-reset and email-verification tokens: only their SHA-256 is kept.
+      `CREATE TABLE one_time_tokens (
+        token_hash text PRIMARY KEY,
+        purpose text NOT NULL,
+        user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        email text NOT NULL,
+        expires_at timestamptz NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE INDEX one_time_tokens_user_idx ON one_time_tokens (user_id, purpose)`,
+      `CREATE INDEX one_time_tokens_expires_idx ON one_time_tokens (expires_at)`,
+      // The TOTP secret is sealed (AES-256-GCM under SECRETS_KEY); last_step refuses a replayed code.
+      `CREATE TABLE totp_factors (
+        user_id uuid PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+        secret_sealed text NOT NULL,
+        enabled_at timestamptz,
+        last_step bigint NOT NULL DEFAULT 0,
+        created_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE TABLE recovery_codes (
+        user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        code_hash text NOT NULL,
+        used_at timestamptz,
+        PRIMARY KEY (user_id, code_hash)
+      )`,
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

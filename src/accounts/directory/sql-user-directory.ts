@@ -87,7 +87,8 @@ const containing = (q: string): string => `%${q.replace(/[\\%_]/g, (c) => `\\${c
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class SqlUserDirectory implements UserDirectory {
-  constructor(private readonly db: Database) {}
+  /** The database it runs on; the other account tables' stores share it. */
+  constructor(readonly db: Database) {}
 
   private async one(sql: string, params: readonly unknown[]): Promise<Account | null> {
     const rows = await this.db.query<AccountRow>(sql, params);
