@@ -22,6 +22,9 @@ export const AUDIT_EVENT_TYPES = [
   'admin_logout_all',
   'admin_account_deleted',
   'role_changed',
+  'passkey_added',
+  'passkey_removed',
+  'passkey_counter_regression',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

@@ -26,7 +26,8 @@ export type AuthEvent =
   | 'refresh_invalid'
   | 'logout'
   | 'logout_all'
-  | 'revoke';
+  | 'revoke'
+  | 'passkey_counter_regression';
 
 export type AuthConfig = Pick<
   Config,

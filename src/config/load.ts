@@ -16,6 +16,7 @@ import { readStore } from './sections/redis.js';
 import { readOpsToken, readPasswords, readRateLimits } from './sections/security.js';
 import { readServer } from './sections/server.js';
 import { readTokens } from './sections/tokens.js';
+import { readWebAuthn } from './sections/webauthn.js';
 
 export type { Env };
 
@@ -61,6 +62,7 @@ export function loadConfig(realEnv: Env = process.env, options: LoadOptions = {}
   const introspectionClients = readIntrospectionClients(r);
   const corsOrigins = readCorsOrigins(r);
   const refreshCookie = readRefreshCookie(r);
+  const webauthn = readWebAuthn(r, publicUrl);
   r.finish();
 
   return deepFreeze<Config>({
@@ -78,6 +80,7 @@ export function loadConfig(realEnv: Env = process.env, options: LoadOptions = {}
     introspectionClients,
     corsOrigins,
     refreshCookie,
+    webauthn,
     ...passwords,
     passwordPolicy,
   });

@@ -102,6 +102,16 @@ export interface PasswordPolicyConfig {
   breachCheckTimeoutMs: number;
 }
 
+/** Passkeys: the WebAuthn relying party (src/config/sections/webauthn.ts). */
+export interface WebAuthnConfig {
+  /** The relying party id credentials are bound to: a domain (PUBLIC_URL's hostname by default). */
+  rpId: string;
+  /** The name authenticators show. */
+  rpName: string;
+  /** Origins whose pages may register and use passkeys (PUBLIC_URL's origin by default). */
+  origins: readonly string[];
+}
+
 export interface Config {
   deploymentEnv: DeploymentEnv;
   host: string;
@@ -140,6 +150,8 @@ export interface Config {
   corsOrigins: readonly string[];
   /** REFRESH_COOKIE: the refresh token travels only in an httpOnly cookie scoped to /auth. */
   refreshCookie: boolean;
+  /** Passkeys: the WebAuthn relying party. */
+  webauthn: WebAuthnConfig;
   /** Where development keys live. */
   varDir: string;
   shutdownGraceMs: number;

@@ -49,14 +49,14 @@ export function passkeyStoreContract(name: string, open: () => Promise<Database>
       const added = await store.add(p);
       assert.notEqual(added, 'duplicate');
       const found = await store.findByCredentialId(p.credentialId);
-      assert.ok(found);
+      assert.ok(found, 'found');
       assert.deepEqual(
         { ...found, createdAt: undefined },
         { ...p, createdAt: undefined, lastUsedAt: null },
         'every field round-trips (the public key byte for byte)',
       );
-      assert.ok(found.publicKey instanceof Uint8Array);
-      assert.ok(Math.abs(found.createdAt.getTime() - Date.now()) < 60_000);
+      assert.ok(found.publicKey instanceof Uint8Array, 'a Uint8Array');
+      assert.ok(Math.abs(found.createdAt.getTime() - Date.now()) < 60_000, 'created now');
       assert.deepEqual(
         (await store.listByUser(a.id)).map((x) => x.id),
         [p.id],
@@ -96,7 +96,7 @@ export function passkeyStoreContract(name: string, open: () => Promise<Database>
       assert.equal(used.status, 'recorded');
       assert.equal(used.status === 'recorded' && used.passkey.counter, 6);
       assert.equal(used.status === 'recorded' && used.passkey.backedUp, true, 'the backup flag is kept');
-      assert.ok(used.status === 'recorded' && used.passkey.lastUsedAt instanceof Date);
+      assert.ok(used.status === 'recorded' && used.passkey.lastUsedAt instanceof Date, 'last used now');
       assert.deepEqual(await store.recordUse(p.credentialId, 6, true), {
         status: 'regressed',
         storedCounter: 6,

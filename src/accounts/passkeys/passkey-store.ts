@@ -15,7 +15,7 @@ export interface Passkey {
   credentialId: string;
   userId: string;
   /** COSE public key. */
-  publicKey: Uint8Array;
+  publicKey: Uint8Array<ArrayBuffer>;
   /** The signature counter last seen (0 for authenticators that keep none). */
   counter: number;
   transports: string[];
