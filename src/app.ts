@@ -16,6 +16,7 @@ import { installDraining } from './http/draining.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { registerOpenApi, serveOpenApiDocument } from './http/openapi.js';
 import { accountRoutes } from './http/routes/account.js';
+import { accountFlowRoutes } from './http/routes/account-flows.js';
 import { adminRoutes } from './http/routes/admin.js';
 import {
   installRequestIdEcho,
@@ -113,6 +114,7 @@ export async function buildApp(config: Config, services: AppServices): Promise<F
   await app.register(oauthRoutes(ctx));
   await app.register(protectedRoutes(ctx));
   await app.register(accountRoutes(ctx));
+  await app.register(accountFlowRoutes(ctx));
   await app.register(adminRoutes(ctx));
   await app.register(healthRoutes(ctx));
   await app.register(opsRoutes(ctx));

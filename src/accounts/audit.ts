@@ -22,6 +22,15 @@ export const AUDIT_EVENT_TYPES = [
   'admin_logout_all',
   'admin_account_deleted',
   'role_changed',
+  'login_unverified',
+  'mfa_failure',
+  'mfa_locked',
+  'mfa_enabled',
+  'mfa_disabled',
+  'password_reset_requested',
+  'password_reset',
+  'email_verification_sent',
+  'email_verified',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

@@ -8,6 +8,7 @@ import { deepFreeze } from '../util/deep-freeze.js';
 import { readEnvFiles, type Env } from './env-files.js';
 import { Reader } from './reader.js';
 import type { Config } from './schema.js';
+import { readAccounts } from './sections/accounts.js';
 import { readDatabase } from './sections/database.js';
 import { readPasswordPolicy } from './sections/password-policy.js';
 import { readCorsOrigins, readRefreshCookie } from './sections/browsers.js';
@@ -61,6 +62,7 @@ export function loadConfig(realEnv: Env = process.env, options: LoadOptions = {}
   const introspectionClients = readIntrospectionClients(r);
   const corsOrigins = readCorsOrigins(r);
   const refreshCookie = readRefreshCookie(r);
+  const accounts = readAccounts(r, serverSection, publicUrl);
   r.finish();
 
   return deepFreeze<Config>({
@@ -78,6 +80,7 @@ export function loadConfig(realEnv: Env = process.env, options: LoadOptions = {}
     introspectionClients,
     corsOrigins,
     refreshCookie,
+    accounts,
     ...passwords,
     passwordPolicy,
   });
