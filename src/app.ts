@@ -107,7 +107,7 @@ export async function buildApp(config: Config, services: AppServices): Promise<F
     done();
   });
 
-  await registerOpenApi(app, VERSION, config.docs);
+  await registerOpenApi(app, VERSION, config.docs, config.publicUrl);
   await registerCors(app, config.corsOrigins);
   await app.register(metaRoutes(ctx));
   await app.register(authRoutes(ctx));

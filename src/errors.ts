@@ -5,35 +5,39 @@
  * `retryAfterSeconds`. Messages are public: they never contain tokens, passwords, stack
  * traces or internals. docs/errors.md lists every code.
  */
-export type ErrorCode =
-  | 'invalid_request'
-  | 'weak_password'
-  | 'email_taken'
-  | 'registration_disabled'
-  | 'invalid_credentials'
-  | 'too_many_attempts'
-  | 'invalid_grant'
-  | 'invalid_token'
-  | 'invalid_client'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'account_disabled'
-  | 'email_not_verified'
-  | 'feature_disabled'
-  | 'invalid_code'
-  | 'mfa_already_enabled'
-  | 'mfa_not_enabled'
-  | 'origin_not_allowed'
-  | 'not_found'
-  | 'request_timeout'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'expectation_failed'
-  | 'headers_too_large'
-  | 'unavailable'
-  | 'overloaded'
-  | 'shutting_down'
-  | 'internal_error';
+/** Every stable code (the `error` field of an error body); docs/errors.md describes each. */
+export const ERROR_CODES = [
+  'invalid_request',
+  'weak_password',
+  'email_taken',
+  'registration_disabled',
+  'invalid_credentials',
+  'too_many_attempts',
+  'invalid_grant',
+  'invalid_token',
+  'invalid_client',
+  'unauthorized',
+  'forbidden',
+  'account_disabled',
+  'email_not_verified',
+  'feature_disabled',
+  'invalid_code',
+  'mfa_already_enabled',
+  'mfa_not_enabled',
+  'origin_not_allowed',
+  'not_found',
+  'request_timeout',
+  'payload_too_large',
+  'unsupported_media_type',
+  'expectation_failed',
+  'headers_too_large',
+  'unavailable',
+  'overloaded',
+  'shutting_down',
+  'internal_error',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export abstract class TollgateError extends Error {
   abstract readonly code: ErrorCode;

@@ -27,7 +27,6 @@ const ACCEPTED = 'If the address has an account, a link is on its way';
 export function accountFlowRoutes(ctx: AppContext) {
   return async (app: FastifyInstance): Promise<void> => {
     const deps = ctx.auth.deps;
-    const maxPassword = Math.max(ctx.config.passwordMaxLength, 1024);
     const bearer = { preHandler: requireSession(ctx.auth) };
     const unavailable = { 503: errorRef };
     const disabled = {
@@ -59,7 +58,7 @@ export function accountFlowRoutes(ctx: AppContext) {
         schema: {
           tags: ['account recovery'],
           summary: 'Set a new password with the token of a reset link; every session of the account ends',
-          body: resetBody(maxPassword),
+          body: resetBody(ctx.config.passwordMaxLength),
           response: {
             200: revokedBody,
             400: {

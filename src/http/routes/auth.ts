@@ -33,7 +33,7 @@ export function authRoutes(ctx: AppContext) {
         schema: {
           tags: ['auth'],
           summary: 'Create a user',
-          body: credentials(maxPassword),
+          body: credentials(ctx.config.passwordMaxLength),
           response: {
             201: {
               type: 'object',
