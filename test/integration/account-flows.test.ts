@@ -3,14 +3,17 @@
  * the built service with 2 workers on Redis and PostgreSQL, mail delivered to a real
  * SMTP server: each flow reads its link from the received mail. Also: reused and
  * expired links, replayed codes, the shared code limit, sessions ending at once after a
- * reset, and the reset request answering alike for existing and unknown emails.
+ * reset, and the reset request answering alike for existing and unknown emails (and
+ * before any lookup: it answers while the accounts table is locked).
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import { generateTotpCode } from '../../src/accounts/mfa/totp.js';
 import { call, PASSWORD, register, type HttpResult } from '../helpers/http.js';
 import { freePort } from '../helpers/ports.js';
+import { postgresDatabase } from '../helpers/postgres-server.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
 import { startSmtpServer, type ReceivedMail, type SmtpSink } from '../helpers/smtp-server.js';
 import { startTollgate, type TollgateProcess } from '../helpers/tollgate-process.js';
@@ -40,6 +43,7 @@ describe('account flows (2 workers, Redis, PostgreSQL, real SMTP)', () => {
   let smtp: SmtpSink;
   let tollgate: TollgateProcess;
   let url: string;
+  let databaseUrl: string;
 
   /** A fresh connection per request, so consecutive requests land on both workers. */
   const post = (path: string, body?: unknown, token?: string, headers?: Record<string, string>) =>
@@ -66,11 +70,13 @@ describe('account flows (2 workers, Redis, PostgreSQL, real SMTP)', () => {
     smtp = await startSmtpServer();
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
+    databaseUrl = await postgresDatabase();
     tollgate = await startTollgate({
       env: {
         PORT: String(port),
         PUBLIC_URL: url,
         REDIS_URL: redis.url,
+        DATABASE_URL: databaseUrl,
         WORKERS: '2',
         SMTP_URL: smtp.url,
         MAIL_FROM: 'Accounts <accounts@example.test>',
@@ -144,6 +150,38 @@ describe('account flows (2 workers, Redis, PostgreSQL, real SMTP)', () => {
       assert.equal(smtp.messages.filter((m) => m.to.includes(unknown)).length, 0);
     });
 
+    it('answers before any lookup: with the accounts table locked, both kinds get 202 at once', async () => {
+      const known = unique('locked');
+      await register(url, known);
+      const locker = new pg.Client({ connectionString: databaseUrl });
+      await locker.connect();
+      let answered: { status: number; ms: number }[];
+      try {
+        // Any read of the accounts now waits for this transaction.
+        await locker.query('BEGIN');
+        await locker.query('LOCK TABLE users IN ACCESS EXCLUSIVE MODE');
+        answered = await Promise.all(
+          [known, unique('locked-unknown')].map(async (email, i) => {
+            const t0 = Date.now();
+            const res = await post('/auth/password-reset/request', { email }, undefined, {
+              'x-forwarded-for': `10.79.0.${i + 1}`,
+            });
+            return { status: res.status, ms: Date.now() - t0 };
+          }),
+        );
+        // Still locked when both answered: neither answer waited for the lookup.
+        await locker.query('COMMIT');
+      } finally {
+        await locker.end();
+      }
+      assert.deepEqual(
+        answered.map((a) => a.status),
+        [202, 202],
+      );
+      for (const a of answered) assert.ok(a.ms < 1500, `answered in ${a.ms} ms`);
+      await mailTo(known, /reset/i);
+    });
+
     it('takes comparable time for existing and unknown emails', async () => {
       const rounds = 16;
       const known: string[] = [];
@@ -174,9 +212,11 @@ describe('account flows (2 workers, Redis, PostgreSQL, real SMTP)', () => {
         for (const step of pair) await step();
       }
       const [e, m] = [median(existing), median(missing)];
-      // The work that differs runs after the answer; what remains is the same path.
+      console.log(`# reset request medians: ${e.toFixed(1)} ms (existing), ${m.toFixed(1)} ms (unknown)`);
+      // The same path by construction (the test above shows the answer waits for no
+      // lookup); over HTTP on a shared machine only a gross difference is measurable.
       assert.ok(
-        Math.abs(e - m) <= Math.max(15, 0.5 * Math.min(e, m)),
+        Math.abs(e - m) <= Math.max(50, Math.min(e, m)),
         `medians ${e.toFixed(1)} ms (existing) vs ${m.toFixed(1)} ms (unknown)`,
       );
     });
