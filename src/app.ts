@@ -28,6 +28,7 @@ import { authRoutes } from './http/routes/auth.js';
 import { healthRoutes } from './http/routes/health.js';
 import { metaRoutes } from './http/routes/meta.js';
 import { oauthRoutes } from './http/routes/oauth.js';
+import { passkeyRoutes } from './http/routes/passkeys.js';
 import { opsRoutes } from './http/routes/ops.js';
 import { protectedRoutes } from './http/routes/protected.js';
 import { fastifyTrustProxy } from './http/trust-proxy.js';
@@ -115,6 +116,7 @@ export async function buildApp(config: Config, services: AppServices): Promise<F
   await app.register(protectedRoutes(ctx));
   await app.register(accountRoutes(ctx));
   await app.register(accountFlowRoutes(ctx));
+  await app.register(passkeyRoutes(ctx));
   await app.register(adminRoutes(ctx));
   await app.register(healthRoutes(ctx));
   await app.register(opsRoutes(ctx));

@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   'invalid_request',
   'weak_password',
   'email_taken',
+  'last_sign_in_method',
   'registration_disabled',
   'invalid_credentials',
   'too_many_attempts',
@@ -103,8 +104,20 @@ export class RegistrationDisabledError extends TollgateError {
 export class InvalidCredentialsError extends TollgateError {
   readonly code = 'invalid_credentials';
   readonly statusCode = 401;
+  constructor(message = 'Invalid email or password') {
+    super(message);
+  }
+}
+
+/**
+ * Removing this passkey would leave the account without any way to sign in (it has no
+ * password and no other passkey).
+ */
+export class LastSignInMethodError extends TollgateError {
+  readonly code = 'last_sign_in_method';
+  readonly statusCode = 409;
   constructor() {
-    super('Invalid email or password');
+    super('This passkey is the only way to sign in to this account; add another passkey or a password first');
   }
 }
 

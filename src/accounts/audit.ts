@@ -31,6 +31,9 @@ export const AUDIT_EVENT_TYPES = [
   'password_reset',
   'email_verification_sent',
   'email_verified',
+  'passkey_added',
+  'passkey_removed',
+  'passkey_counter_regression',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

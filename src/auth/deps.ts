@@ -42,7 +42,8 @@ export type AuthEvent =
   | 'password_reset_requested'
   | 'password_reset'
   | 'email_verification_sent'
-  | 'email_verified';
+  | 'email_verified'
+  | 'passkey_counter_regression';
 
 export type AuthConfig = Pick<
   Config,

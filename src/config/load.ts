@@ -17,6 +17,7 @@ import { readStore } from './sections/redis.js';
 import { readOpsToken, readPasswords, readRateLimits } from './sections/security.js';
 import { readServer } from './sections/server.js';
 import { readTokens } from './sections/tokens.js';
+import { readWebAuthn } from './sections/webauthn.js';
 
 export type { Env };
 
@@ -63,6 +64,7 @@ export function loadConfig(realEnv: Env = process.env, options: LoadOptions = {}
   const corsOrigins = readCorsOrigins(r);
   const refreshCookie = readRefreshCookie(r);
   const accounts = readAccounts(r, serverSection, publicUrl);
+  const webauthn = readWebAuthn(r, publicUrl);
   r.finish();
 
   return deepFreeze<Config>({
@@ -81,6 +83,7 @@ export function loadConfig(realEnv: Env = process.env, options: LoadOptions = {}
     corsOrigins,
     refreshCookie,
     accounts,
+    webauthn,
     ...passwords,
     passwordPolicy,
   });

@@ -129,6 +129,16 @@ export interface AccountsConfig {
   secretsKey: SecretsKeyConfig;
 }
 
+/** Passkeys: the WebAuthn relying party (src/config/sections/webauthn.ts). */
+export interface WebAuthnConfig {
+  /** The relying party id credentials are bound to: a domain (PUBLIC_URL's hostname by default). */
+  rpId: string;
+  /** The name authenticators show. */
+  rpName: string;
+  /** Origins whose pages may register and use passkeys (PUBLIC_URL's origin by default). */
+  origins: readonly string[];
+}
+
 export interface Config {
   deploymentEnv: DeploymentEnv;
   host: string;
@@ -169,6 +179,8 @@ export interface Config {
   refreshCookie: boolean;
   /** Account mail (reset, verification) and TOTP secrets. */
   accounts: AccountsConfig;
+  /** Passkeys: the WebAuthn relying party. */
+  webauthn: WebAuthnConfig;
   /** Where development keys live. */
   varDir: string;
   shutdownGraceMs: number;

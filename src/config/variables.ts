@@ -198,6 +198,24 @@ export const VARIABLE_GROUPS: readonly VariableGroup[] = [
     ],
   },
   {
+    title: 'Passkeys (WebAuthn)',
+    variables: [
+      {
+        name: 'WEBAUTHN_RP_ID',
+        default: "PUBLIC_URL's hostname",
+        meaning: 'the relying party id passkeys are bound to: a domain (changing it orphans every passkey)',
+        example: 'example.com',
+      },
+      { name: 'WEBAUTHN_RP_NAME', default: 'tollgate', meaning: 'the service name authenticators show' },
+      {
+        name: 'WEBAUTHN_ORIGINS',
+        default: "PUBLIC_URL's origin",
+        meaning: 'origins of the pages that register and use passkeys (comma-separated; under the rp id)',
+        example: 'https://app.example.com',
+      },
+    ],
+  },
+  {
     title: 'Security',
     variables: [
       {

@@ -73,6 +73,29 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 3,
+    name: 'passkeys',
+    statements: [
+      // WebAuthn credentials: the public key, the signature counter (a regression means a
+      // cloned authenticator) and the backup flags the authenticator reports.
+      `CREATE TABLE passkeys (
+        id uuid PRIMARY KEY,
+        credential_id text NOT NULL,
+        user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        public_key bytea NOT NULL,
+        counter bigint NOT NULL DEFAULT 0,
+        transports text[] NOT NULL DEFAULT '{}',
+        device_type text NOT NULL,
+        backed_up boolean NOT NULL DEFAULT false,
+        name text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        last_used_at timestamptz
+      )`,
+      `CREATE UNIQUE INDEX passkeys_credential_id_key ON passkeys (credential_id)`,
+      `CREATE INDEX passkeys_user_idx ON passkeys (user_id, created_at)`,
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

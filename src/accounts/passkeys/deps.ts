@@ -1,0 +1,27 @@
+/**
+ * What the passkey operations need: the auth operations' deps (session store, accounts,
+ * audit, tokens), the passkey table and the relying party. One operation per file, each
+ * a plain function of `PasskeyDeps`, like the auth operations of src/auth/.
+ */
+import { createHmac } from 'node:crypto';
+import type { AuthDeps } from '../../auth/deps.js';
+import type { WebAuthnConfig } from '../../config/schema.js';
+import type { Database } from '../directory/database.js';
+import { SqlPasskeyStore, type PasskeyStore } from './passkey-store.js';
+
+export interface PasskeyDeps {
+  auth: AuthDeps;
+  passkeys: PasskeyStore;
+  rp: WebAuthnConfig;
+  /** Keys the stand-in credentials offered for an email without passkeys (login-options.ts). */
+  decoyKey: Buffer;
+}
+
+export function passkeyDeps(auth: AuthDeps, database: Database, rp: WebAuthnConfig): PasskeyDeps {
+  return {
+    auth,
+    passkeys: new SqlPasskeyStore(database),
+    rp,
+    decoyKey: createHmac('sha256', auth.refreshKey).update('tollgate passkey decoys').digest(),
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * POST /auth/passkeys/register/options: the options for `navigator.credentials.create`
+ * for the caller's account. A discoverable credential (resident key) with user
+ * verification is required, so the passkey alone can sign in later; the caller's
+ * existing passkeys are excluded so one authenticator is not registered twice.
+ */
+import {
+  generateRegistrationOptions,
+  type PublicKeyCredentialCreationOptionsJSON,
+} from '@simplewebauthn/server';
+import type { AccessClaims } from '../../auth/access-token.js';
+import { CHALLENGE_TTL_SECONDS, keepChallenge, newChallenge } from './challenges.js';
+import type { PasskeyDeps } from './deps.js';
+import { userHandle } from './views.js';
+
+/** Kept with a registration challenge: whose it is. */
+export interface RegistrationChallenge {
+  uid: string;
+}
+
+export async function registrationOptions(
+  deps: PasskeyDeps,
+  claims: AccessClaims,
+): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  const existing = await deps.passkeys.listByUser(claims.sub);
+  const options = await generateRegistrationOptions({
+    rpName: deps.rp.rpName,
+    rpID: deps.rp.rpId,
+    userName: claims.email,
+    userDisplayName: claims.email,
+    userID: userHandle(claims.sub),
+    challenge: newChallenge(),
+    timeout: CHALLENGE_TTL_SECONDS * 1000,
+    attestationType: 'none',
+    excludeCredentials: existing.map((p) => ({ id: p.credentialId, transports: p.transports })),
+    authenticatorSelection: {
+      residentKey: 'required',
+      requireResidentKey: true,
+      userVerification: 'required',
+    },
+  });
+  const kept: RegistrationChallenge = { uid: claims.sub };
+  await keepChallenge(deps.auth.store, 'passkey-register', options.challenge, kept);
+  return options;
+}

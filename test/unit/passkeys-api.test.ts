@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { composeTestApp } from '../helpers/app.js';
+import { call, login, register } from '../helpers/http.js';
+import { ORIGIN, PASSKEY_ENV, passkeyLimitSuite, passkeysSuite } from '../helpers/passkeys-suite.js';
+import { SoftAuthenticator } from '../helpers/soft-authenticator.js';
+
+passkeysSuite('memory store, PGlite', () => composeTestApp({ STORE: 'memory', ...PASSKEY_ENV }));
+passkeyLimitSuite('memory store, PGlite', () =>
+  composeTestApp({ STORE: 'memory', LOGIN_MAX_FAILURES_PER_IP: '3', ...PASSKEY_ENV }),
+);
+
+describe('passkeys with REFRESH_COOKIE=on', () => {
+  it('the passkey sign-in puts the refresh token in the cookie, as a password login does', async () => {
+    const app = await composeTestApp({ STORE: 'memory', REFRESH_COOKIE: 'on', ...PASSKEY_ENV });
+    try {
+      const email = 'cookie-passkey@example.test';
+      await register(app.target, email);
+      const { access } = await login(app.target, email);
+      const device = new SoftAuthenticator({ origin: ORIGIN });
+      const options = await call(app.target, 'POST', '/auth/passkeys/register/options', { token: access });
+      const added = await call(app.target, 'POST', '/auth/passkeys/register/verify', {
+        token: access,
+        body: { response: device.create(options.body as never) },
+      });
+      assert.equal(added.status, 201, added.text);
+      const request = await call(app.target, 'POST', '/auth/passkeys/login/options', { body: {} });
+      const signed = await call(app.target, 'POST', '/auth/passkeys/login/verify', {
+        body: { response: device.get(request.body as never) },
+      });
+      assert.equal(signed.status, 200, signed.text);
+      assert.equal(signed.body.refresh_token, undefined, 'not in the body');
+      assert.equal(typeof signed.body.access_token, 'string');
+      assert.match(signed.headers['set-cookie'] ?? '', /^tollgate_refresh=tgr1\..*HttpOnly/);
+    } finally {
+      await app.close();
+    }
+  });
+});
