@@ -16,6 +16,7 @@ import { installDraining } from './http/draining.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { registerOpenApi, serveOpenApiDocument } from './http/openapi.js';
 import { accountRoutes } from './http/routes/account.js';
+import { accountFlowRoutes } from './http/routes/account-flows.js';
 import { adminRoutes } from './http/routes/admin.js';
 import {
   installRequestIdEcho,
@@ -107,13 +108,14 @@ export async function buildApp(config: Config, services: AppServices): Promise<F
     done();
   });
 
-  await registerOpenApi(app, VERSION, config.docs);
+  await registerOpenApi(app, VERSION, config.docs, config.publicUrl);
   await registerCors(app, config.corsOrigins);
   await app.register(metaRoutes(ctx));
   await app.register(authRoutes(ctx));
   await app.register(oauthRoutes(ctx));
   await app.register(protectedRoutes(ctx));
   await app.register(accountRoutes(ctx));
+  await app.register(accountFlowRoutes(ctx));
   await app.register(passkeyRoutes(ctx));
   await app.register(adminRoutes(ctx));
   await app.register(healthRoutes(ctx));

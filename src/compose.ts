@@ -11,6 +11,7 @@ import { createPasswordPolicy } from './auth/password-policy.js';
 import { argon2idHasher, type PasswordHasher } from './auth/passwords.js';
 import { AuthService } from './auth/service.js';
 import { auditTrail } from './accounts/audit.js';
+import { openAccountFlows, type AccountFlows } from './accounts/flows.js';
 import type { Database } from './accounts/directory/database.js';
 import { openMigratedDatabase } from './accounts/directory/open.js';
 import { SqlUserDirectory } from './accounts/directory/sql-user-directory.js';
@@ -114,16 +115,25 @@ export async function openDirectory(
   return new SqlUserDirectory(database);
 }
 
-/** Deletes audit events past the retention, hourly (jittered), off the request path. */
-function auditPruner(directory: UserDirectory, retentionDays: number, logger?: Logger): { stop(): void } {
+/**
+ * Deletes audit events past the retention and expired mailed links, hourly (jittered),
+ * off the request path.
+ */
+function auditPruner(
+  directory: UserDirectory,
+  flows: Pick<AccountFlows, 'links'>,
+  retentionDays: number,
+  logger?: Logger,
+): { stop(): void } {
+  const failed = (err: unknown): void =>
+    logger?.warn({ err: { message: (err as Error).message } }, 'pruning the accounts database failed');
   const prune = (): void => {
-    directory.pruneAudit(retentionDays).then(
-      (n) => {
-        if (n > 0) logger?.info({ deleted: n, retention_days: retentionDays }, 'pruned the audit log');
-      },
-      (err: unknown) =>
-        logger?.warn({ err: { message: (err as Error).message } }, 'audit log pruning failed'),
-    );
+    directory.pruneAudit(retentionDays).then((n) => {
+      if (n > 0) logger?.info({ deleted: n, retention_days: retentionDays }, 'pruned the audit log');
+    }, failed);
+    flows.links.pruneExpired().then((n) => {
+      if (n > 0) logger?.info({ deleted: n }, 'deleted expired reset and verification links');
+    }, failed);
   };
   const timer = setInterval(prune, 3_600_000 + Math.floor(Math.random() * 300_000));
   timer.unref();
@@ -168,7 +178,15 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
     await directory.close().catch(() => undefined);
     throw err;
   }
-  const pruner = auditPruner(directory, config.database.auditRetentionDays, logger);
+  let flows: AccountFlows;
+  try {
+    flows = await openAccountFlows(config, directory.db, { metrics, logger });
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    await directory.close().catch(() => undefined);
+    throw err;
+  }
+  const pruner = auditPruner(directory, flows, config.database.auditRetentionDays, logger);
   // Nothing is loaded or connected until the first new password is checked.
   const passwordPolicy = createPasswordPolicy(config.passwordPolicy, { logger });
   let app: FastifyInstance;
@@ -189,6 +207,11 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
       keys,
       hasher,
       passwordPolicy,
+      links: flows.links,
+      mailer: flows.mailer,
+      totp: flows.totp,
+      secrets: flows.secrets,
+      background: flows.background,
       onEvent: (event) => metrics.authEvents.inc({ event }),
     });
     app = await buildApp(config, {
@@ -206,6 +229,7 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
   } catch (err) {
     pruner.stop();
     await passwordPolicy.close();
+    await flows.close(0);
     await store.close().catch(() => undefined);
     await directory.close().catch(() => undefined);
     throw err;
@@ -225,6 +249,8 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
         pruner.stop();
         try {
           await app.close();
+          // Reset requests answered already finish their mail; queued mail goes out.
+          await flows.close(config.shutdownGraceMs);
         } finally {
           await Promise.allSettled([store.close(), directory.close(), passwordPolicy.close()]);
         }

@@ -5,31 +5,40 @@
  * `retryAfterSeconds`. Messages are public: they never contain tokens, passwords, stack
  * traces or internals. docs/errors.md lists every code.
  */
-export type ErrorCode =
-  | 'invalid_request'
-  | 'weak_password'
-  | 'email_taken'
-  | 'last_sign_in_method'
-  | 'registration_disabled'
-  | 'invalid_credentials'
-  | 'too_many_attempts'
-  | 'invalid_grant'
-  | 'invalid_token'
-  | 'invalid_client'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'account_disabled'
-  | 'origin_not_allowed'
-  | 'not_found'
-  | 'request_timeout'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'expectation_failed'
-  | 'headers_too_large'
-  | 'unavailable'
-  | 'overloaded'
-  | 'shutting_down'
-  | 'internal_error';
+/** Every stable code (the `error` field of an error body); docs/errors.md describes each. */
+export const ERROR_CODES = [
+  'invalid_request',
+  'weak_password',
+  'email_taken',
+  'last_sign_in_method',
+  'registration_disabled',
+  'invalid_credentials',
+  'too_many_attempts',
+  'invalid_grant',
+  'invalid_token',
+  'invalid_client',
+  'unauthorized',
+  'forbidden',
+  'account_disabled',
+  'email_not_verified',
+  'feature_disabled',
+  'invalid_code',
+  'mfa_already_enabled',
+  'mfa_not_enabled',
+  'origin_not_allowed',
+  'not_found',
+  'request_timeout',
+  'payload_too_large',
+  'unsupported_media_type',
+  'expectation_failed',
+  'headers_too_large',
+  'unavailable',
+  'overloaded',
+  'shutting_down',
+  'internal_error',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export abstract class TollgateError extends Error {
   abstract readonly code: ErrorCode;
@@ -116,8 +125,8 @@ export class TooManyAttemptsError extends TollgateError {
   readonly code = 'too_many_attempts';
   readonly statusCode = 429;
   override readonly retryAfterSeconds: number;
-  constructor(retryAfterSeconds: number) {
-    super('Too many failed login attempts; try again later');
+  constructor(retryAfterSeconds: number, message = 'Too many failed login attempts; try again later') {
+    super(message);
     this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
   }
 }
@@ -127,6 +136,32 @@ export class InvalidGrantError extends TollgateError {
   readonly statusCode = 401;
   constructor(message = 'The refresh token is invalid, expired or revoked') {
     super(message);
+  }
+}
+
+/**
+ * A password-reset or email-verification token that is malformed, unknown, used or
+ * expired (400: the link is at fault, not the caller's credentials).
+ */
+export class InvalidLinkTokenError extends TollgateError {
+  readonly code = 'invalid_grant';
+  readonly statusCode = 400;
+  constructor(message = 'The link is invalid, expired or already used') {
+    super(message);
+  }
+}
+
+/**
+ * A TOTP or recovery code that is wrong, malformed, already used, or (second login step)
+ * an MFA ticket that is unknown or expired. 400 when a signed-in caller manages TOTP,
+ * 401 at the second step of a login.
+ */
+export class InvalidCodeError extends TollgateError {
+  readonly code = 'invalid_code';
+  readonly statusCode: 400 | 401;
+  constructor(statusCode: 400 | 401, message = 'The code is invalid or was already used') {
+    super(message);
+    this.statusCode = statusCode;
   }
 }
 
@@ -186,6 +221,39 @@ export class AccountDisabledError extends TollgateError {
  * (CORS_ORIGINS or PUBLIC_URL's): refused, so that another site cannot make a browser
  * spend its cookie (cross-site request forgery).
  */
+/** REQUIRE_VERIFIED_EMAIL=on: a correct password of an account whose email is not verified. */
+export class EmailNotVerifiedError extends TollgateError {
+  readonly code = 'email_not_verified';
+  readonly statusCode = 403;
+  constructor() {
+    super('The email address of this account is not verified; a verification link was sent to it');
+  }
+}
+
+/** A feature this server does not offer as configured (e.g. mail without SMTP_URL in production). */
+export class FeatureDisabledError extends TollgateError {
+  readonly code = 'feature_disabled';
+  readonly statusCode = 403;
+}
+
+/** TOTP setup while TOTP is on (turn it off first). */
+export class MfaAlreadyEnabledError extends TollgateError {
+  readonly code = 'mfa_already_enabled';
+  readonly statusCode = 409;
+  constructor() {
+    super('Two-factor login with TOTP is already on for this account');
+  }
+}
+
+/** Enabling TOTP without a pending setup, or disabling it when it is off. */
+export class MfaNotEnabledError extends TollgateError {
+  readonly code = 'mfa_not_enabled';
+  readonly statusCode = 409;
+  constructor(message = 'Two-factor login with TOTP is not on for this account') {
+    super(message);
+  }
+}
+
 export class OriginNotAllowedError extends TollgateError {
   readonly code = 'origin_not_allowed';
   readonly statusCode = 403;

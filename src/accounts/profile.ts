@@ -20,7 +20,7 @@ export async function profile(deps: AuthDeps, claims: AccessClaims): Promise<Pro
     id: account.id,
     email: account.email,
     email_verified: account.emailVerified,
-    mfa_enabled: false,
+    mfa_enabled: account.mfaEnabled,
     roles: account.roles,
     created_at: account.createdAt.toISOString(),
   };

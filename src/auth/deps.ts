@@ -7,6 +7,11 @@ import type { UserDirectory } from '../accounts/directory/user-directory.js';
 import type { Config } from '../config/schema.js';
 import type { Store } from '../store/store.js';
 import type { AccessTokenOptions } from './access-token.js';
+import type { Mailer } from '../accounts/mail/mailer.js';
+import type { TotpFactors } from '../accounts/mfa/totp-factors.js';
+import type { SecretBox } from '../accounts/mfa/secret-box.js';
+import type { OneTimeTokens } from '../accounts/one-time-tokens.js';
+import type { BackgroundTasks } from '../util/background.js';
 import type { Admission } from './admission.js';
 import type { KeySet } from './keys.js';
 import type { PasswordPolicy } from './password-policy.js';
@@ -27,6 +32,17 @@ export type AuthEvent =
   | 'logout'
   | 'logout_all'
   | 'revoke'
+  | 'login_unverified'
+  | 'mfa_required'
+  | 'mfa_success'
+  | 'mfa_failure'
+  | 'mfa_locked'
+  | 'mfa_enabled'
+  | 'mfa_disabled'
+  | 'password_reset_requested'
+  | 'password_reset'
+  | 'email_verification_sent'
+  | 'email_verified'
   | 'passkey_counter_regression';
 
 export type AuthConfig = Pick<
@@ -38,6 +54,7 @@ export type AuthConfig = Pick<
   | 'passwordMaxLength'
   | 'passwordHashing'
   | 'maxSessionsPerUser'
+  | 'accounts'
 >;
 
 export interface AuthDeps {
@@ -59,6 +76,16 @@ export interface AuthDeps {
   verified: VerifiedTokenCache;
   /** When this process last recorded each session as used (bounds the writes). */
   lastTouched: LastTouched;
+  /** Mailed single-use links (password reset, email verification). */
+  links: OneTimeTokens;
+  /** Account mail; undefined when this server sends none (production without SMTP_URL). */
+  mailer: Mailer | undefined;
+  /** TOTP factors and recovery codes. */
+  totp: TotpFactors;
+  /** Seals TOTP secrets; undefined when TOTP is off (production without SECRETS_KEY). */
+  secrets: SecretBox | undefined;
+  /** Work a request starts without waiting for it (reset requests). */
+  background: BackgroundTasks;
   /** Called for every security-relevant outcome (metrics, audit). Never given secrets. */
   onEvent: (event: AuthEvent) => void;
 }

@@ -2,11 +2,24 @@
  * Checking a password and opening a session. The account comes from the accounts
  * database (one indexed lookup); the limits, the session and its tokens from the
  * session store. A disabled account answers 403 `account_disabled`, but only after a
- * correct password (a wrong one gets the usual 401).
+ * correct password (a wrong one gets the usual 401); so does an unverified email when
+ * REQUIRE_VERIFIED_EMAIL is on (403 `email_not_verified`, and a new link is mailed
+ * within the verification limit). With TOTP on, a correct password opens no session: it
+ * yields an `mfa_token` for the second step (login-mfa.ts).
  */
-import { AccountDisabledError, InvalidCredentialsError, InvalidRequestError } from '../errors.js';
+import { sendVerificationMail } from '../accounts/account-mail.js';
+import type { Account } from '../accounts/directory/user-directory.js';
+import { countVerificationRequest } from '../accounts/request-limits.js';
+import {
+  AccountDisabledError,
+  EmailNotVerifiedError,
+  InvalidCredentialsError,
+  InvalidRequestError,
+  TooManyAttemptsError,
+} from '../errors.js';
 import type { AuthDeps, ClientInfo, TokenPair } from './deps.js';
 import { parseEmail } from './email.js';
+import { issueMfaTicket, type MfaChallenge } from './mfa-ticket.js';
 import { checkPassword } from './password-check.js';
 import { openSession } from './session-tokens.js';
 
@@ -15,7 +28,7 @@ export async function login(
   emailInput: string,
   password: string,
   client: ClientInfo,
-): Promise<TokenPair> {
+): Promise<TokenPair | MfaChallenge> {
   const email = parseEmail(emailInput);
   if (!email) throw new InvalidRequestError('email must be a valid email address');
   try {
@@ -36,6 +49,16 @@ export async function login(
     await deps.audit('login_disabled', { userId: account.id, ...where });
     throw new AccountDisabledError();
   }
+  if (deps.config.accounts.requireVerifiedEmail && !account.emailVerified) {
+    deps.onEvent('login_unverified');
+    await deps.audit('login_unverified', { userId: account.id, ...where });
+    await resendVerification(deps, account);
+    throw new EmailNotVerifiedError();
+  }
+  if (account.mfaEnabled) {
+    deps.onEvent('mfa_required');
+    return issueMfaTicket(deps, account);
+  }
   const opened = await openSession(deps, account, client);
   if (opened === 'stale') {
     // The password changed, or the account was disabled or deleted, while this login ran.
@@ -45,4 +68,16 @@ export async function login(
   deps.onEvent('login_success');
   await deps.audit('login_success', { userId: account.id, ...where, detail: { sid: opened.sid } });
   return opened.pair;
+}
+
+/** A new verification link for the owner of a correct password, within the limit. */
+async function resendVerification(deps: AuthDeps, account: Account): Promise<void> {
+  if (!deps.mailer) return;
+  try {
+    await countVerificationRequest(deps, account.id);
+  } catch (err) {
+    if (err instanceof TooManyAttemptsError) return;
+    throw err;
+  }
+  await sendVerificationMail(deps, deps.mailer, account);
 }

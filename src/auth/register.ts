@@ -1,6 +1,8 @@
 /** Creating an account. */
 import { randomUUID } from 'node:crypto';
 import { EmailTakenError, InvalidRequestError, RegistrationDisabledError } from '../errors.js';
+import { sendVerificationMail } from '../accounts/account-mail.js';
+import { countVerificationRequest } from '../accounts/request-limits.js';
 import type { AuthDeps, ClientInfo } from './deps.js';
 import { parseEmail } from './email.js';
 import { acceptNewPassword } from './new-password.js';
@@ -21,5 +23,13 @@ export async function register(
   if (account === 'email_taken') throw new EmailTakenError();
   deps.onEvent('register');
   await deps.audit('register', { userId: account.id, ip: client.ip, userAgent: client.userAgent });
+  // Login will ask for a verified address: the first link goes out now.
+  const mailer = deps.mailer;
+  if (deps.config.accounts.requireVerifiedEmail && mailer) {
+    deps.background.run('verification mail at registration', async () => {
+      await countVerificationRequest(deps, account.id);
+      await sendVerificationMail(deps, mailer, account);
+    });
+  }
   return { id: account.id, email: account.email };
 }

@@ -15,6 +15,8 @@ import type { KeySet } from './keys.js';
 import { introspect, type Introspection } from './introspect.js';
 import { LastTouched } from './last-touched.js';
 import { login } from './login.js';
+import { completeMfaLogin } from './login-mfa.js';
+import type { MfaChallenge } from './mfa-ticket.js';
 import type { PasswordPolicy } from './password-policy.js';
 import type { PasswordHasher } from './passwords.js';
 import { refresh } from './refresh.js';
@@ -23,7 +25,7 @@ import { register } from './register.js';
 import { logout, logoutAll, revoke } from './revoke.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 
-export type { AuthEvent, ClientInfo, Introspection, TokenPair };
+export type { AuthEvent, ClientInfo, Introspection, MfaChallenge, TokenPair };
 
 export interface AuthServiceOptions {
   config: AuthConfig;
@@ -34,6 +36,12 @@ export interface AuthServiceOptions {
   hasher: PasswordHasher;
   /** Applied to every new password (createPasswordPolicy, or noPasswordPolicy). */
   passwordPolicy: PasswordPolicy;
+  /** Mailed links, the mailer (none: no mail), TOTP factors, the secrets box (none: no TOTP). */
+  links: AuthDeps['links'];
+  mailer: AuthDeps['mailer'];
+  totp: AuthDeps['totp'];
+  secrets: AuthDeps['secrets'];
+  background: AuthDeps['background'];
   onEvent?: (event: AuthEvent) => void;
 }
 
@@ -50,6 +58,11 @@ export class AuthService {
       hasher: options.hasher,
       hashing: new Admission(options.config.passwordHashing),
       passwordPolicy: options.passwordPolicy,
+      links: options.links,
+      mailer: options.mailer,
+      totp: options.totp,
+      secrets: options.secrets,
+      background: options.background,
       tokenOptions: {
         issuer: options.config.jwt.issuer,
         audience: options.config.jwt.audience,
@@ -66,8 +79,14 @@ export class AuthService {
     return register(this.#deps, email, password, client);
   }
 
-  login(email: string, password: string, client: ClientInfo): Promise<TokenPair> {
+  /** A token pair, or (TOTP on) the challenge of the second step. */
+  login(email: string, password: string, client: ClientInfo): Promise<TokenPair | MfaChallenge> {
     return login(this.#deps, email, password, client);
+  }
+
+  /** The second step of a login with TOTP on. */
+  loginMfa(mfaToken: string, code: string, client: ClientInfo): Promise<TokenPair> {
+    return completeMfaLogin(this.#deps, mfaToken, code, client);
   }
 
   refresh(refreshToken: string): Promise<TokenPair> {

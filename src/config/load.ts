@@ -8,6 +8,7 @@ import { deepFreeze } from '../util/deep-freeze.js';
 import { readEnvFiles, type Env } from './env-files.js';
 import { Reader } from './reader.js';
 import type { Config } from './schema.js';
+import { readAccounts } from './sections/accounts.js';
 import { readDatabase } from './sections/database.js';
 import { readPasswordPolicy } from './sections/password-policy.js';
 import { readCorsOrigins, readRefreshCookie } from './sections/browsers.js';
@@ -62,6 +63,7 @@ export function loadConfig(realEnv: Env = process.env, options: LoadOptions = {}
   const introspectionClients = readIntrospectionClients(r);
   const corsOrigins = readCorsOrigins(r);
   const refreshCookie = readRefreshCookie(r);
+  const accounts = readAccounts(r, serverSection, publicUrl);
   const webauthn = readWebAuthn(r, publicUrl);
   r.finish();
 
@@ -80,6 +82,7 @@ export function loadConfig(realEnv: Env = process.env, options: LoadOptions = {}
     introspectionClients,
     corsOrigins,
     refreshCookie,
+    accounts,
     webauthn,
     ...passwords,
     passwordPolicy,

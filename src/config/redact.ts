@@ -12,6 +12,17 @@ export function redactConfig(config: Config): Record<string, unknown> {
     },
     opsToken: config.opsToken ? '[redacted]' : undefined,
     database: { ...config.database, url: config.database.url ? redactUrl(config.database.url) : undefined },
+    accounts: {
+      ...config.accounts,
+      mail: {
+        ...config.accounts.mail,
+        smtpUrl: config.accounts.mail.smtpUrl ? redactUrl(config.accounts.mail.smtpUrl) : undefined,
+      },
+      secretsKey: {
+        current: config.accounts.secretsKey.current ? '[redacted]' : '[development key]',
+        previous: config.accounts.secretsKey.previous.length,
+      },
+    },
   };
 }
 
@@ -38,6 +49,7 @@ export function startupSummary(config: Config): Record<string, unknown> {
     store: config.store === 'redis' ? redis : 'memory (this process only)',
     database: config.database.url ? redactUrl(config.database.url) : `embedded (${config.database.dataDir})`,
     workers: config.workers,
+    mail: config.accounts.mail.smtpUrl ? redactUrl(config.accounts.mail.smtpUrl) : 'none',
     listen: `${config.host}:${config.port}`,
   };
 }

@@ -102,6 +102,33 @@ export interface PasswordPolicyConfig {
   breachCheckTimeoutMs: number;
 }
 
+export interface MailConfig {
+  /** SMTP_URL; undefined: development writes mail to the log, production sends none. */
+  smtpUrl: string | undefined;
+  from: string;
+  /** Files here replace the built-in templates of the same name. */
+  templatesDir: string | undefined;
+  /** Paths on PUBLIC_URL that receive `?token=` (the team's own pages, or tollgate's API). */
+  resetLinkPath: string;
+  verifyLinkPath: string;
+}
+
+export interface SecretsKeyConfig {
+  /** SECRETS_KEY (32 bytes); undefined: a development key under VAR_DIR, none in production. */
+  current: Buffer | undefined;
+  /** SECRETS_PREVIOUS_KEYS: still open what was sealed under them. */
+  previous: readonly Buffer[];
+}
+
+export interface AccountsConfig {
+  mail: MailConfig;
+  /** Login answers 403 `email_not_verified` after a correct password of an unverified account. */
+  requireVerifiedEmail: boolean;
+  passwordResetTtlSeconds: number;
+  emailVerificationTtlSeconds: number;
+  secretsKey: SecretsKeyConfig;
+}
+
 /** Passkeys: the WebAuthn relying party (src/config/sections/webauthn.ts). */
 export interface WebAuthnConfig {
   /** The relying party id credentials are bound to: a domain (PUBLIC_URL's hostname by default). */
@@ -150,6 +177,8 @@ export interface Config {
   corsOrigins: readonly string[];
   /** REFRESH_COOKIE: the refresh token travels only in an httpOnly cookie scoped to /auth. */
   refreshCookie: boolean;
+  /** Account mail (reset, verification) and TOTP secrets. */
+  accounts: AccountsConfig;
   /** Passkeys: the WebAuthn relying party. */
   webauthn: WebAuthnConfig;
   /** Where development keys live. */

@@ -262,6 +262,66 @@ export const VARIABLE_GROUPS: readonly VariableGroup[] = [
     ],
   },
   {
+    title: 'Account mail and two-factor login',
+    variables: [
+      {
+        name: 'SMTP_URL',
+        default: '',
+        meaning:
+          'smtp://[user:password@]host[:port] (STARTTLS when offered) or smtps:// (TLS); unset: development logs each mail, production sends none',
+        example: 'smtp://mailer:secret@smtp.example.com:587',
+      },
+      { name: 'SMTP_URL_FILE', default: '', meaning: 'a file holding SMTP_URL' },
+      {
+        name: 'MAIL_FROM',
+        default: 'tollgate <no-reply@PUBLIC_URL host>',
+        meaning: 'the sender of account mail',
+        example: '"Example Accounts" <no-reply@example.com>',
+      },
+      {
+        name: 'MAIL_TEMPLATES_DIR',
+        default: '',
+        meaning:
+          'files here (password_reset.txt/.html, email_verification.txt/.html) replace the built-in mails',
+      },
+      {
+        name: 'PASSWORD_RESET_URL_PATH',
+        default: '/reset-password',
+        meaning: 'the page on PUBLIC_URL a reset link opens (it receives ?token=)',
+      },
+      {
+        name: 'EMAIL_VERIFICATION_URL_PATH',
+        default: '/verify-email',
+        meaning: 'the page on PUBLIC_URL a verification link opens (it receives ?token=)',
+      },
+      { name: 'PASSWORD_RESET_TTL', default: '1800', meaning: 'seconds a reset link works (once)' },
+      {
+        name: 'EMAIL_VERIFICATION_TTL',
+        default: '86400',
+        meaning: 'seconds a verification link works (once)',
+      },
+      {
+        name: 'REQUIRE_VERIFIED_EMAIL',
+        default: 'off',
+        meaning:
+          'on: login answers 403 email_not_verified after a correct password until the address is verified (a link is mailed then, and at registration)',
+      },
+      {
+        name: 'SECRETS_KEY',
+        default: 'development: generated under VAR_DIR',
+        meaning:
+          'seals TOTP secrets at rest (AES-256-GCM): 32 bytes as 64 hex digits or base64 (openssl rand -base64 32); production without it has no TOTP',
+      },
+      { name: 'SECRETS_KEY_FILE', default: '', meaning: 'a file holding SECRETS_KEY' },
+      {
+        name: 'SECRETS_PREVIOUS_KEYS',
+        default: '',
+        meaning: 'earlier SECRETS_KEYs, comma-separated: still open what they sealed (key rotation)',
+      },
+      { name: 'SECRETS_PREVIOUS_KEYS_FILE', default: '', meaning: 'a file holding SECRETS_PREVIOUS_KEYS' },
+    ],
+  },
+  {
     title: 'Password policy (new passwords: register, change, reset)',
     variables: [
       {

@@ -5,9 +5,15 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { polishOpenApi } from './openapi-polish.js';
 
 /** Builds the document from the route schemas; `withUi` also serves Swagger UI at /docs. */
-export async function registerOpenApi(app: FastifyInstance, version: string, withUi: boolean): Promise<void> {
+export async function registerOpenApi(
+  app: FastifyInstance,
+  version: string,
+  withUi: boolean,
+  serverUrl: string,
+): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -35,6 +41,10 @@ export async function registerOpenApi(app: FastifyInstance, version: string, wit
         },
       },
     },
+    transformObject: (document) =>
+      'openapiObject' in document
+        ? polishOpenApi(document.openapiObject as Record<string, unknown>, { serverUrl })
+        : document.swaggerObject,
     refResolver: {
       buildLocalReference: (json, _base, _fragment, i) =>
         typeof json.$id === 'string' ? json.$id : `def-${i}`,

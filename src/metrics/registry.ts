@@ -20,6 +20,8 @@ export interface AppMetrics {
   http: HttpMetrics;
   /** `tollgate_auth_events_total{event}`: security-relevant auth outcomes. */
   authEvents: Counter<'event'>;
+  /** `tollgate_mail_messages_total{kind, outcome}`: account mail sent, retried, failed, dropped. */
+  mail: Counter<'kind' | 'outcome'>;
   /** `tollgate_dependency_unavailable_total{dependency, reason}`. */
   dependencies: DependencyMetrics;
 }
@@ -40,10 +42,17 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): AppMe
     labelNames: ['event'] as const,
     registers: [registry],
   });
+  const mail = new Counter({
+    name: 'tollgate_mail_messages_total',
+    help: 'Account mail by kind (password_reset, email_verification) and outcome (sent, retried, failed, dropped)',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [registry],
+  });
   return {
     registry,
     http: registerHttpMetrics(registry),
     authEvents,
+    mail,
     dependencies: registerDependencyMetrics(registry),
   };
 }

@@ -23,6 +23,10 @@ export const keys = {
   /** Login failure counters. */
   attemptsAccountIp: (email: string, ip: string) => `${KEY_PREFIX}rl:aip:${email}|${ip}`,
   attemptsIp: (ip: string) => `${KEY_PREFIX}rl:ip:${ip}`,
+  /** Wrong TOTP / recovery codes of one user (every worker counts into one). */
+  attemptsMfa: (uid: string) => `${KEY_PREFIX}rl:mfa:{${uid}}`,
+  /** Requests of a mailed link (`kind`), per subject (an email, an address, a user id). */
+  mailRequests: (kind: string, subject: string) => `${KEY_PREFIX}rl:mail:${kind}:${subject}`,
   /** A single-use value (Store.putOnce/takeOnce): `kind` names the feature, `id` is random. */
   oneTime: (kind: string, id: string) => `${KEY_PREFIX}once:${kind}:${id}`,
 } as const;

@@ -430,8 +430,10 @@ export function passkeysSuite(name: string, start: () => Promise<TestApp>): void
         assert.ok(op, `${method} ${path}`);
         assert.deepEqual(op.tags, ['passkeys'], path);
         assert.ok(op.summary, path);
-        assert.equal(op.security !== undefined, bearer, `${path} security`);
-        assert.deepEqual(Object.keys(op.responses).sort(), statuses.sort(), path);
+        assert.deepEqual(op.security, bearer ? [{ bearerAuth: [] }] : [], `${path} security`);
+        // Routes that take a body are also described with 413 and 415 (src/http/openapi-polish.ts).
+        const declared = Object.keys(op.responses).filter((s) => s !== '413' && s !== '415');
+        assert.deepEqual(declared.sort(), statuses.sort(), path);
       }
     });
   });

@@ -6,6 +6,7 @@ import { auditTrail } from '../../src/accounts/audit.js';
 import { SqlUserDirectory } from '../../src/accounts/directory/sql-user-directory.js';
 import { noPasswordPolicy } from '../../src/auth/password-policy.js';
 import { AuthService } from '../../src/auth/service.js';
+import { bareAccountFlows } from '../helpers/account-flows.js';
 import { testDatabase } from '../helpers/databases.js';
 import { loadConfig } from '../../src/config/load.js';
 import { OverloadedError } from '../../src/errors.js';
@@ -86,7 +87,8 @@ describe('login under a hashing flood', () => {
       { skipEnvFiles: true },
     );
     const store = new MemoryStore();
-    const directory = new SqlUserDirectory(await testDatabase());
+    const database = await testDatabase();
+    const directory = new SqlUserDirectory(database);
     const auth = new AuthService({
       config,
       store,
@@ -94,6 +96,7 @@ describe('login under a hashing flood', () => {
       audit: auditTrail(directory),
       keys: await buildKeySet(generateSigningKeyPem()),
       passwordPolicy: noPasswordPolicy,
+      ...bareAccountFlows(database),
       hasher: testHasher,
     });
     await auth.register('flood@example.test', 'the right password', { ip: '10.0.0.9', userAgent: 'test' });

@@ -162,8 +162,14 @@ describe('config', () => {
       REDIS_URL: 'redis://:hunter2hunter2@127.0.0.1:6379',
       JWT_PRIVATE_KEY: key,
       OPS_TOKEN: 'secret-ops-token-123',
+      SMTP_URL: 'smtp://mailer:smtp-pass-777@mail.example.com',
+      SECRETS_KEY: 'ef'.repeat(32),
+      SECRETS_PREVIOUS_KEYS: '01'.repeat(32),
     });
     const text = JSON.stringify(redactConfig(c));
+    assert.ok(!text.includes('smtp-pass-777'));
+    assert.ok(!text.includes('"type":"Buffer"'), 'no key bytes');
+    assert.match(text, /"current":"\[redacted\]"/);
     assert.ok(!text.includes('hunter2'));
     assert.ok(!text.includes('PRIVATE KEY'));
     assert.ok(!text.includes('secret-ops-token'));

@@ -12,6 +12,7 @@ import { auditTrail } from '../../src/accounts/audit.js';
 import { SqlUserDirectory } from '../../src/accounts/directory/sql-user-directory.js';
 import { noPasswordPolicy } from '../../src/auth/password-policy.js';
 import { AuthService } from '../../src/auth/service.js';
+import { bareAccountFlows } from '../helpers/account-flows.js';
 import { testDatabase } from '../helpers/databases.js';
 import { loadConfig } from '../../src/config/load.js';
 import { InvalidCredentialsError } from '../../src/errors.js';
@@ -27,7 +28,8 @@ describe('login timing', () => {
     );
     const store = new MemoryStore();
     // The real cost on purpose: the decoy must take as long as a real verification.
-    const directory = new SqlUserDirectory(await testDatabase());
+    const database = await testDatabase();
+    const directory = new SqlUserDirectory(database);
     const auth = new AuthService({
       config,
       store,
@@ -35,6 +37,7 @@ describe('login timing', () => {
       audit: auditTrail(directory),
       keys: await buildKeySet(generateSigningKeyPem()),
       passwordPolicy: noPasswordPolicy,
+      ...bareAccountFlows(database),
       hasher: argon2idHasher(),
     });
     await auth.register('known@example.test', 'the right password', { ip: '10.0.0.1', userAgent: 'test' });

@@ -24,6 +24,7 @@ interface AccountRow {
   disabled: boolean;
   email_verified: boolean;
   security_stamp: string;
+  mfa_enabled: boolean;
   created_at: Date | string;
   updated_at: Date | string;
 }
@@ -40,7 +41,8 @@ interface AuditRow {
 }
 
 const ACCOUNT_COLUMNS =
-  'id, email, password_hash, roles, disabled, email_verified, security_stamp, created_at, updated_at';
+  'id, email, password_hash, roles, disabled, email_verified, security_stamp, created_at, updated_at, ' +
+  'EXISTS (SELECT 1 FROM totp_factors t WHERE t.user_id = users.id AND t.enabled_at IS NOT NULL) AS mfa_enabled';
 
 const toDate = (v: Date | string): Date => (v instanceof Date ? v : new Date(v));
 
@@ -53,6 +55,7 @@ function toAccount(r: AccountRow): Account {
     disabled: r.disabled,
     emailVerified: r.email_verified,
     securityStamp: r.security_stamp,
+    mfaEnabled: r.mfa_enabled,
     createdAt: toDate(r.created_at),
     updatedAt: toDate(r.updated_at),
   };

@@ -21,6 +21,8 @@ export interface Account {
    * delete): a login that read the old stamp must not leave a session behind.
    */
   securityStamp: string;
+  /** A confirmed TOTP factor exists: a correct password opens no session by itself. */
+  mfaEnabled: boolean;
   createdAt: Date;
   updatedAt: Date;
 }

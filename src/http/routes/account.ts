@@ -77,7 +77,7 @@ export function accountRoutes(ctx: AppContext) {
           tags: ['account'],
           summary: 'Change the password; every other session of the account ends',
           security: bearerSecurity,
-          body: changePasswordBody(maxPassword),
+          body: changePasswordBody(maxPassword, ctx.config.passwordMaxLength),
           response: { 200: revokedBody, 400: errorRef, 429: errorRef, ...failures },
         },
       },

@@ -8,6 +8,7 @@ import { InvalidGrantError } from '../../errors.js';
 import type { AppContext } from '../context.js';
 import { claimsOf, clientOf, requireSession } from '../guards.js';
 import { refreshCookie } from '../refresh-cookie.js';
+import { mfaChallengeBody, mfaLoginBody } from '../schemas/account-flows.js';
 import { bearerSecurity, cookieSecurity, credentials, errorRef, messageBody } from '../schemas/common.js';
 
 interface Credentials {
@@ -32,7 +33,7 @@ export function authRoutes(ctx: AppContext) {
         schema: {
           tags: ['auth'],
           summary: 'Create a user',
-          body: credentials(maxPassword),
+          body: credentials(ctx.config.passwordMaxLength),
           response: {
             201: {
               type: 'object',
@@ -62,12 +63,52 @@ export function authRoutes(ctx: AppContext) {
         schema: {
           tags: ['auth'],
           summary: 'Check a password and open a session',
+          description:
+            'With TOTP on, a correct password opens no session: the answer is `{mfa_required, mfa_token, expires_in}` ' +
+            'and POST /auth/login/mfa finishes the login.',
           body: credentials(maxPassword),
-          response: { 200: pairSchema, 400: errorRef, 401: errorRef, 429: errorRef, ...unavailable },
+          response: {
+            200: { anyOf: [pairSchema, mfaChallengeBody] },
+            400: errorRef,
+            401: errorRef,
+            403: {
+              ...errorRef,
+              description:
+                'After a correct password: `account_disabled`, or `email_not_verified` (REQUIRE_VERIFIED_EMAIL=on; a new link is mailed)',
+            },
+            429: errorRef,
+            ...unavailable,
+          },
         },
       },
       async (request, reply) => {
-        const pair = await ctx.auth.login(request.body.email, request.body.password, clientOf(request));
+        const result = await ctx.auth.login(request.body.email, request.body.password, clientOf(request));
+        void reply.header('Cache-Control', noStore);
+        return reply.send('mfa_required' in result ? result : cookies.deliver(reply, result));
+      },
+    );
+
+    app.post<{ Body: { mfa_token: string; code: string } }>(
+      '/auth/login/mfa',
+      {
+        schema: {
+          tags: ['auth'],
+          summary: 'Second login step: the mfa_token of the password step and a TOTP code or a recovery code',
+          body: mfaLoginBody,
+          response: {
+            200: pairSchema,
+            400: errorRef,
+            401: {
+              ...errorRef,
+              description: '`invalid_code`: a wrong or used code, or an unknown or expired mfa_token',
+            },
+            429: errorRef,
+            ...unavailable,
+          },
+        },
+      },
+      async (request, reply) => {
+        const pair = await ctx.auth.loginMfa(request.body.mfa_token, request.body.code, clientOf(request));
         return reply.header('Cache-Control', noStore).send(cookies.deliver(reply, pair));
       },
     );

@@ -55,14 +55,15 @@ export const userIdParams = {
   properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
 } as const;
 
-export const changePasswordBody = (passwordMax: number) =>
+/** `currentMax` bounds what is checked like a login; `newMax` is PASSWORD_MAX_LENGTH. */
+export const changePasswordBody = (currentMax: number, newMax: number) =>
   ({
     type: 'object',
     additionalProperties: false,
     required: ['current_password', 'new_password'],
     properties: {
-      current_password: { type: 'string', minLength: 1, maxLength: passwordMax },
-      new_password: { type: 'string', minLength: 1, maxLength: passwordMax },
+      current_password: { type: 'string', minLength: 1, maxLength: currentMax },
+      new_password: { type: 'string', minLength: 1, maxLength: newMax },
     },
   }) as const;
 

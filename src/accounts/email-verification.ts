@@ -1,0 +1,39 @@
+/**
+ * POST /auth/email-verification/request (signed in) and POST /auth/email-verification.
+ * The link verifies the address it was mailed to, once (EMAIL_VERIFICATION_TTL); the
+ * account's `email_verified` shows in /auth/me and, from the next token on, in the
+ * `email_verified` claim.
+ */
+import type { AccessClaims } from '../auth/access-token.js';
+import type { AuthDeps, ClientInfo } from '../auth/deps.js';
+import { InvalidLinkTokenError, InvalidTokenError } from '../errors.js';
+import { requireMailer, sendVerificationMail } from './account-mail.js';
+import { countVerificationRequest } from './request-limits.js';
+
+/** Mails a verification link, unless the address is verified already (202 either way). */
+export async function requestEmailVerification(deps: AuthDeps, claims: AccessClaims): Promise<void> {
+  const account = await deps.directory.findById(claims.sub);
+  if (!account || account.disabled) throw new InvalidTokenError();
+  const mailer = requireMailer(deps);
+  if (account.emailVerified) return;
+  await countVerificationRequest(deps, account.id);
+  await sendVerificationMail(deps, mailer, account);
+}
+
+export async function confirmEmailVerification(
+  deps: AuthDeps,
+  token: string,
+  client: ClientInfo,
+): Promise<{ email: string; email_verified: true }> {
+  const grant = await deps.links.consume('email_verification', token);
+  const account = grant ? await deps.directory.findById(grant.userId) : null;
+  // The address changed since the link was sent: the link verifies nothing.
+  if (!grant || !account || account.disabled || account.email !== grant.email) {
+    throw new InvalidLinkTokenError();
+  }
+  if (!account.emailVerified) await deps.directory.setEmailVerified(account.id);
+  await deps.links.revokeAll('email_verification', account.id);
+  deps.onEvent('email_verified');
+  await deps.audit('email_verified', { userId: account.id, ip: client.ip, userAgent: client.userAgent });
+  return { email: account.email, email_verified: true };
+}

@@ -1,0 +1,19 @@
+/** The account-flow dependencies of an AuthService built by hand: no mail, no TOTP key. */
+import type { Database } from '../../src/accounts/directory/database.js';
+import { TotpFactors } from '../../src/accounts/mfa/totp-factors.js';
+import { OneTimeTokens } from '../../src/accounts/one-time-tokens.js';
+import { BackgroundTasks } from '../../src/util/background.js';
+
+export function bareAccountFlows(database: Database) {
+  return {
+    links: new OneTimeTokens(database),
+    mailer: undefined,
+    totp: new TotpFactors(database),
+    secrets: undefined,
+    background: new BackgroundTasks({
+      onProblem: (what, err) => {
+        throw new Error(`background work ${what} failed: ${String(err)}`);
+      },
+    }),
+  };
+}
