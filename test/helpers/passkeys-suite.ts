@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { SqlUserDirectory } from '../../src/accounts/directory/sql-user-directory.js';
+import { generateTotpCode } from '../../src/accounts/mfa/totp.js';
 import type { TestApp } from './app.js';
 import { call, login, PASSWORD, register, type HttpResult } from './http.js';
 import { SoftAuthenticator, type Overrides } from './soft-authenticator.js';
@@ -370,6 +371,28 @@ export function passkeysSuite(name: string, start: () => Promise<TestApp>): void
         assert.equal((await signIn(authenticator, { userVerified: false })).result.status, 401);
         await app.composition.directory.setDisabled(u.id, false);
         assert.equal((await signIn(authenticator)).result.status, 200);
+      });
+    });
+
+    describe('with TOTP on', () => {
+      it('a passkey sign-in is both factors: tokens at once, while a password login asks for the code', async () => {
+        const u = await user('totp');
+        const { authenticator } = await addPasskey(u.access);
+        const setup = await post('/auth/mfa/totp/setup', undefined, u.access);
+        assert.equal(setup.status, 200, setup.text);
+        const on = await post(
+          '/auth/mfa/totp/enable',
+          { code: generateTotpCode(String(setup.body.secret)) },
+          u.access,
+        );
+        assert.equal(on.status, 200, on.text);
+        const password = await post('/auth/login', { email: u.email, password: PASSWORD });
+        assert.equal(password.status, 200);
+        assert.equal(password.body.mfa_required, true, 'the password alone is one factor');
+        const signed = (await signIn(authenticator)).result;
+        assert.equal(signed.status, 200, signed.text);
+        assert.equal(typeof signed.body.access_token, 'string');
+        assert.equal(signed.body.mfa_required, undefined);
       });
     });
 

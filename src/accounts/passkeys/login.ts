@@ -12,7 +12,7 @@
 import { verifyAuthenticationResponse, type AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { ClientInfo, TokenPair } from '../../auth/deps.js';
 import { openSession } from '../../auth/session-tokens.js';
-import { AccountDisabledError, InvalidCredentialsError } from '../../errors.js';
+import { AccountDisabledError, EmailNotVerifiedError, InvalidCredentialsError } from '../../errors.js';
 import { takeChallenge } from './challenges.js';
 import type { PasskeyDeps } from './deps.js';
 import { countFailure, refuseIfLocked } from './login-limits.js';
@@ -93,6 +93,16 @@ export async function passkeyLogin(
     await deps.auth.audit('login_disabled', { userId: account.id, ...where, detail: { method: 'passkey' } });
     throw new AccountDisabledError();
   }
+  if (deps.auth.config.accounts.requireVerifiedEmail && !account.emailVerified) {
+    deps.auth.onEvent('login_unverified');
+    await deps.auth.audit('login_unverified', {
+      userId: account.id,
+      ...where,
+      detail: { method: 'passkey' },
+    });
+    throw new EmailNotVerifiedError();
+  }
+  // No second step even with TOTP on: the passkey with user verification is both factors.
   const opened = await openSession(deps.auth, account, client);
   if (opened === 'stale') return fail('account_changed', account.id);
   deps.auth.onEvent('login_success');

@@ -175,7 +175,9 @@ export function passkeyRoutes(ctx: AppContext) {
             401: error(
               '`invalid_credentials`: the assertion was not accepted (challenge unknown, expired or used; unknown credential; wrong origin or rp id; no user verification; bad signature; signature counter not moving forward)',
             ),
-            403: error('`account_disabled`: the passkey is right but the account is disabled'),
+            403: error(
+              '`account_disabled`: the passkey is right but the account is disabled. `email_not_verified`: REQUIRE_VERIFIED_EMAIL=on and the email is not verified',
+            ),
             429: locked,
             503: unavailable,
           },
