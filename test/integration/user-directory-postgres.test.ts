@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { migrate } from '../../src/accounts/directory/migrate.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/accounts/directory/migrations.js';
 import { openPostgres } from '../../src/accounts/directory/postgres.js';
 import { SqlUserDirectory } from '../../src/accounts/directory/sql-user-directory.js';
 import { DatabaseUnavailableError, InternalError } from '../../src/errors.js';
-import { startPostgres, type PostgresHandle } from '../helpers/postgres-server.js';
+import { postgresDatabase, startPostgres, type PostgresHandle } from '../helpers/postgres-server.js';
 import { userDirectoryContract } from '../helpers/user-directory-contract.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -17,6 +18,29 @@ after(async () => pg?.stop());
 userDirectoryContract('PostgreSQL', async () =>
   openPostgres({ url: pg.url, poolSize: 4, connectTimeoutMs: 2000, statementTimeoutMs: 2000 }),
 );
+
+describe('a new database migrated by several processes at once', () => {
+  it('applies every migration exactly once, and every process starts', async () => {
+    for (let round = 0; round < 5; round++) {
+      const url = await postgresDatabase();
+      const dbs = Array.from({ length: 4 }, () =>
+        openPostgres({ url, poolSize: 1, connectTimeoutMs: 2000, statementTimeoutMs: 5000 }),
+      );
+      try {
+        const reports = await Promise.all(dbs.map((db) => migrate(db)));
+        const applied = reports.flatMap((r) => r.applied);
+        assert.deepEqual(
+          applied.sort((a, b) => a - b),
+          MIGRATIONS.map((m) => m.version),
+          `round ${round}`,
+        );
+        assert.ok(reports.every((r) => r.version === LATEST_SCHEMA_VERSION));
+      } finally {
+        await Promise.all(dbs.map((db) => db.close()));
+      }
+    }
+  });
+});
 
 describe('PostgreSQL down and back', () => {
   it('fails with DatabaseUnavailableError within the bound, then recovers by itself', async () => {

@@ -17,15 +17,17 @@ export interface MigrationReport {
 }
 
 export async function migrate(db: Database): Promise<MigrationReport> {
-  await db.query(
-    `CREATE TABLE IF NOT EXISTS schema_migrations (
-      version integer PRIMARY KEY,
-      name text NOT NULL,
-      applied_at timestamptz NOT NULL DEFAULT now()
-    )`,
-  );
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK]);
+    // Under the lock: two processes creating it at once on a new database collide in
+    // PostgreSQL's catalogue even with IF NOT EXISTS.
+    await tx.query(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (
+        version integer PRIMARY KEY,
+        name text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`,
+    );
     const rows = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
     const done = new Set(rows.map((r) => Number(r.version)));
     const newest = Math.max(0, ...done);
