@@ -183,22 +183,6 @@ test(
       const page = await openPage(context, origin);
       const authenticator = await virtualAuthenticator(context, page);
       const run = <T>(p: Page, expr: string): Promise<T> => within(p.evaluate<T>(expr), 20_000, expr);
-      /**
-       * A sign-in from the page. Chromium's virtual authenticator has once handed back an
-       * assertion whose signature ran past any real one (over 2,048 base64url characters,
-       * which the service rightly refuses with 400); that one case is logged and the
-       * ceremony run again, once. Any other answer is returned as it is.
-       */
-      const signIn = async (p: Page, expr: string): Promise<Answer> => {
-        const first = await run<Answer>(p, expr);
-        const signature = (first.response?.response as { signature?: string } | undefined)?.signature ?? '';
-        if (first.status !== 400 || signature.length <= 2048) return first;
-        console.log(
-          `# the virtual authenticator gave a ${signature.length}-character signature; signing in again`,
-        );
-        return run<Answer>(p, expr);
-      };
-
       // --- an account with a password, and a passkey added to it
       const email = `passkey-${Date.now()}@example.test`;
       const account = await run<{ register: number; login: number; token: string }>(
@@ -221,7 +205,7 @@ test(
       assert.deepEqual(listed.transports, ['internal']);
 
       // --- passwordless sign-in with the discoverable credential, then the protected route
-      const signed = await signIn(page, 'app.signIn()');
+      const signed = await run<Answer>(page, 'app.signIn()');
       assert.equal(signed.status, 200, JSON.stringify(signed.body));
       assert.equal(signed.offered, 0, 'no credential list: the authenticator offers its own');
       const token = String(signed.body.access_token);
@@ -238,7 +222,7 @@ test(
       assert.equal(replay.body.error, 'invalid_credentials');
 
       // By email: the account's passkey is offered, and signs in again (its counter moved on).
-      const byEmail = await signIn(page, `app.signIn(${JSON.stringify(email)})`);
+      const byEmail = await run<Answer>(page, `app.signIn(${JSON.stringify(email)})`);
       assert.equal(byEmail.status, 200, JSON.stringify(byEmail.body));
       assert.equal(byEmail.offered, 1);
       const used = await call(tg.url, 'GET', '/auth/passkeys', { token });
@@ -276,7 +260,7 @@ test(
       assert.equal(refused.body.error, 'invalid_credentials');
 
       // The genuine page still signs in.
-      assert.equal((await signIn(page, 'app.signIn()')).status, 200);
+      assert.equal((await run<Answer>(page, 'app.signIn()')).status, 200);
       await authenticator.cdp.detach();
       await otherAuthenticator.cdp.detach();
     } finally {

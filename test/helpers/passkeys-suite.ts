@@ -104,7 +104,14 @@ export function passkeysSuite(name: string, start: () => Promise<TestApp>): void
           authenticatorSelection: Json;
           excludeCredentials: unknown[];
           timeout: number;
+          pubKeyCredParams: unknown[];
         };
+        // The same algorithms on every Node version of a fleet: EdDSA, ES256, RS256.
+        assert.deepEqual(o.pubKeyCredParams, [
+          { alg: -8, type: 'public-key' },
+          { alg: -7, type: 'public-key' },
+          { alg: -257, type: 'public-key' },
+        ]);
         assert.match(o.challenge, /^[A-Za-z0-9_-]{43}$/);
         assert.deepEqual(o.rp, { id: RP_ID, name: 'tollgate' });
         assert.equal(o.user.name, u.email);

@@ -10,7 +10,7 @@ import type { ClientInfo } from '../../auth/deps.js';
 import { InvalidRequestError } from '../../errors.js';
 import { takeChallenge } from './challenges.js';
 import type { PasskeyDeps } from './deps.js';
-import type { RegistrationChallenge } from './registration-options.js';
+import { PASSKEY_ALGORITHMS, type RegistrationChallenge } from './registration-options.js';
 
 export const DEFAULT_PASSKEY_NAME = 'Passkey';
 
@@ -45,6 +45,7 @@ export async function registerPasskey(
       expectedOrigin: [...deps.rp.origins],
       expectedRPID: deps.rp.rpId,
       requireUserVerification: true,
+      supportedAlgorithmIDs: [...PASSKEY_ALGORITHMS],
     });
   } catch {
     verified = { verified: false };

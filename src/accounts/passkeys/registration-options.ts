@@ -3,6 +3,10 @@
  * for the caller's account. A discoverable credential (resident key) with user
  * verification is required, so the passkey alone can sign in later; the caller's
  * existing passkeys are excluded so one authenticator is not registered twice.
+ *
+ * The signature algorithms are fixed (EdDSA, ES256, RS256) rather than whatever the
+ * running Node can verify: a newer Node would also offer ML-DSA, and a passkey made with
+ * it could not sign in on an instance of the same fleet running an older Node.
  */
 import {
   generateRegistrationOptions,
@@ -14,6 +18,9 @@ import type { PasskeyDeps } from './deps.js';
 import { userHandle } from './views.js';
 
 /** Kept with a registration challenge: whose it is. */
+/** COSE algorithm ids offered for new passkeys, most preferred first: EdDSA, ES256, RS256. */
+export const PASSKEY_ALGORITHMS: readonly number[] = [-8, -7, -257];
+
 export interface RegistrationChallenge {
   uid: string;
 }
@@ -32,6 +39,7 @@ export async function registrationOptions(
     challenge: newChallenge(),
     timeout: CHALLENGE_TTL_SECONDS * 1000,
     attestationType: 'none',
+    supportedAlgorithmIDs: [...PASSKEY_ALGORITHMS],
     excludeCredentials: existing.map((p) => ({ id: p.credentialId, transports: p.transports })),
     authenticatorSelection: {
       residentKey: 'required',
