@@ -5,14 +5,17 @@
  *  2. tollgate (built CLI, Redis sessions, PostgreSQL accounts) with 1 and 2 workers,
  *     offered correct logins at 2x and 10x that rate (open model: arrivals on a fixed
  *     schedule, whatever the answers), while a probe verifies a token 20 times a second;
- *  3. the admission alternatives: the default (the newest waiter first, lifo) against the
- *     oldest first (fifo), no queue at all (PASSWORD_HASH_QUEUE=0) and a 250 ms bound on
- *     the wait (PASSWORD_HASH_MAX_WAIT_MS=250 instead of 1000).
+ *  3. the admission alternatives, each named in its run: adaptive (oldest first until
+ *     the queue has stood for PASSWORD_HASH_OVERLOAD_MS, then the newest first with
+ *     waits of at most that long), lifo (always the newest first), fifo (always the
+ *     oldest first), all with the 1 s bound on any wait, and no queue at all
+ *     (PASSWORD_HASH_QUEUE=0).
  * The raw rate is measured again at the end; the service's successful logins/s are
  * reported as a share of the mean of the two.
  *
- * Run: `npm run build && node --import tsx bench/login-goodput.ts [--seconds 12]`
- * Writes bench/results/login-goodput-<date>.{json,md}.
+ * Run: `npm run build && node --import tsx bench/login-goodput.ts [--seconds 12] [--tag name]
+ *        [--only <regexp of run labels>] [--rounds N]` (rounds interleave the chosen runs)
+ * Writes bench/results/login-goodput-<date>[-<tag>].{json,md}.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -30,6 +33,10 @@ const { values: args } = parseArgs({
   options: {
     seconds: { type: 'string', default: '12' },
     accounts: { type: 'string', default: '200' },
+    tag: { type: 'string', default: '' },
+    // Only the runs whose label matches this regular expression; each list run `rounds` times, interleaved.
+    only: { type: 'string', default: '' },
+    rounds: { type: 'string', default: '1' },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -213,7 +220,7 @@ async function measure(
       label,
       workers,
       overload,
-      order: env.PASSWORD_HASH_QUEUE_ORDER ?? 'lifo',
+      order: env.PASSWORD_HASH_QUEUE_ORDER ?? 'default',
       queue: Number(env.PASSWORD_HASH_QUEUE ?? 64),
       offeredPerSecond: offered,
       seconds: elapsed,
@@ -252,21 +259,30 @@ async function main(): Promise<void> {
     const rawBefore = await rawArgon2Rate(cores, 6);
     console.log(`raw argon2id: ${rawBefore.toFixed(1)} verifications/s (${cores} in parallel)`);
     const base = { REDIS_URL: redis.url };
+    const adaptive = { PASSWORD_HASH_QUEUE_ORDER: 'adaptive' };
+    const lifo = { PASSWORD_HASH_QUEUE_ORDER: 'lifo' };
+    const fifo = { PASSWORD_HASH_QUEUE_ORDER: 'fifo' };
     const runs: Array<[string, Record<string, string>, number, number]> = [
-      ['1 worker, 1x, lifo', {}, 1, 1],
-      ['1 worker, 2x, lifo', {}, 1, 2],
-      ['1 worker, 10x, lifo', {}, 1, 10],
-      ['2 workers, 2x, lifo', {}, 2, 2],
-      ['2 workers, 10x, lifo', {}, 2, 10],
-      ['1 worker, 2x, fifo', { PASSWORD_HASH_QUEUE_ORDER: 'fifo' }, 1, 2],
-      ['1 worker, 10x, fifo', { PASSWORD_HASH_QUEUE_ORDER: 'fifo' }, 1, 10],
+      ['1 worker, 1x, adaptive', adaptive, 1, 1],
+      ['1 worker, 2x, adaptive', adaptive, 1, 2],
+      ['1 worker, 10x, adaptive', adaptive, 1, 10],
+      ['2 workers, 2x, adaptive', adaptive, 2, 2],
+      ['2 workers, 10x, adaptive', adaptive, 2, 10],
+      ['1 worker, 2x, lifo', lifo, 1, 2],
+      ['1 worker, 10x, lifo', lifo, 1, 10],
+      ['2 workers, 10x, lifo', lifo, 2, 10],
+      ['1 worker, 2x, fifo', fifo, 1, 2],
+      ['1 worker, 10x, fifo', fifo, 1, 10],
       ['1 worker, 10x, no queue', { PASSWORD_HASH_QUEUE: '0' }, 1, 10],
-      // A shorter bound on the wait for a hashing slot: the shed answer comes sooner.
-      ['1 worker, 10x, lifo, 250 ms wait', { PASSWORD_HASH_MAX_WAIT_MS: '250' }, 1, 10],
-      ['2 workers, 10x, lifo, 250 ms wait', { PASSWORD_HASH_MAX_WAIT_MS: '250' }, 2, 10],
     ];
+    const only = args.only ? new RegExp(args.only) : undefined;
+    const chosen = runs.filter(([label]) => !only || only.test(label));
+    const rounds = Math.max(1, Number(args.rounds));
+    const planned = Array.from({ length: rounds }, (_, k) =>
+      chosen.map(([label, ...rest]) => [rounds > 1 ? `${label} (round ${k + 1})` : label, ...rest] as const),
+    ).flat();
     const outcomes: Outcome[] = [];
-    for (const [label, env, workers, overload] of runs) {
+    for (const [label, env, workers, overload] of planned) {
       // Each run gets its own accounts database.
       const o = await measure(
         label,
@@ -298,7 +314,7 @@ async function main(): Promise<void> {
     const md = [
       `### Login goodput at the hashing limit (${startedAt.toISOString().slice(0, 10)})`,
       '',
-      `Command: \`node --import tsx bench/login-goodput.ts --seconds ${SECONDS} --accounts ${ACCOUNTS}\`. Machine: ${cores} cores (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}, load average ${load0.toFixed(1)} at the start and ${load1.toFixed(1)} at the end (shared machine).`,
+      `Command: \`node --import tsx bench/login-goodput.ts --seconds ${SECONDS} --accounts ${ACCOUNTS}${args.tag ? ` --tag ${args.tag}` : ''}${args.only ? ` --only '${args.only}'` : ''}${rounds > 1 ? ` --rounds ${rounds}` : ''}\`. Machine: ${cores} cores (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}, load average ${load0.toFixed(1)} at the start and ${load1.toFixed(1)} at the end (shared machine).`,
       '',
       `Raw argon2id rate (${cores} verifications in parallel, in-process, OWASP parameters): ${fmt(rawBefore, 1)} /s before the runs, ${fmt(rawAfter, 1)} /s after; baseline = ${fmt(raw, 1)} /s. Each run: tollgate on Redis + PostgreSQL, correct logins offered on a fixed schedule for ${SECONDS} s over ${ACCOUNTS} accounts (client timeout ${CLIENT_TIMEOUT_MS / 1000} s), a probe verifying one token every 50 ms.`,
       '',
@@ -309,7 +325,7 @@ async function main(): Promise<void> {
     ].join('\n');
     const dir = join(ROOT, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
-    const stamp = startedAt.toISOString().slice(0, 10);
+    const stamp = `${startedAt.toISOString().slice(0, 10)}${args.tag ? `-${args.tag}` : ''}`;
     writeFileSync(
       join(dir, `login-goodput-${stamp}.json`),
       `${JSON.stringify({ startedAt, cores, rawBefore, rawAfter, seconds: SECONDS, outcomes }, null, 2)}\n`,

@@ -5,6 +5,14 @@
  * goodput collapses. Here at most `concurrency` hashes run, at most `maxQueue` callers
  * wait, none longer than `maxWaitMs`; the rest are refused at once with 503 +
  * Retry-After, so the hashes that do run are ones a client is still waiting for.
+ *
+ * With the `adaptive` order, while the queue stands (overload) it is also kept no longer
+ * than the waiters the slots can serve within `overloadMs` (from the mean time of a
+ * hash): `approach` refuses newcomers past that length before their database lookup,
+ * and one that joins anyway (it passed the check while others were looking up) pushes
+ * out the oldest waiter, who would only have waited longer for nothing; every arrival
+ * also ends the waits already longer than `overloadMs`. Under a flood nobody waits much
+ * longer than `overloadMs`, and most of the excess costs no lookup.
  */
 import { OverloadedError } from '../errors.js';
 import { WaitQueue } from '../util/wait-queue.js';
@@ -13,18 +21,42 @@ export interface AdmissionOptions {
   concurrency: number;
   maxQueue: number;
   maxWaitMs: number;
-  /** Which waiter gets a freed slot: the oldest (default) or the newest. */
-  queueOrder?: 'fifo' | 'lifo';
+  /**
+   * Which waiter gets a freed slot: the oldest (default), the newest, or `adaptive` (the
+   * oldest until the queue has stood for `overloadMs`, then the newest, and newcomers
+   * wait at most `overloadMs`; see src/util/wait-queue.ts).
+   */
+  queueOrder?: 'fifo' | 'lifo' | 'adaptive';
+  /** adaptive: how long a standing queue means overload, and then the longest wait. */
+  overloadMs?: number;
+}
+
+/**
+ * A caller on its way to a hash (between `Admission.approach` and its `run`): counted with
+ * the queue, so callers still doing their lookups are not all let through at once.
+ */
+export interface Approach {
+  /** Runs `fn` in a hashing slot, as `Admission.run`; the approach ends here. */
+  run<T>(fn: () => Promise<T>): Promise<T>;
+  /** Ends the approach without hashing (it failed on the way); harmless after `run`. */
+  leave(): void;
 }
 
 export class Admission {
   readonly #concurrency: number;
+  readonly #maxQueue: number;
   readonly #queue: WaitQueue<void>;
+  readonly #overloadMs: number;
   #running = 0;
+  #approaching = 0;
   #rejectedTotal = 0;
+  /** Exponentially weighted mean of how long one `fn` runs, in ms (0: none measured yet). */
+  #meanRunMs = 0;
 
   constructor(options: AdmissionOptions) {
     this.#concurrency = options.concurrency;
+    this.#maxQueue = options.maxQueue;
+    this.#overloadMs = Math.min(options.overloadMs ?? options.maxWaitMs, options.maxWaitMs);
     const refuse = (): Error => {
       this.#rejectedTotal++;
       return new OverloadedError();
@@ -35,27 +67,67 @@ export class Admission {
       onFull: refuse,
       onTimeout: refuse,
       order: options.queueOrder ?? 'fifo',
+      overloadMs: options.overloadMs,
     });
   }
 
   /**
-   * Refuses (503 overloaded, counted) when a call to `run` now would be refused at once
-   * because every slot is busy and the queue is full: callers check this before the
-   * work that precedes hashing (a database lookup, limit checks), so a flood's excess
-   * costs no more than its parsing.
+   * Starts the way to a hash, or refuses it (503 overloaded, counted) when every slot is
+   * busy and the waiters plus the callers already on their way fill the queue (or, in
+   * adaptive order under overload, reach what the slots can serve within `overloadMs`).
+   * Callers approach before the work that precedes hashing (a database lookup, limit
+   * checks), so a flood's excess costs no more than its parsing; they end the approach
+   * with its `run`, or with `leave` when they fail on the way.
    */
-  shedIfFull(): void {
-    if (this.#running >= this.#concurrency && this.#queue.full) {
-      this.#rejectedTotal++;
-      throw new OverloadedError();
+  approach(): Approach {
+    this.#dropStale();
+    if (this.#running >= this.#concurrency) {
+      const waiting = this.#queue.length + this.#approaching;
+      if (waiting >= this.#maxQueue || (this.#queue.overloaded && waiting >= this.#servable())) {
+        this.#rejectedTotal++;
+        throw new OverloadedError();
+      }
     }
+    this.#approaching++;
+    let on = true;
+    const leave = (): void => {
+      if (!on) return;
+      on = false;
+      this.#approaching--;
+    };
+    return {
+      run: <T>(fn: () => Promise<T>): Promise<T> => {
+        leave();
+        return this.run(fn);
+      },
+      leave,
+    };
+  }
+
+  /**
+   * Under overload (adaptive order), refuses the waiters that have waited longer than
+   * `overloadMs` (they joined before the overload was seen, with the long wait): under a
+   * standing queue nobody is kept much longer than that, whoever arrives next.
+   */
+  #dropStale(): void {
+    if (!this.#queue.overloaded) return;
+    while (this.#queue.oldestWaitMs > this.#overloadMs && this.#queue.dropOldest());
+  }
+
+  /** How many waiters the slots can serve within `overloadMs`, at the mean hash time (at least 1). */
+  #servable(): number {
+    if (this.#meanRunMs <= 0) return Number.POSITIVE_INFINITY;
+    return Math.max(1, Math.ceil((this.#concurrency * this.#overloadMs) / this.#meanRunMs));
   }
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
     await this.#acquire();
+    const started = performance.now();
     try {
       return await fn();
     } finally {
+      const ms = performance.now() - started;
+      this.#meanRunMs = this.#meanRunMs === 0 ? ms : this.#meanRunMs + 0.2 * (ms - this.#meanRunMs);
       this.#release();
     }
   }
@@ -63,17 +135,35 @@ export class Admission {
   #acquire(): Promise<void> {
     if (this.#running < this.#concurrency) {
       this.#running++;
+      this.#queue.idle();
       return Promise.resolve();
+    }
+    if (this.#queue.overloaded) {
+      this.#dropStale();
+      const servable = this.#servable();
+      while (this.#queue.length >= servable && this.#queue.dropOldest());
     }
     return this.#queue.wait();
   }
 
   #release(): void {
-    // The slot passes straight to a waiter, if any (the oldest, or the newest in lifo order).
+    // The slot passes straight to a waiter, if any (which one: the queue's order).
     if (!this.#queue.handOver()) this.#running--;
   }
 
-  get stats(): { running: number; queued: number; rejected_total: number } {
-    return { running: this.#running, queued: this.#queue.length, rejected_total: this.#rejectedTotal };
+  get stats(): {
+    running: number;
+    queued: number;
+    approaching: number;
+    overloaded: boolean;
+    rejected_total: number;
+  } {
+    return {
+      running: this.#running,
+      queued: this.#queue.length,
+      approaching: this.#approaching,
+      overloaded: this.#queue.overloaded,
+      rejected_total: this.#rejectedTotal,
+    };
   }
 }

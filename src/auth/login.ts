@@ -20,7 +20,8 @@ import {
 import type { AuthDeps, ClientInfo, TokenPair } from './deps.js';
 import { parseEmail } from './email.js';
 import { issueMfaTicket, type MfaChallenge } from './mfa-ticket.js';
-import { checkPassword } from './password-check.js';
+import type { Approach } from './admission.js';
+import { checkPassword, type PasswordVerdict } from './password-check.js';
 import { openSession } from './session-tokens.js';
 
 export async function login(
@@ -31,16 +32,24 @@ export async function login(
 ): Promise<TokenPair | MfaChallenge> {
   const email = parseEmail(emailInput);
   if (!email) throw new InvalidRequestError('email must be a valid email address');
+  let approach: Approach;
   try {
     // In a flood, the excess is refused before it costs a lookup or a limit check.
-    deps.hashing.shedIfFull();
+    approach = deps.hashing.approach();
   } catch (err) {
     deps.onEvent('login_shed');
     throw err;
   }
-  const account = await deps.directory.findByEmail(email);
+  let verdict: PasswordVerdict;
+  let account: Account | null;
+  try {
+    account = await deps.directory.findByEmail(email);
+    verdict = await checkPassword(deps, email, account, password, client, approach);
+  } finally {
+    approach.leave();
+  }
   const where = { ip: client.ip, userAgent: client.userAgent };
-  if ((await checkPassword(deps, email, account, password, client)) === 'wrong' || !account) {
+  if (verdict === 'wrong' || !account) {
     deps.onEvent('login_failure');
     await deps.audit('login_failure', { userId: account?.id ?? null, ...where, detail: { email } });
     throw new InvalidCredentialsError();

@@ -11,6 +11,7 @@
 import type { Account } from '../accounts/directory/user-directory.js';
 import { OverloadedError, TooManyAttemptsError } from '../errors.js';
 import type { RateLimitDecision } from '../store/store.js';
+import type { Approach } from './admission.js';
 import type { AuthDeps, ClientInfo } from './deps.js';
 import { loginRules } from './login-limits.js';
 import { isAcceptablePassword, normalisePassword } from './password-input.js';
@@ -35,7 +36,8 @@ function refuseIfBlocked(
 /**
  * Judges `password` for `account` (or, with no account, against a decoy so the answer
  * takes as long). Throws TooManyAttemptsError (429) when a limit is reached and lets
- * OverloadedError (503) through; otherwise says whether it was right.
+ * OverloadedError (503) through; otherwise says whether it was right. The hash runs
+ * through `hashing`: the login's approach, or the shared admission itself.
  */
 export async function checkPassword(
   deps: AuthDeps,
@@ -43,6 +45,7 @@ export async function checkPassword(
   account: Account | null,
   password: string,
   client: ClientInfo,
+  hashing: Pick<Approach, 'run'> = deps.hashing,
 ): Promise<PasswordVerdict> {
   const rules = loginRules(deps.config.rateLimit, email, client.ip);
   const all = [rules.accountIp, rules.ip];
@@ -54,7 +57,7 @@ export async function checkPassword(
     : undefined;
   let ok: boolean;
   try {
-    ok = await deps.hashing.run(() => deps.hasher.verifyOrDecoy(stored, normalisePassword(password)));
+    ok = await hashing.run(() => deps.hasher.verifyOrDecoy(stored, normalisePassword(password)));
   } catch (err) {
     if (err instanceof OverloadedError) deps.onEvent('login_shed');
     throw err;

@@ -74,8 +74,13 @@ export interface PasswordHashingConfig {
   concurrency: number;
   maxQueue: number;
   maxWaitMs: number;
-  /** Which waiter gets a freed hashing slot: the oldest (`fifo`) or the newest (`lifo`). */
-  queueOrder: 'fifo' | 'lifo';
+  /**
+   * Which waiter gets a freed hashing slot: the oldest (`fifo`), the newest (`lifo`), or
+   * `adaptive` (oldest first until the queue has stood `overloadMs`, then newest first
+   * with waits of at most `overloadMs`).
+   */
+  queueOrder: 'fifo' | 'lifo' | 'adaptive';
+  overloadMs: number;
 }
 
 export interface DatabaseConfig {

@@ -256,8 +256,15 @@ export const VARIABLE_GROUPS: readonly VariableGroup[] = [
       { name: 'PASSWORD_HASH_MAX_WAIT_MS', default: '1000', meaning: 'longest wait for a hash slot' },
       {
         name: 'PASSWORD_HASH_QUEUE_ORDER',
-        default: 'lifo',
-        meaning: 'which waiting password check gets a free slot: fifo (oldest) or lifo (newest)',
+        default: 'adaptive',
+        meaning:
+          'which waiting password check gets a free slot: fifo (oldest), lifo (newest) or adaptive (oldest until the queue stands, then newest)',
+      },
+      {
+        name: 'PASSWORD_HASH_OVERLOAD_MS',
+        default: '100',
+        meaning:
+          'adaptive order: waits this long with no spare slot mean overload; then nobody waits much longer',
       },
     ],
   },

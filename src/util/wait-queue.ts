@@ -1,8 +1,13 @@
 /**
  * A bounded queue of callers waiting for something (a pool connection, a hashing slot),
- * each for at most `timeoutMs`, served oldest first (`fifo`, the default) or newest
- * first (`lifo`). A doubly linked list: joining, handing over and leaving on timeout are
- * all O(1), however long the queue.
+ * each for at most `timeoutMs`, served oldest first (`fifo`, the default), newest first
+ * (`lifo`), or `adaptive`: oldest first until callers have been waiting, with nothing
+ * handed over to an empty queue, for `overloadMs`; then, until the owner next finds
+ * nobody waiting, newest first and a newcomer waits at most `overloadMs` (a
+ * controlled-delay queue: a passing burst is served in order, a standing queue is
+ * overload and its excess is answered quickly instead of after `timeoutMs`).
+ * A doubly linked list: joining, handing over and leaving on timeout are all O(1),
+ * however long the queue.
  *
  * The queue never decides what is handed over: its owner calls `handOver(value)` when
  * it has something to give. A full queue refuses at once with `onFull()`'s error; a
@@ -18,14 +23,18 @@ export interface WaitQueueOptions {
   onFull: () => Error;
   /** The error for a caller whose wait timed out. */
   onTimeout: () => Error;
-  /** Who gets the next hand-over: the oldest waiter (default) or the newest. */
-  order?: 'fifo' | 'lifo';
+  /** Who gets the next hand-over: the oldest waiter (default), the newest, or adaptive. */
+  order?: 'fifo' | 'lifo' | 'adaptive';
+  /** adaptive: how long the queue must stand non-empty to count as overloaded, and then the longest wait. */
+  overloadMs?: number;
 }
 
 interface Waiter<T> {
   resolve(value: T): void;
   reject(err: Error): void;
   timer: NodeJS.Timeout;
+  /** performance.now() when it joined. */
+  joinedAt: number;
   prev: Waiter<T> | undefined;
   next: Waiter<T> | undefined;
 }
@@ -35,9 +44,34 @@ export class WaitQueue<T> {
   #head: Waiter<T> | undefined;
   #tail: Waiter<T> | undefined;
   #length = 0;
+  /**
+   * Since when callers have been waiting without the owner finding the queue empty
+   * (performance.now()); undefined when it last did. Waiters leaving on timeout do not
+   * end it: only spare capacity (`handOver` with nobody waiting, or `idle()`) does.
+   */
+  #busySince: number | undefined;
 
   constructor(options: WaitQueueOptions) {
     this.#options = options;
+  }
+
+  /** How long the oldest waiter has waited, in ms (0 when nobody waits). */
+  get oldestWaitMs(): number {
+    return this.#head ? performance.now() - this.#head.joinedAt : 0;
+  }
+
+  /**
+   * adaptive order only: whether the queue has stood non-empty for `overloadMs` or more
+   * (always false for fifo and lifo).
+   */
+  get overloaded(): boolean {
+    if (this.#options.order !== 'adaptive' || this.#busySince === undefined) return false;
+    return performance.now() - this.#busySince >= (this.#options.overloadMs ?? this.#options.timeoutMs);
+  }
+
+  /** The owner had something to give without anyone waiting for it: no standing queue. */
+  idle(): void {
+    if (this.#length === 0) this.#busySince = undefined;
   }
 
   /** Callers waiting now. */
@@ -53,6 +87,9 @@ export class WaitQueue<T> {
   /** Joins the queue: resolves with what `handOver` gives, or rejects (full, timed out, `rejectAll`). */
   wait(): Promise<T> {
     if (this.#length >= this.#options.capacity) return Promise.reject(this.#options.onFull());
+    const timeoutMs = this.overloaded
+      ? Math.min(this.#options.overloadMs ?? this.#options.timeoutMs, this.#options.timeoutMs)
+      : this.#options.timeoutMs;
     return new Promise<T>((resolve, reject) => {
       const waiter: Waiter<T> = {
         resolve,
@@ -60,7 +97,8 @@ export class WaitQueue<T> {
         timer: setTimeout(() => {
           this.#unlink(waiter);
           reject(this.#options.onTimeout());
-        }, this.#options.timeoutMs),
+        }, timeoutMs),
+        joinedAt: performance.now(),
         prev: this.#tail,
         next: undefined,
       };
@@ -68,19 +106,37 @@ export class WaitQueue<T> {
       else this.#head = waiter;
       this.#tail = waiter;
       this.#length++;
+      this.#busySince ??= performance.now();
     });
   }
 
   /**
-   * Gives `value` to the oldest waiter (`lifo`: the newest); false when nobody waits
-   * (the value stays the caller's).
+   * Gives `value` to the oldest waiter (`lifo`, or `adaptive` while overloaded: the
+   * newest); false when nobody waits (the value stays the caller's).
    */
   handOver(value: T): boolean {
-    const waiter = this.#options.order === 'lifo' ? this.#tail : this.#head;
-    if (!waiter) return false;
+    const newest = this.#options.order === 'lifo' || this.overloaded;
+    const waiter = newest ? this.#tail : this.#head;
+    if (!waiter) {
+      this.idle();
+      return false;
+    }
     this.#unlink(waiter);
     clearTimeout(waiter.timer);
     waiter.resolve(value);
+    return true;
+  }
+
+  /**
+   * Rejects the oldest waiter at once with `onTimeout()`'s error, as if its time had run
+   * out (for an owner that knows the wait can no longer end well); false when nobody waits.
+   */
+  dropOldest(): boolean {
+    const waiter = this.#head;
+    if (!waiter) return false;
+    this.#unlink(waiter);
+    clearTimeout(waiter.timer);
+    waiter.reject(this.#options.onTimeout());
     return true;
   }
 

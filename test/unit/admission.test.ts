@@ -34,7 +34,13 @@ describe('Admission', () => {
     );
     assert.equal(peak, 2);
     assert.deepEqual(order, [0, 1, 2, 3, 4, 5]);
-    assert.deepEqual(a.stats, { running: 0, queued: 0, rejected_total: 0 });
+    assert.deepEqual(a.stats, {
+      running: 0,
+      queued: 0,
+      approaching: 0,
+      overloaded: false,
+      rejected_total: 0,
+    });
   });
 
   it('refuses at once beyond the queue bound, and after the longest wait', async () => {
@@ -53,23 +59,115 @@ describe('Admission', () => {
     assert.equal(a.stats.rejected_total, 2);
     assert.equal(await a.run(() => Promise.resolve('free')), 'free');
   });
+
+  it('adaptive: under a standing queue the newest waiter gets the slot; nobody waits much past overloadMs', async () => {
+    const a = new Admission({
+      concurrency: 1,
+      maxQueue: 10,
+      maxWaitMs: 60_000,
+      queueOrder: 'adaptive',
+      overloadMs: 30,
+    });
+    let release!: () => void;
+    const running = a.run(() => new Promise<void>((r) => (release = r)));
+    const early = a.run(() => Promise.resolve('early')); // joins a young queue: the long wait
+    await sleep(50);
+    assert.equal(a.stats.overloaded, true);
+    const started = performance.now();
+    const refused = a.run(() => Promise.resolve('refused'));
+    // The next arrival ends the wait that is already past overloadMs...
+    await assert.rejects(early, OverloadedError);
+    // ...and its own wait is the short one.
+    await assert.rejects(refused, OverloadedError);
+    assert.ok(performance.now() - started < 1_000, 'answered after about overloadMs, not maxWaitMs');
+    const newest = a.run(() => Promise.resolve('newest'));
+    const newer = a.run(() => Promise.resolve('newer'));
+    release();
+    assert.equal(await newer, 'newer', 'the freed slot went to the newest waiter');
+    assert.equal(await newest, 'newest');
+    await running;
+    assert.deepEqual(a.stats, {
+      running: 0,
+      queued: 0,
+      approaching: 0,
+      overloaded: false,
+      rejected_total: 2,
+    });
+  });
 });
 
-describe('Admission.shedIfFull', () => {
-  it('refuses (and counts) only while every slot is busy and the queue is full', async () => {
+describe('Admission.approach', () => {
+  it('refuses (and counts) only while every slot is busy and the waiters fill the queue', async () => {
     const a = new Admission({ concurrency: 1, maxQueue: 1, maxWaitMs: 5000 });
-    a.shedIfFull(); // idle
+    a.approach().leave(); // idle
     let release!: () => void;
     const running = a.run(() => new Promise<void>((r) => (release = r)));
     await sleep(0); // the slot is taken, the work started
-    a.shedIfFull(); // a slot busy, the queue empty
-    const queued = a.run(() => Promise.resolve());
-    assert.throws(() => a.shedIfFull(), OverloadedError);
+    const on = a.approach(); // a slot busy, the queue empty
+    const queued = on.run(() => Promise.resolve());
+    assert.throws(() => a.approach(), OverloadedError);
     assert.equal(a.stats.rejected_total, 1);
     release();
     await Promise.all([running, queued]);
-    a.shedIfFull();
-    assert.deepEqual(a.stats, { running: 0, queued: 0, rejected_total: 1 });
+    a.approach().leave();
+    const stats = { running: 0, queued: 0, approaching: 0, overloaded: false, rejected_total: 1 };
+    assert.deepEqual(a.stats, stats);
+  });
+
+  it('counts callers on their way with the queue until they run or leave, once', async () => {
+    const a = new Admission({ concurrency: 1, maxQueue: 2, maxWaitMs: 5000 });
+    let release!: () => void;
+    const running = a.run(() => new Promise<void>((r) => (release = r)));
+    await sleep(0);
+    const first = a.approach();
+    const second = a.approach();
+    assert.equal(a.stats.approaching, 2);
+    assert.throws(() => a.approach(), OverloadedError, 'two on their way fill a queue of two');
+    second.leave();
+    second.leave(); // harmless twice
+    assert.equal(a.stats.approaching, 1);
+    const third = a.approach();
+    const done = first.run(() => Promise.resolve('first'));
+    assert.equal(a.stats.approaching, 1);
+    third.leave();
+    first.leave(); // harmless after run
+    assert.deepEqual([a.stats.approaching, a.stats.queued], [0, 1]);
+    release();
+    assert.equal(await done, 'first');
+    await running;
+  });
+
+  it('adaptive: under overload, keeps the queue to what the slots can serve within overloadMs', async () => {
+    const a = new Admission({
+      concurrency: 1,
+      maxQueue: 10,
+      maxWaitMs: 60_000,
+      queueOrder: 'adaptive',
+      overloadMs: 30,
+    });
+    await a.run(() => sleep(40)); // a hash takes ~40 ms: within 30 ms one slot serves one waiter
+    let release!: () => void;
+    const running = a.run(() => new Promise<void>((r) => (release = r)));
+    await sleep(0);
+    const oldest = a.run(() => Promise.resolve('oldest')); // joined a young queue: the long wait
+    a.approach().leave(); // a young queue of one: not overload yet, room up to maxQueue
+    await sleep(50);
+    assert.equal(a.stats.overloaded, true);
+    // The next to join ends the wait already past overloadMs, and waits itself.
+    const young = a.run(() => Promise.resolve('young'));
+    await assert.rejects(oldest, OverloadedError);
+    // A newcomer is refused before its lookup: one waiter is what one slot serves within 30 ms...
+    assert.throws(() => a.approach(), OverloadedError);
+    assert.equal(a.stats.rejected_total, 2);
+    // ...and one that joins anyway pushes out the older waiter, who would only have waited longer.
+    const newcomer = a.run(() => Promise.resolve('newcomer'));
+    await assert.rejects(young, OverloadedError);
+    assert.equal(a.stats.rejected_total, 3);
+    assert.equal(a.stats.queued, 1);
+    release();
+    assert.equal(await newcomer, 'newcomer');
+    await running;
+    a.approach().leave();
   });
 });
 

@@ -35,6 +35,9 @@ describe('config', () => {
     assert.equal(c.jwt.refreshTokenTtl, 604800);
     assert.deepEqual(c.rateLimit, { windowSeconds: 900, maxFailuresPerAccountIp: 10, maxFailuresPerIp: 100 });
     assert.equal(c.redis.healthCheckIntervalMs, 30_000);
+    assert.equal(c.passwordHashing.queueOrder, 'adaptive');
+    assert.equal(c.passwordHashing.overloadMs, 100);
+    assert.equal(c.passwordHashing.maxWaitMs, 1000);
   });
 
   it('is frozen, deeply', () => {
@@ -92,6 +95,8 @@ describe('config', () => {
     throwsFor({ LOG_LEVEL: 'loud' }, 'LOG_LEVEL');
     throwsFor({ OPS_TOKEN: 'short' }, 'OPS_TOKEN', /16/);
     throwsFor({ JWT_PRIVATE_KEY: 'not a pem' }, 'JWT_PRIVATE_KEY');
+    throwsFor({ PASSWORD_HASH_QUEUE_ORDER: 'random' }, 'PASSWORD_HASH_QUEUE_ORDER', /one of/);
+    throwsFor({ PASSWORD_HASH_OVERLOAD_MS: '0' }, 'PASSWORD_HASH_OVERLOAD_MS', /between/);
   });
 
   it('refuses the memory store with several workers', () => {

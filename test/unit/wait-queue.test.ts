@@ -3,15 +3,22 @@ import { describe, it } from 'node:test';
 import { WaitQueue } from '../../src/util/wait-queue.js';
 
 class Full extends Error {}
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 class TimedOut extends Error {}
 
-function queue(capacity: number, timeoutMs = 60_000, order: 'fifo' | 'lifo' = 'fifo') {
+function queue(
+  capacity: number,
+  timeoutMs = 60_000,
+  order: 'fifo' | 'lifo' | 'adaptive' = 'fifo',
+  overloadMs?: number,
+) {
   let full = 0;
   let timedOut = 0;
   const q = new WaitQueue<string>({
     capacity,
     timeoutMs,
     order,
+    overloadMs,
     onFull: () => (full++, new Full()),
     onTimeout: () => (timedOut++, new TimedOut()),
   });
@@ -42,6 +49,69 @@ describe('WaitQueue', () => {
     await assert.rejects(oldest, TimedOut);
     assert.deepEqual(counts(), { full: 0, timedOut: 1 });
     assert.equal(q.length, 0);
+  });
+
+  it('adaptive: oldest first while the queue is young', async () => {
+    const { q } = queue(10, 60_000, 'adaptive', 5_000);
+    const waits = [q.wait(), q.wait(), q.wait()];
+    assert.equal(q.overloaded, false);
+    q.handOver('a');
+    q.handOver('b');
+    q.handOver('c');
+    assert.deepEqual(await Promise.all(waits), ['a', 'b', 'c']);
+  });
+
+  it('adaptive: once the queue has stood for overloadMs, newest first and newcomers wait at most overloadMs', async () => {
+    const { q, counts } = queue(10, 60_000, 'adaptive', 40);
+    const oldest = q.wait(); // joined before the overload: its wait is the long one
+    await sleep(60);
+    assert.equal(q.overloaded, true);
+    const newcomer = q.wait(); // joined during it: at most 40 ms
+    const newest = q.wait();
+    assert.equal(q.handOver('to the newest'), true);
+    assert.equal(await newest, 'to the newest');
+    const started = performance.now();
+    await assert.rejects(newcomer, TimedOut);
+    const waited = performance.now() - started;
+    assert.ok(waited < 1_000, `the newcomer got its answer after ${Math.round(waited)} ms, not 60 s`);
+    assert.deepEqual(counts(), { full: 0, timedOut: 1 });
+    // The oldest still waits (on its long timeout) and is the one left.
+    assert.equal(q.length, 1);
+    assert.equal(q.handOver('to the oldest'), true);
+    assert.equal(await oldest, 'to the oldest');
+    // Emptied by hand-overs, but no spare value yet: still the standing queue's rules.
+    assert.equal(q.overloaded, true);
+    // A value with nobody waiting for it: no longer overloaded, oldest first once more.
+    assert.equal(q.handOver('spare'), false);
+    assert.equal(q.overloaded, false);
+    const again = [q.wait(), q.wait()];
+    q.handOver('first');
+    q.handOver('second');
+    assert.deepEqual(await Promise.all(again), ['first', 'second']);
+  });
+
+  it('dropOldest rejects the oldest waiter as timed out; nobody waiting: says so', async () => {
+    const { q, counts } = queue(10);
+    assert.equal(q.dropOldest(), false);
+    const first = q.wait();
+    const second = q.wait();
+    assert.equal(q.dropOldest(), true);
+    await assert.rejects(first, TimedOut);
+    assert.deepEqual(counts(), { full: 0, timedOut: 1 });
+    assert.equal(q.length, 1);
+    q.handOver('second');
+    assert.equal(await second, 'second');
+  });
+
+  it('fifo and lifo never report overload', async () => {
+    for (const order of ['fifo', 'lifo'] as const) {
+      const { q } = queue(10, 60_000, order, 1);
+      const w = q.wait();
+      await sleep(10);
+      assert.equal(q.overloaded, false, order);
+      q.handOver('x');
+      assert.equal(await w, 'x');
+    }
   });
 
   it('refuses at once when full, with the owner’s error', async () => {

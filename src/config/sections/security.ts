@@ -46,8 +46,10 @@ export function readPasswords(r: Reader, server: ServerSection): PasswordSection
       ),
       maxQueue: r.int('PASSWORD_HASH_QUEUE', 64, 0, 100_000),
       maxWaitMs: r.int('PASSWORD_HASH_MAX_WAIT_MS', 1000, 1, 60_000),
-      // Newest first: under overload the hashes go to clients still waiting (docs/benchmarks.md).
-      queueOrder: r.oneOf('PASSWORD_HASH_QUEUE_ORDER', ['fifo', 'lifo'] as const, 'lifo'),
+      // Oldest first for a burst; under a standing queue newest first with short waits
+      // (the hashes go to clients still waiting, the excess is told at once; docs/benchmarks.md).
+      queueOrder: r.oneOf('PASSWORD_HASH_QUEUE_ORDER', ['fifo', 'lifo', 'adaptive'] as const, 'adaptive'),
+      overloadMs: r.int('PASSWORD_HASH_OVERLOAD_MS', 100, 1, 60_000),
     },
   };
 }
