@@ -7,12 +7,12 @@
  * Retry-After, so the hashes that do run are ones a client is still waiting for.
  *
  * With the `adaptive` order, while the queue stands (overload) it is also kept no longer
- * than the waiters the slots can serve within `overloadMs` (from the mean time of a
+ * than the waiters the slots can serve within `overloadWaitMs` (from the mean time of a
  * hash): `approach` refuses newcomers past that length before their database lookup,
  * and one that joins anyway (it passed the check while others were looking up) pushes
  * out the oldest waiter, who would only have waited longer for nothing; every arrival
- * also ends the waits already longer than `overloadMs`. Under a flood nobody waits much
- * longer than `overloadMs`, and most of the excess costs no lookup.
+ * also ends the waits already longer than `overloadWaitMs`. Under a flood nobody waits
+ * much longer than `overloadWaitMs`, and most of the excess costs no lookup.
  */
 import { OverloadedError } from '../errors.js';
 import { WaitQueue } from '../util/wait-queue.js';
@@ -23,12 +23,14 @@ export interface AdmissionOptions {
   maxWaitMs: number;
   /**
    * Which waiter gets a freed slot: the oldest (default), the newest, or `adaptive` (the
-   * oldest until the queue has stood for `overloadMs`, then the newest, and newcomers
-   * wait at most `overloadMs`; see src/util/wait-queue.ts).
+   * oldest until logins have waited `overloadMs` with no spare slot, then the newest, and
+   * waits of at most `overloadWaitMs`; see src/util/wait-queue.ts).
    */
   queueOrder?: 'fifo' | 'lifo' | 'adaptive';
   /** adaptive: how long a standing queue means overload, and then the longest wait. */
   overloadMs?: number;
+  /** adaptive, under overload: the longest wait (default: `overloadMs`). */
+  overloadWaitMs?: number;
 }
 
 /**
@@ -46,7 +48,7 @@ export class Admission {
   readonly #concurrency: number;
   readonly #maxQueue: number;
   readonly #queue: WaitQueue<void>;
-  readonly #overloadMs: number;
+  readonly #overloadWaitMs: number;
   #running = 0;
   #approaching = 0;
   #rejectedTotal = 0;
@@ -56,7 +58,10 @@ export class Admission {
   constructor(options: AdmissionOptions) {
     this.#concurrency = options.concurrency;
     this.#maxQueue = options.maxQueue;
-    this.#overloadMs = Math.min(options.overloadMs ?? options.maxWaitMs, options.maxWaitMs);
+    this.#overloadWaitMs = Math.min(
+      options.overloadWaitMs ?? options.overloadMs ?? options.maxWaitMs,
+      options.maxWaitMs,
+    );
     const refuse = (): Error => {
       this.#rejectedTotal++;
       return new OverloadedError();
@@ -68,13 +73,14 @@ export class Admission {
       onTimeout: refuse,
       order: options.queueOrder ?? 'fifo',
       overloadMs: options.overloadMs,
+      overloadWaitMs: this.#overloadWaitMs,
     });
   }
 
   /**
    * Starts the way to a hash, or refuses it (503 overloaded, counted) when every slot is
    * busy and the waiters plus the callers already on their way fill the queue (or, in
-   * adaptive order under overload, reach what the slots can serve within `overloadMs`).
+   * adaptive order under overload, reach what the slots can serve within `overloadWaitMs`).
    * Callers approach before the work that precedes hashing (a database lookup, limit
    * checks), so a flood's excess costs no more than its parsing; they end the approach
    * with its `run`, or with `leave` when they fail on the way.
@@ -106,18 +112,18 @@ export class Admission {
 
   /**
    * Under overload (adaptive order), refuses the waiters that have waited longer than
-   * `overloadMs` (they joined before the overload was seen, with the long wait): under a
+   * `overloadWaitMs` (they joined before the overload was seen, with the long wait): under a
    * standing queue nobody is kept much longer than that, whoever arrives next.
    */
   #dropStale(): void {
     if (!this.#queue.overloaded) return;
-    while (this.#queue.oldestWaitMs > this.#overloadMs && this.#queue.dropOldest());
+    while (this.#queue.oldestWaitMs > this.#overloadWaitMs && this.#queue.dropOldest());
   }
 
-  /** How many waiters the slots can serve within `overloadMs`, at the mean hash time (at least 1). */
+  /** How many waiters the slots can serve within `overloadWaitMs`, at the mean hash time (at least 1). */
   #servable(): number {
     if (this.#meanRunMs <= 0) return Number.POSITIVE_INFINITY;
-    return Math.max(1, Math.ceil((this.#concurrency * this.#overloadMs) / this.#meanRunMs));
+    return Math.max(1, Math.ceil((this.#concurrency * this.#overloadWaitMs) / this.#meanRunMs));
   }
 
   async run<T>(fn: () => Promise<T>): Promise<T> {

@@ -76,11 +76,12 @@ export interface PasswordHashingConfig {
   maxWaitMs: number;
   /**
    * Which waiter gets a freed hashing slot: the oldest (`fifo`), the newest (`lifo`), or
-   * `adaptive` (oldest first until the queue has stood `overloadMs`, then newest first
-   * with waits of at most `overloadMs`).
+   * `adaptive` (oldest first until logins have waited `overloadMs` with no spare slot,
+   * then newest first with waits of at most `overloadWaitMs`).
    */
   queueOrder: 'fifo' | 'lifo' | 'adaptive';
   overloadMs: number;
+  overloadWaitMs: number;
 }
 
 export interface DatabaseConfig {

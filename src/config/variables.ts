@@ -262,9 +262,13 @@ export const VARIABLE_GROUPS: readonly VariableGroup[] = [
       },
       {
         name: 'PASSWORD_HASH_OVERLOAD_MS',
+        default: '500',
+        meaning: 'adaptive order: password checks waiting this long with no spare slot mean overload',
+      },
+      {
+        name: 'PASSWORD_HASH_OVERLOAD_WAIT_MS',
         default: '100',
-        meaning:
-          'adaptive order: waits this long with no spare slot mean overload; then nobody waits much longer',
+        meaning: 'adaptive order, under overload: the longest wait for a slot; the excess gets 503 at once',
       },
     ],
   },

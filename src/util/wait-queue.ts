@@ -3,7 +3,7 @@
  * each for at most `timeoutMs`, served oldest first (`fifo`, the default), newest first
  * (`lifo`), or `adaptive`: oldest first until callers have been waiting, with nothing
  * handed over to an empty queue, for `overloadMs`; then, until the owner next finds
- * nobody waiting, newest first and a newcomer waits at most `overloadMs` (a
+ * nobody waiting, newest first and a newcomer waits at most `overloadWaitMs` (a
  * controlled-delay queue: a passing burst is served in order, a standing queue is
  * overload and its excess is answered quickly instead of after `timeoutMs`).
  * A doubly linked list: joining, handing over and leaving on timeout are all O(1),
@@ -27,6 +27,8 @@ export interface WaitQueueOptions {
   order?: 'fifo' | 'lifo' | 'adaptive';
   /** adaptive: how long the queue must stand non-empty to count as overloaded, and then the longest wait. */
   overloadMs?: number;
+  /** adaptive: the longest wait of a newcomer while overloaded (default: `overloadMs`). */
+  overloadWaitMs?: number;
 }
 
 interface Waiter<T> {
@@ -61,7 +63,8 @@ export class WaitQueue<T> {
   }
 
   /**
-   * adaptive order only: whether the queue has stood non-empty for `overloadMs` or more
+   * adaptive order only: whether callers have waited `overloadMs` or more with no spare
+   * value handed over in between
    * (always false for fifo and lifo).
    */
   get overloaded(): boolean {
@@ -88,7 +91,10 @@ export class WaitQueue<T> {
   wait(): Promise<T> {
     if (this.#length >= this.#options.capacity) return Promise.reject(this.#options.onFull());
     const timeoutMs = this.overloaded
-      ? Math.min(this.#options.overloadMs ?? this.#options.timeoutMs, this.#options.timeoutMs)
+      ? Math.min(
+          this.#options.overloadWaitMs ?? this.#options.overloadMs ?? this.#options.timeoutMs,
+          this.#options.timeoutMs,
+        )
       : this.#options.timeoutMs;
     return new Promise<T>((resolve, reject) => {
       const waiter: Waiter<T> = {

@@ -13,6 +13,7 @@ export const LIMITS_ENV = {
   // No shedding here (it has its own test): every login below is judged.
   PASSWORD_HASH_QUEUE: '1000',
   PASSWORD_HASH_MAX_WAIT_MS: '30000',
+  PASSWORD_HASH_QUEUE_ORDER: 'fifo',
   LOGIN_MAX_FAILURES_PER_ACCOUNT_IP: '3',
   LOGIN_MAX_FAILURES_PER_IP: '10',
   LOGIN_FAILURE_WINDOW: '60',

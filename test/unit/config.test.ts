@@ -36,7 +36,8 @@ describe('config', () => {
     assert.deepEqual(c.rateLimit, { windowSeconds: 900, maxFailuresPerAccountIp: 10, maxFailuresPerIp: 100 });
     assert.equal(c.redis.healthCheckIntervalMs, 30_000);
     assert.equal(c.passwordHashing.queueOrder, 'adaptive');
-    assert.equal(c.passwordHashing.overloadMs, 100);
+    assert.equal(c.passwordHashing.overloadMs, 500);
+    assert.equal(c.passwordHashing.overloadWaitMs, 100);
     assert.equal(c.passwordHashing.maxWaitMs, 1000);
   });
 

@@ -103,6 +103,30 @@ describe('WaitQueue', () => {
     assert.equal(await second, 'second');
   });
 
+  it('adaptive: the overload wait can be shorter than the time that makes it overload', async () => {
+    let timedOut = 0;
+    const q = new WaitQueue<string>({
+      capacity: 10,
+      timeoutMs: 60_000,
+      order: 'adaptive',
+      overloadMs: 40,
+      overloadWaitMs: 10,
+      onFull: () => new Full(),
+      onTimeout: () => (timedOut++, new TimedOut()),
+    });
+    const first = q.wait();
+    await sleep(20);
+    assert.equal(q.overloaded, false, '20 ms of waiting is not yet overload');
+    await sleep(40);
+    assert.equal(q.overloaded, true);
+    const started = performance.now();
+    await assert.rejects(q.wait(), TimedOut);
+    assert.ok(performance.now() - started < 1_000);
+    assert.equal(timedOut, 1);
+    q.handOver('first');
+    assert.equal(await first, 'first');
+  });
+
   it('fifo and lifo never report overload', async () => {
     for (const order of ['fifo', 'lifo'] as const) {
       const { q } = queue(10, 60_000, order, 1);

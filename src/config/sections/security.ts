@@ -49,7 +49,8 @@ export function readPasswords(r: Reader, server: ServerSection): PasswordSection
       // Oldest first for a burst; under a standing queue newest first with short waits
       // (the hashes go to clients still waiting, the excess is told at once; docs/benchmarks.md).
       queueOrder: r.oneOf('PASSWORD_HASH_QUEUE_ORDER', ['fifo', 'lifo', 'adaptive'] as const, 'adaptive'),
-      overloadMs: r.int('PASSWORD_HASH_OVERLOAD_MS', 100, 1, 60_000),
+      overloadMs: r.int('PASSWORD_HASH_OVERLOAD_MS', 500, 1, 60_000),
+      overloadWaitMs: r.int('PASSWORD_HASH_OVERLOAD_WAIT_MS', 100, 1, 60_000),
     },
   };
 }
