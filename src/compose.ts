@@ -19,6 +19,7 @@ import type { UserDirectory } from './accounts/directory/user-directory.js';
 import type { Config } from './config/schema.js';
 import type { GroupBridge } from './group/bridge.js';
 import { localBridge } from './group/local.js';
+import { registerHashingMetrics } from './metrics/hashing-metrics.js';
 import { createMetrics, type AppMetrics } from './metrics/registry.js';
 import { registerPoolMetrics } from './metrics/pool-metrics.js';
 import { createPool } from './redis/index.js';
@@ -214,6 +215,7 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
       background: flows.background,
       onEvent: (event) => metrics.authEvents.inc({ event }),
     });
+    registerHashingMetrics(metrics.registry, () => auth.hashingStats);
     app = await buildApp(config, {
       auth,
       store,

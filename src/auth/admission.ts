@@ -44,6 +44,22 @@ export interface Approach {
   leave(): void;
 }
 
+export interface AdmissionStats {
+  /** How many may run at once (`concurrency`). */
+  slots: number;
+  running: number;
+  /** Waiting for a slot. */
+  queued: number;
+  /** On their way to a slot (between `approach` and `run`). */
+  approaching: number;
+  /** Adaptive order: the queue has stood for `overloadMs`. */
+  overloaded: boolean;
+  /** Refused: queue full, waited too long, or pushed out under overload. */
+  rejected_total: number;
+  /** Slot time spent running, in seconds: its rate over `slots` is the slots' utilization. */
+  busy_seconds_total: number;
+}
+
 export class Admission {
   readonly #concurrency: number;
   readonly #maxQueue: number;
@@ -52,6 +68,8 @@ export class Admission {
   #running = 0;
   #approaching = 0;
   #rejectedTotal = 0;
+  /** Time spent in `fn` by every run so far, in ms (busy slot time). */
+  #busyMs = 0;
   /** Exponentially weighted mean of how long one `fn` runs, in ms (0: none measured yet). */
   #meanRunMs = 0;
 
@@ -133,6 +151,7 @@ export class Admission {
       return await fn();
     } finally {
       const ms = performance.now() - started;
+      this.#busyMs += ms;
       this.#meanRunMs = this.#meanRunMs === 0 ? ms : this.#meanRunMs + 0.2 * (ms - this.#meanRunMs);
       this.#release();
     }
@@ -157,19 +176,16 @@ export class Admission {
     if (!this.#queue.handOver()) this.#running--;
   }
 
-  get stats(): {
-    running: number;
-    queued: number;
-    approaching: number;
-    overloaded: boolean;
-    rejected_total: number;
-  } {
+  /** A snapshot (a new object each time; nothing in it changes afterwards). */
+  get stats(): AdmissionStats {
     return {
+      slots: this.#concurrency,
       running: this.#running,
       queued: this.#queue.length,
       approaching: this.#approaching,
       overloaded: this.#queue.overloaded,
       rejected_total: this.#rejectedTotal,
+      busy_seconds_total: this.#busyMs / 1000,
     };
   }
 }

@@ -8,7 +8,7 @@ import type { AuditSink } from '../accounts/audit.js';
 import type { UserDirectory } from '../accounts/directory/user-directory.js';
 import type { Store } from '../store/store.js';
 import type { AccessClaims } from './access-token.js';
-import { Admission } from './admission.js';
+import { Admission, type AdmissionStats } from './admission.js';
 import { authenticate } from './authenticate.js';
 import type { AuthConfig, AuthDeps, AuthEvent, ClientInfo, TokenPair } from './deps.js';
 import type { KeySet } from './keys.js';
@@ -120,8 +120,8 @@ export class AuthService {
     return this.#deps;
   }
 
-  /** Admission stats of the password-hashing bound (health, metrics). */
-  get hashingStats(): Admission['stats'] {
+  /** A snapshot of the password-hashing admission (for /metrics). */
+  get hashingStats(): AdmissionStats {
     return this.#deps.hashing.stats;
   }
 }

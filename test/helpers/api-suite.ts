@@ -473,6 +473,32 @@ export function apiSuite(name: string, start: () => Promise<TestApp>): void {
         assert.match(m.text, /http_server_request_duration_seconds/);
       });
 
+      it('reports the password-hashing slots in /metrics: size, use and time spent', async () => {
+        const token = app.config.opsToken;
+        const sample = (text: string, name: string): number => {
+          const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+          assert.ok(line, `${name} in /metrics`);
+          return Number(line.split(' ')[1]);
+        };
+        const before = (await call(url, 'GET', '/metrics', { token })).text;
+        await registerAndLogin(url, uniqueEmail('hashing-metrics'));
+        const after = (await call(url, 'GET', '/metrics', { token })).text;
+        assert.equal(
+          sample(after, 'tollgate_password_hashing_slots'),
+          app.config.passwordHashing.concurrency,
+        );
+        assert.equal(sample(after, 'tollgate_password_hashing_running'), 0);
+        assert.equal(sample(after, 'tollgate_password_hashing_waiting'), 0);
+        assert.equal(sample(after, 'tollgate_password_hashing_overloaded'), 0);
+        // Registration and login each hash in a slot.
+        assert.ok(
+          sample(after, 'tollgate_password_hashing_busy_seconds_total') >
+            sample(before, 'tollgate_password_hashing_busy_seconds_total'),
+          'the login hashed in a slot',
+        );
+        assert.ok(Number.isInteger(sample(after, 'tollgate_password_hashing_refused_total')));
+      });
+
       it('protects ops routes with OPS_TOKEN', async () => {
         assert.ok(app.config.opsToken, 'the suite runs with an OPS_TOKEN');
         for (const p of ['/health/redis', '/redis/stats', '/metrics']) {
