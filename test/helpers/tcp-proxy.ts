@@ -3,7 +3,9 @@
  * `blackhole(true)` drops every server->client byte (replies vanish, the connection
  * stays open); `cutOnNextReply()` lets the next request through, then swallows the
  * server's reply and resets the client connection (a reply lost to a connection drop
- * after the command was executed). `close()` ends everything.
+ * after the command was executed); `cutOnNextReply(/EVALSHA/)` waits for a request that
+ * matches (so a health-check PING in between is answered as usual). `close()` ends
+ * everything.
  */
 import { createServer, createConnection, type Server, type Socket } from 'node:net';
 
@@ -12,7 +14,8 @@ export interface TcpProxy {
   /** Number of client connections accepted so far. */
   readonly accepted: number;
   blackhole(on: boolean): void;
-  cutOnNextReply(): void;
+  /** Cuts at the reply that follows the next request (matching `request`, when given). */
+  cutOnNextReply(request?: RegExp): void;
   close(): Promise<void>;
 }
 
@@ -20,6 +23,7 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   const sockets = new Set<Socket>();
   let blackholed = false;
   let cutArmed = false;
+  let cutAfter: RegExp | undefined;
   let accepted = 0;
 
   const server: Server = createServer((client) => {
@@ -35,7 +39,13 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     };
     client.on('error', teardown).on('close', teardown);
     upstream.on('error', teardown).on('close', teardown);
-    client.on('data', (chunk) => upstream.write(chunk));
+    client.on('data', (chunk: Buffer) => {
+      if (cutAfter?.test(chunk.toString('latin1'))) {
+        cutAfter = undefined;
+        cutArmed = true;
+      }
+      upstream.write(chunk);
+    });
     upstream.on('data', (chunk) => {
       if (cutArmed) {
         cutArmed = false;
@@ -58,8 +68,9 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     blackhole(on: boolean) {
       blackholed = on;
     },
-    cutOnNextReply() {
-      cutArmed = true;
+    cutOnNextReply(request?: RegExp) {
+      if (request) cutAfter = request;
+      else cutArmed = true;
     },
     async close() {
       for (const s of sockets) s.destroy();
