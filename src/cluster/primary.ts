@@ -69,7 +69,8 @@ export class ClusterPrimary {
   }
 
   private fork(slot: WorkerSlot): void {
-    const worker = cluster.fork();
+    // The worker's libuv thread pool, sized before it starts (src/config/sections/security.ts).
+    const worker = cluster.fork({ UV_THREADPOOL_SIZE: String(this.config.passwordHashing.threadPoolSize) });
     slot.worker = worker;
     this.metrics.live.set(this.liveWorkers().length);
     this.logger.debug(

@@ -72,6 +72,8 @@ export interface IntrospectionClientConfig {
 
 export interface PasswordHashingConfig {
   concurrency: number;
+  /** libuv's thread pool in each serving process (UV_THREADPOOL_SIZE; workers get theirs from the primary). */
+  threadPoolSize: number;
   maxQueue: number;
   maxWaitMs: number;
   /**

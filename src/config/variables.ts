@@ -246,7 +246,14 @@ export const VARIABLE_GROUPS: readonly VariableGroup[] = [
       {
         name: 'PASSWORD_HASH_CONCURRENCY',
         default: 'cores / workers',
-        meaning: 'argon2id hashes at once per process',
+        meaning:
+          'argon2id hashes at once per process (rounded up; one process: at most UV_THREADPOOL_SIZE - 1)',
+      },
+      {
+        name: 'UV_THREADPOOL_SIZE',
+        default: '4 (workers: hashes + 2)',
+        meaning:
+          "Node's thread pool, shared by the hashes with token signing; set it in the process environment, not in .env",
       },
       {
         name: 'PASSWORD_HASH_QUEUE',

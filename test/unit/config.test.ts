@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
@@ -98,6 +98,37 @@ describe('config', () => {
     throwsFor({ JWT_PRIVATE_KEY: 'not a pem' }, 'JWT_PRIVATE_KEY');
     throwsFor({ PASSWORD_HASH_QUEUE_ORDER: 'random' }, 'PASSWORD_HASH_QUEUE_ORDER', /one of/);
     throwsFor({ PASSWORD_HASH_OVERLOAD_MS: '0' }, 'PASSWORD_HASH_OVERLOAD_MS', /between/);
+  });
+
+  it('runs one hash per core, leaving threads of the pool to token signing', () => {
+    const cores = availableParallelism();
+    const one = load({});
+    assert.equal(
+      one.passwordHashing.concurrency,
+      Math.min(cores, 3),
+      'one process: at most the pool of 4 - 1',
+    );
+    assert.equal(one.passwordHashing.threadPoolSize, 4);
+    const bigPool = load({ UV_THREADPOOL_SIZE: '64' });
+    assert.equal(bigPool.passwordHashing.concurrency, cores);
+    assert.equal(load({ UV_THREADPOOL_SIZE: '1' }).passwordHashing.concurrency, 1);
+    const group = load({ REDIS_URL: 'redis://127.0.0.1:6379', DATABASE_URL: PG, WORKERS: '2' });
+    assert.equal(group.passwordHashing.concurrency, Math.ceil(cores / 2));
+    assert.equal(
+      group.passwordHashing.threadPoolSize,
+      Math.max(4, group.passwordHashing.concurrency + 2),
+      "each worker's pool is sized for its hashes",
+    );
+    throwsFor(
+      { PASSWORD_HASH_CONCURRENCY: '4' },
+      'PASSWORD_HASH_CONCURRENCY',
+      /UV_THREADPOOL_SIZE to at least 5/,
+    );
+    assert.equal(
+      load({ PASSWORD_HASH_CONCURRENCY: '4', UV_THREADPOOL_SIZE: '6' }).passwordHashing.concurrency,
+      4,
+    );
+    throwsFor({ UV_THREADPOOL_SIZE: '0' }, 'UV_THREADPOOL_SIZE', /between/);
   });
 
   it('refuses the memory store with several workers', () => {

@@ -33,17 +33,14 @@ export function readPasswords(r: Reader, server: ServerSection): PasswordSection
   if (passwordMaxLength < passwordMinLength) {
     r.issue('PASSWORD_MAX_LENGTH', 'must be at least PASSWORD_MIN_LENGTH');
   }
+  const hashing = readHashingSlots(r, server);
+  const { concurrency, threadPoolSize } = hashing;
   return {
     passwordMinLength,
     passwordMaxLength,
     passwordHashing: {
-      // One hash per core across the group by default: more only queues inside libuv.
-      concurrency: r.int(
-        'PASSWORD_HASH_CONCURRENCY',
-        Math.max(1, Math.ceil(availableParallelism() / server.workers)),
-        1,
-        256,
-      ),
+      concurrency,
+      threadPoolSize,
       maxQueue: r.int('PASSWORD_HASH_QUEUE', 64, 0, 100_000),
       maxWaitMs: r.int('PASSWORD_HASH_MAX_WAIT_MS', 1000, 1, 60_000),
       // Oldest first for a burst; under a standing queue newest first with short waits
@@ -53,4 +50,45 @@ export function readPasswords(r: Reader, server: ServerSection): PasswordSection
       overloadWaitMs: r.int('PASSWORD_HASH_OVERLOAD_WAIT_MS', 100, 1, 60_000),
     },
   };
+}
+
+/** libuv's thread pool size when UV_THREADPOOL_SIZE is not set. */
+export const DEFAULT_THREAD_POOL_SIZE = 4;
+
+/**
+ * How many argon2id hashes a process runs at once, and the size of the libuv thread pool
+ * they run in. The pool is shared with token signing and verification (WebCrypto jobs)
+ * and file I/O, so the hashes must leave threads free: with every thread hashing, a
+ * login's token would wait for a hash to finish.
+ *
+ * By default the group runs one hash per core (rounded up per worker). One more than the
+ * cores was measured and not adopted: it took CPU from the event loops, and with it verify
+ * and login latency, for no steady gain in logins served (docs/benchmarks.md). A single
+ * process keeps at least one thread of its pool free (the pool's size is fixed before any
+ * of our code runs); in cluster mode the primary starts each worker with a pool of its
+ * hashes + 2 unless UV_THREADPOOL_SIZE is set.
+ */
+function readHashingSlots(r: Reader, server: ServerSection): { concurrency: number; threadPoolSize: number } {
+  const configuredPool = r.isSet('UV_THREADPOOL_SIZE')
+    ? r.int('UV_THREADPOOL_SIZE', DEFAULT_THREAD_POOL_SIZE, 1, 1024)
+    : undefined;
+  const perProcess = Math.max(1, Math.ceil(availableParallelism() / server.workers));
+  const single = server.workers === 1;
+  const concurrency = r.int(
+    'PASSWORD_HASH_CONCURRENCY',
+    single ? Math.max(1, Math.min(perProcess, (configuredPool ?? DEFAULT_THREAD_POOL_SIZE) - 1)) : perProcess,
+    1,
+    256,
+  );
+  const threadPoolSize =
+    configuredPool ??
+    (single ? DEFAULT_THREAD_POOL_SIZE : Math.max(DEFAULT_THREAD_POOL_SIZE, concurrency + 2));
+  if (r.isSet('PASSWORD_HASH_CONCURRENCY') && concurrency >= threadPoolSize) {
+    r.issue(
+      'PASSWORD_HASH_CONCURRENCY',
+      `${concurrency} hashes at once would fill the thread pool of ${threadPoolSize} they share with token signing: ` +
+        `set UV_THREADPOOL_SIZE to at least ${concurrency + 1}${single ? '' : ' (or leave it unset)'}`,
+    );
+  }
+  return { concurrency, threadPoolSize };
 }
