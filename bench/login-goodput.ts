@@ -5,11 +5,13 @@
  *  2. tollgate (built CLI, Redis sessions, PostgreSQL accounts) with 1 and 2 workers,
  *     offered correct logins at 2x and 10x that rate (open model: arrivals on a fixed
  *     schedule, whatever the answers), while a probe verifies a token 20 times a second;
- *  3. the admission alternatives, each named in its run: adaptive (oldest first until
- *     the queue has stood for PASSWORD_HASH_OVERLOAD_MS, then the newest first with
- *     waits of at most that long), lifo (always the newest first), fifo (always the
- *     oldest first), all with the 1 s bound on any wait, and no queue at all
- *     (PASSWORD_HASH_QUEUE=0).
+ *  3. the alternatives, each named in its run: one hashing slot more than the cores
+ *     (`cores + 1 slots`, over the group) instead of the default one per core; and the
+ *     queue orders: adaptive (oldest first until the queue has stood for PASSWORD_HASH_OVERLOAD_MS,
+ *     then the newest first with waits of at most that long), lifo (always the newest
+ *     first), fifo (always the oldest first), all with the 1 s bound on any wait, and no
+ *     queue at all (PASSWORD_HASH_QUEUE=0).
+ *  4. where the cores go in each run (/proc) and how busy the hashing slots were (/metrics).
  * The raw rate is measured again at the end; the service's successful logins/s are
  * reported as a share of the mean of the two.
  *
@@ -17,7 +19,8 @@
  *        [--only <regexp of run labels>] [--rounds N]` (rounds interleave the chosen runs)
  * Writes bench/results/login-goodput-<date>[-<tag>].{json,md}.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,7 +30,7 @@ import { OWASP_ARGON2ID } from '../src/auth/passwords.js';
 import { PASSWORD } from '../test/helpers/http.js';
 import { postgresDatabase } from '../test/helpers/postgres-server.js';
 import { startRedis } from '../test/helpers/redis-server.js';
-import { startTollgate, type TollgateProcess } from '../test/helpers/tollgate-process.js';
+import { childPids, startTollgate, type TollgateProcess } from '../test/helpers/tollgate-process.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -68,6 +71,92 @@ async function rawArgon2Rate(parallel: number, seconds: number): Promise<number>
   return done / ((performance.now() - t0) / 1000);
 }
 
+/** CPU seconds (user + system) of a process, or of one of its threads, from /proc. */
+function cpuSeconds(pid: number, tid?: number): number {
+  try {
+    const stat = readFileSync(tid ? `/proc/${pid}/task/${tid}/stat` : `/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100)
+  } catch {
+    return 0; // gone
+  }
+}
+
+/** The PostgreSQL server's processes (the bench's own server: the only one running then). */
+function postgresPids(): number[] {
+  try {
+    return execFileSync('pgrep', ['-u', 'postgres'], { encoding: 'utf8', timeout: 2000 })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Where the cores go during a run: the service's event loops (each process's main thread),
+ * its other threads (the argon2id hashes in libuv's pool, and V8's helpers), PostgreSQL,
+ * Redis and this load generator, each in cores (CPU seconds per second).
+ */
+function cpuMeter(tollgatePid: number, redisPid: number | undefined) {
+  const tollgate = [tollgatePid, ...childPids(tollgatePid)];
+  const postgres = postgresPids();
+  const read = () => {
+    const processes = tollgate.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+    const loops = tollgate.reduce((sum, pid) => sum + cpuSeconds(pid, pid), 0);
+    const usage = process.cpuUsage();
+    return {
+      loops,
+      threads: processes - loops,
+      postgres: postgres.reduce((sum, pid) => sum + cpuSeconds(pid), 0),
+      redis: redisPid ? cpuSeconds(redisPid) : 0,
+      generator: (usage.user + usage.system) / 1e6,
+      at: performance.now(),
+    };
+  };
+  const start = read();
+  return (): CpuShares => {
+    const end = read();
+    const seconds = (end.at - start.at) / 1000;
+    const per = (k: keyof CpuShares) => (end[k] - start[k]) / seconds;
+    return {
+      loops: per('loops'),
+      threads: per('threads'),
+      postgres: per('postgres'),
+      redis: per('redis'),
+      generator: per('generator'),
+    };
+  };
+}
+
+interface CpuShares {
+  loops: number;
+  threads: number;
+  postgres: number;
+  redis: number;
+  generator: number;
+}
+
+/** The hashing admission's busy seconds and slots, from /metrics (summed over workers). */
+async function hashingSample(pool: Pool): Promise<{ busy: number; slots: number }> {
+  const r = await pool.request({
+    method: 'GET',
+    path: '/metrics',
+    signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS),
+  });
+  const text = await r.body.text();
+  const value = (name: string): number => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    if (!line) throw new Error(`${name} is not in /metrics`);
+    return Number(line.split(' ')[1]);
+  };
+  return {
+    busy: value('tollgate_password_hashing_busy_seconds_total'),
+    slots: value('tollgate_password_hashing_slots'),
+  };
+}
+
 interface Outcome {
   label: string;
   workers: number;
@@ -86,6 +175,11 @@ interface Outcome {
   verifyP95Ms: number;
   verifyP95IdleMs: number;
   verifyFailures: number;
+  /** Share of the hashing slots' time spent hashing during the window (0-1). */
+  slotsBusy: number;
+  /** Mean wall time of one hash in a slot during the window, ms. */
+  hashMs: number;
+  cpu: CpuShares;
 }
 
 async function measure(
@@ -94,6 +188,7 @@ async function measure(
   workers: number,
   overload: number,
   rawRate: number,
+  redisPid: number | undefined,
 ): Promise<Outcome> {
   const tg: TollgateProcess = await startTollgate({
     env: {
@@ -176,6 +271,8 @@ async function measure(
     let overloaded503 = 0;
     let retryAfter = 0;
     const inFlight = new Set<Promise<void>>();
+    const hashing0 = await hashingSample(pool);
+    const cpu = cpuMeter(tg.pid, redisPid);
     const start = performance.now();
     const end = start + SECONDS * 1000;
     const probing = probe(end, verifyLatencies);
@@ -209,6 +306,9 @@ async function measure(
     // Only answers that arrive within the window count towards goodput.
     const windowOk = okLatencies.length;
     const elapsed = (performance.now() - start) / 1000;
+    const cpuShares = cpu();
+    const hashing1 = await hashingSample(pool);
+    const busySeconds = hashing1.busy - hashing0.busy;
     await Promise.race([Promise.all(inFlight), sleep(CLIENT_TIMEOUT_MS + 1000)]);
     await probing;
     const sortAsc = (a: number[]) => [...a].sort((x, y) => x - y);
@@ -238,6 +338,10 @@ async function measure(
       verifyP95Ms: percentile(verifySorted, 95),
       verifyP95IdleMs: percentile(idleSorted, 95),
       verifyFailures,
+      slotsBusy: busySeconds / (elapsed * hashing1.slots),
+      // Every hash of the window: the successful logins' (and the probe's none).
+      hashMs: (1000 * busySeconds) / Math.max(1, windowOk),
+      cpu: cpuShares,
     };
   } finally {
     await pool.close();
@@ -249,6 +353,9 @@ const fmt = (n: number, d = 0): string =>
   Number.isFinite(n)
     ? n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
     : '–';
+
+const cpuText = (c: CpuShares): string =>
+  `loops ${fmt(c.loops, 2)} · hashing ${fmt(c.threads, 2)} · PG ${fmt(c.postgres, 2)} · Redis ${fmt(c.redis, 2)} · generator ${fmt(c.generator, 2)}`;
 
 async function main(): Promise<void> {
   const cores = availableParallelism();
@@ -262,12 +369,20 @@ async function main(): Promise<void> {
     const adaptive = { PASSWORD_HASH_QUEUE_ORDER: 'adaptive' };
     const lifo = { PASSWORD_HASH_QUEUE_ORDER: 'lifo' };
     const fifo = { PASSWORD_HASH_QUEUE_ORDER: 'fifo' };
+    const extraSlot = (workers: number) => ({
+      PASSWORD_HASH_CONCURRENCY: String(Math.ceil((cores + 1) / workers)),
+    });
     const runs: Array<[string, Record<string, string>, number, number]> = [
       ['1 worker, 1x, adaptive', adaptive, 1, 1],
       ['1 worker, 2x, adaptive', adaptive, 1, 2],
       ['1 worker, 10x, adaptive', adaptive, 1, 10],
       ['2 workers, 2x, adaptive', adaptive, 2, 2],
       ['2 workers, 10x, adaptive', adaptive, 2, 10],
+      // One hash more than the cores, measured against the default of one per core.
+      ['1 worker, 2x, adaptive, cores + 1 slots', { ...adaptive, ...extraSlot(1) }, 1, 2],
+      ['1 worker, 10x, adaptive, cores + 1 slots', { ...adaptive, ...extraSlot(1) }, 1, 10],
+      ['2 workers, 2x, adaptive, cores + 1 slots', { ...adaptive, ...extraSlot(2) }, 2, 2],
+      ['2 workers, 10x, adaptive, cores + 1 slots', { ...adaptive, ...extraSlot(2) }, 2, 10],
       ['1 worker, 2x, lifo', lifo, 1, 2],
       ['1 worker, 10x, lifo', lifo, 1, 10],
       ['2 workers, 10x, lifo', lifo, 2, 10],
@@ -290,10 +405,12 @@ async function main(): Promise<void> {
         workers,
         overload,
         rawBefore,
+        redis.pid,
       );
       console.log(
         `${label}: ${o.okPerSecond.toFixed(1)} ok/s of ${o.offeredPerSecond.toFixed(0)} offered, ` +
-          `503 ${o.overloaded503}, verify p95 ${o.verifyP95Ms.toFixed(1)} ms (idle ${o.verifyP95IdleMs.toFixed(1)})`,
+          `503 ${o.overloaded503}, verify p95 ${o.verifyP95Ms.toFixed(1)} ms (idle ${o.verifyP95IdleMs.toFixed(1)}), ` +
+          `slots busy ${(100 * o.slotsBusy).toFixed(0)} %, ${o.hashMs.toFixed(1)} ms/hash, cores: ${cpuText(o.cpu)}`,
       );
       outcomes.push(o);
       await redis.cli('FLUSHALL');
@@ -309,17 +426,17 @@ async function main(): Promise<void> {
           Object.entries(o.other)
             .map(([k, v]) => `${k}: ${v}`)
             .join(', ') || '0'
-        } | ${fmt(o.verifyP95IdleMs, 1)} → ${fmt(o.verifyP95Ms, 1)} (${o.verifyFailures} failed) |`,
+        } | ${fmt(o.verifyP95IdleMs, 1)} → ${fmt(o.verifyP95Ms, 1)} (${o.verifyFailures} failed) | ${fmt(100 * o.slotsBusy)} % · ${fmt(o.hashMs, 1)} ms | ${cpuText(o.cpu)} |`,
     );
     const md = [
       `### Login goodput at the hashing limit (${startedAt.toISOString().slice(0, 10)})`,
       '',
       `Command: \`node --import tsx bench/login-goodput.ts --seconds ${SECONDS} --accounts ${ACCOUNTS}${args.tag ? ` --tag ${args.tag}` : ''}${args.only ? ` --only '${args.only}'` : ''}${rounds > 1 ? ` --rounds ${rounds}` : ''}\`. Machine: ${cores} cores (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}, load average ${load0.toFixed(1)} at the start and ${load1.toFixed(1)} at the end (shared machine).`,
       '',
-      `Raw argon2id rate (${cores} verifications in parallel, in-process, OWASP parameters): ${fmt(rawBefore, 1)} /s before the runs, ${fmt(rawAfter, 1)} /s after; baseline = ${fmt(raw, 1)} /s. Each run: tollgate on Redis + PostgreSQL, correct logins offered on a fixed schedule for ${SECONDS} s over ${ACCOUNTS} accounts (client timeout ${CLIENT_TIMEOUT_MS / 1000} s), a probe verifying one token every 50 ms.`,
+      `Raw argon2id rate (${cores} verifications in parallel, in-process, OWASP parameters): ${fmt(rawBefore, 1)} /s before the runs, ${fmt(rawAfter, 1)} /s after; baseline = ${fmt(raw, 1)} /s. Each run: tollgate on Redis + PostgreSQL, correct logins offered on a fixed schedule for ${SECONDS} s over ${ACCOUNTS} accounts (client timeout ${CLIENT_TIMEOUT_MS / 1000} s), a probe verifying one token every 50 ms. Slots busy: the hashing admission's busy time over its slots during the window (/metrics); ms per hash: that time per successful login (a raw hash takes ${fmt((1000 * cores) / raw, 1)} ms of wall time at ${cores} in parallel). Cores: CPU seconds per second of the service's event loops, its other threads (argon2id in libuv's pool, V8 helpers), PostgreSQL, Redis and this generator, from /proc.`,
       '',
-      '| run | offered /s | successful logins /s | of raw rate | ok latency p50 / p95 / p99 ms | 503 overloaded | 503 latency p50 / p95 ms | other | verify p95 ms idle → under load |',
-      '|---|---:|---:|---:|---|---|---|---|---|',
+      '| run | offered /s | successful logins /s | of raw rate | ok latency p50 / p95 / p99 ms | 503 overloaded | 503 latency p50 / p95 ms | other | verify p95 ms idle → under load | slots busy · ms per hash | cores used by |',
+      '|---|---:|---:|---:|---|---|---|---|---|---|---|',
       ...rows,
       '',
     ].join('\n');
