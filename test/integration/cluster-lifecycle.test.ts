@@ -7,6 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { startPostgres, type PostgresHandle } from '../helpers/postgres-server.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
@@ -105,6 +107,25 @@ describe('cluster lifecycle under traffic', { timeout: 120_000 }, () => {
     await tg?.stop();
     await redis?.stop();
     await pg?.stop();
+  });
+
+  test("starts each worker with a thread pool sized for its hashes, the primary's left as it was", async () => {
+    const environ = (pid: number): Map<string, string> =>
+      new Map(
+        readFileSync(`/proc/${pid}/environ`, 'latin1')
+          .split('\0')
+          .filter(Boolean)
+          .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+      );
+    const slots = Math.ceil(availableParallelism() / 2);
+    const pids = await workerPids(tg.url);
+    assert.equal(pids.length, 2);
+    for (const pid of pids) {
+      assert.equal(environ(pid).get('UV_THREADPOOL_SIZE'), String(Math.max(4, slots + 2)), `worker ${pid}`);
+    }
+    assert.equal(environ(tg.pid).get('UV_THREADPOOL_SIZE'), undefined);
+    const metrics = await call(tg.url, 'GET', '/metrics');
+    assert.match(metrics.text, new RegExp(`^tollgate_password_hashing_slots ${2 * slots}$`, 'm'));
   });
 
   test('a frozen worker does not hang /metrics or /health/redis: the group answers with what it got', async () => {
