@@ -15,6 +15,7 @@
  * much longer than `overloadWaitMs`, and most of the excess costs no lookup.
  */
 import { OverloadedError } from '../errors.js';
+import type { HashingStats } from '../metrics/hashing-metrics.js';
 import { WaitQueue } from '../util/wait-queue.js';
 
 export interface AdmissionOptions {
@@ -44,21 +45,8 @@ export interface Approach {
   leave(): void;
 }
 
-export interface AdmissionStats {
-  /** How many may run at once (`concurrency`). */
-  slots: number;
-  running: number;
-  /** Waiting for a slot. */
-  queued: number;
-  /** On their way to a slot (between `approach` and `run`). */
-  approaching: number;
-  /** Adaptive order: the queue has stood for `overloadMs`. */
-  overloaded: boolean;
-  /** Refused: queue full, waited too long, or pushed out under overload. */
-  rejected_total: number;
-  /** Slot time spent running, in seconds: its rate over `slots` is the slots' utilization. */
-  busy_seconds_total: number;
-}
+/** What `stats` reports; the metrics module reads the same shape (src/metrics/hashing-metrics.ts). */
+export type AdmissionStats = HashingStats;
 
 export class Admission {
   readonly #concurrency: number;

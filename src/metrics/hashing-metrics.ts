@@ -11,14 +11,20 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { oncePerScrape } from './per-scrape.js';
 
-/** What these metrics read of the admission's stats (`AdmissionStats` of src/auth/admission.ts). */
+/** A snapshot of the password-hashing admission (`Admission.stats`, src/auth/admission.ts). */
 export interface HashingStats {
+  /** How many may run at once (PASSWORD_HASH_CONCURRENCY). */
   slots: number;
   running: number;
+  /** Waiting for a slot. */
   queued: number;
+  /** On their way to a slot (between `approach` and `run`). */
   approaching: number;
+  /** Adaptive order: the queue has stood for `overloadMs`. */
   overloaded: boolean;
+  /** Refused: queue full, waited too long, or pushed out under overload. */
   rejected_total: number;
+  /** Slot time spent running, in seconds: its rate over `slots` is the slots' utilization. */
   busy_seconds_total: number;
 }
 
