@@ -20,7 +20,7 @@
  * Writes bench/results/login-goodput-<date>[-<tag>].{json,md}.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,7 +28,9 @@ import { hash, verify } from '@node-rs/argon2';
 import { Pool } from 'undici';
 import { OWASP_ARGON2ID } from '../src/auth/passwords.js';
 import { PASSWORD } from '../test/helpers/http.js';
+import { sample } from '../test/helpers/metrics-text.js';
 import { postgresDatabase } from '../test/helpers/postgres-server.js';
+import { cpuTicks, TICKS_PER_SECOND } from '../test/helpers/proc.js';
 import { startRedis } from '../test/helpers/redis-server.js';
 import { childPids, startTollgate, type TollgateProcess } from '../test/helpers/tollgate-process.js';
 
@@ -71,16 +73,8 @@ async function rawArgon2Rate(parallel: number, seconds: number): Promise<number>
   return done / ((performance.now() - t0) / 1000);
 }
 
-/** CPU seconds (user + system) of a process, or of one of its threads, from /proc. */
-function cpuSeconds(pid: number, tid?: number): number {
-  try {
-    const stat = readFileSync(tid ? `/proc/${pid}/task/${tid}/stat` : `/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100)
-  } catch {
-    return 0; // gone
-  }
-}
+/** CPU seconds (user + system) of a process, or of one of its threads. */
+const cpuSeconds = (pid: number, tid?: number): number => cpuTicks(pid, tid) / TICKS_PER_SECOND;
 
 /** The PostgreSQL server's processes (the bench's own server: the only one running then). */
 function postgresPids(): number[] {
@@ -147,9 +141,9 @@ async function hashingSample(pool: Pool): Promise<{ busy: number; slots: number 
   });
   const text = await r.body.text();
   const value = (name: string): number => {
-    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-    if (!line) throw new Error(`${name} is not in /metrics`);
-    return Number(line.split(' ')[1]);
+    const v = sample(text, name);
+    if (Number.isNaN(v)) throw new Error(`${name} is not in /metrics`);
+    return v;
   };
   return {
     busy: value('tollgate_password_hashing_busy_seconds_total'),

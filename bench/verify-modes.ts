@@ -15,12 +15,13 @@
  * Run: `npm run bench:verify` (= `npm run build && node --import tsx bench/verify-modes.ts`)
  * (env: ROUNDS=3 SECONDS=10 CONNECTIONS=32 USERS=64). Writes bench/results/verify-modes-<date>.{json,md}.
  */
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { clientSecret } from '../src/commands/clients.js';
 import { call, login, register } from '../test/helpers/http.js';
+import { cpuTicks, TICKS_PER_SECOND } from '../test/helpers/proc.js';
 import { startRedis, type RedisServerHandle } from '../test/helpers/redis-server.js';
 import {
   ordersServiceEnv,
@@ -58,17 +59,7 @@ interface Sample {
   totalCpuPerK: number;
 }
 
-/** CPU ticks (user + system) of a process, from /proc; 0 once it is gone. */
-function cpuTicks(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return 0;
-  }
-}
-const TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim() || 100);
+const TICK_MS = 1000 / TICKS_PER_SECOND;
 
 /** wrk's "1.23ms" / "850.00us" / "1.02s" in milliseconds. */
 function ms(value: string): number {

@@ -15,6 +15,7 @@ import {
 } from 'jose';
 import type { TestApp } from './app.js';
 import { call, PASSWORD, registerAndLogin, type Target } from './http.js';
+import { sample } from './metrics-text.js';
 
 const uniqueEmail = (tag: string): string => `${tag}-${randomUUID().slice(0, 8)}@Example.TEST`;
 
@@ -475,11 +476,6 @@ export function apiSuite(name: string, start: () => Promise<TestApp>): void {
 
       it('reports the password-hashing slots in /metrics: size, use and time spent', async () => {
         const token = app.config.opsToken;
-        const sample = (text: string, name: string): number => {
-          const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-          assert.ok(line, `${name} in /metrics`);
-          return Number(line.split(' ')[1]);
-        };
         const before = (await call(url, 'GET', '/metrics', { token })).text;
         await registerAndLogin(url, uniqueEmail('hashing-metrics'));
         const after = (await call(url, 'GET', '/metrics', { token })).text;

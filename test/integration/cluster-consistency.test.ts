@@ -7,11 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { startPostgres, type PostgresHandle } from '../helpers/postgres-server.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
 import { call, login, register } from '../helpers/http.js';
+import { sample } from '../helpers/metrics-text.js';
+import { cpuTicks } from '../helpers/proc.js';
 import { inLanes, startTollgate, type TollgateProcess } from '../helpers/tollgate-process.js';
 
 const REDIS_PASSWORD = `pw-${randomBytes(12).toString('hex')}`;
@@ -25,25 +26,6 @@ const LANES = 8;
 interface PoolView {
   workers: number;
   per_worker: Array<{ worker: number; pid: number; max_connections: number; healthy: boolean }>;
-}
-
-/** CPU ticks (user + system) a process has used, from /proc. */
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-/** Sum of a Prometheus sample over the series whose labels include `labels`. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number {
-  let total = 0;
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const got = new Map([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
-    if (Object.entries(labels).every(([k, v]) => got.get(k) === v)) total += Number(m[3]);
-  }
-  return total;
 }
 
 describe(`cluster: ${WORKERS} workers, one Redis with a password`, { timeout: 150_000 }, () => {

@@ -33,8 +33,7 @@ export function readPasswords(r: Reader, server: ServerSection): PasswordSection
   if (passwordMaxLength < passwordMinLength) {
     r.issue('PASSWORD_MAX_LENGTH', 'must be at least PASSWORD_MIN_LENGTH');
   }
-  const hashing = readHashingSlots(r, server);
-  const { concurrency, threadPoolSize } = hashing;
+  const { concurrency, threadPoolSize } = readHashingSlots(r, server);
   return {
     passwordMinLength,
     passwordMaxLength,
@@ -53,7 +52,7 @@ export function readPasswords(r: Reader, server: ServerSection): PasswordSection
 }
 
 /** libuv's thread pool size when UV_THREADPOOL_SIZE is not set. */
-export const DEFAULT_THREAD_POOL_SIZE = 4;
+const DEFAULT_THREAD_POOL_SIZE = 4;
 
 /**
  * How many argon2id hashes a process runs at once, and the size of the libuv thread pool
