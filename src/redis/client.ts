@@ -3,11 +3,24 @@
  * Sentinel, Cluster) behind one small `Backend` interface the pool's connections use.
  * Every client: RESP2 (plain replies), offline queue disabled (a command sent while
  * disconnected fails at once, provably unsent), TCP keepalive, the connect timeout,
- * TLS / username / password / db from config, `maintNotifications: 'disabled'`.
+ * TLS / username / password / db from config, `maintNotifications: 'disabled'`, and
+ * no per-command timeout of node-redis' own (`NO_COMMAND_TIMEOUT`): the pool bounds
+ * every command itself, with one timer per connection (deadlines.ts).
  */
 import { createClient, createCluster, createSentinel } from 'redis';
 import type { RedisConfig } from '../config/schema.js';
 import type { RedisArg } from './types.js';
+
+/**
+ * node-redis 6 gives every command a 5 s timeout by default, built per command as an
+ * `AbortSignal.timeout()` plus a listener, and drops it once the command is written, so
+ * it never bounds the wait for a reply anyway. The pool's own deadline does (and covers
+ * the unwritten part too); 0 switches the library's off, for clients, Sentinel and Cluster.
+ */
+export const NO_COMMAND_TIMEOUT = { timeout: 0 } as const;
+
+/** node-redis' argument type; node-redis never mutates it, so the pool's array is passed without a copy. */
+type ClientArgs = RedisArg[];
 
 export interface Backend {
   /** Opens the connection(s); rejects on failure (no internal retry for standalone). */
@@ -75,6 +88,7 @@ export function createBackendFactory(config: RedisConfig, poolName: string): Bac
           sentinelRootNodes: config.sentinels.map((s) => ({ host: s.host, port: s.port })),
           RESP: 2,
           masterPoolSize: 1,
+          commandOptions: NO_COMMAND_TIMEOUT,
           nodeClientOptions: {
             ...auth,
             database: config.db,
@@ -93,7 +107,7 @@ export function createBackendFactory(config: RedisConfig, poolName: string): Bac
           async connect() {
             await sentinel.connect();
           },
-          send: (args) => sentinel.sendCommand(false, [...args]),
+          send: (args) => sentinel.sendCommand(false, args as ClientArgs),
           close: () => ignoreAbort(sentinel.close()),
           destroy: () => {
             void ignoreAbort(sentinel.destroy());
@@ -106,6 +120,7 @@ export function createBackendFactory(config: RedisConfig, poolName: string): Bac
           rootNodes: config.clusterNodes.map((n) => ({ socket: { host: n.host, port: n.port } })),
           RESP: 2,
           useReplicas: false,
+          commandOptions: NO_COMMAND_TIMEOUT,
           defaults: {
             ...auth,
             name: `${poolName}-${id}`,
@@ -119,7 +134,7 @@ export function createBackendFactory(config: RedisConfig, poolName: string): Bac
           async connect() {
             await cluster.connect();
           },
-          send: (args, firstKey) => cluster.sendCommand(firstKey, false, [...args]),
+          send: (args, firstKey) => cluster.sendCommand(firstKey, false, args as ClientArgs),
           close: () => ignoreAbort(cluster.close()),
           destroy: () => cluster.destroy(),
         };
@@ -133,6 +148,7 @@ export function createBackendFactory(config: RedisConfig, poolName: string): Bac
           RESP: 2,
           disableOfflineQueue: true,
           maintNotifications: 'disabled',
+          commandOptions: NO_COMMAND_TIMEOUT,
           socket: {
             ...socketOptions(config, config.host, config.port),
             // The pool reconnects itself, with its own backoff and health state.

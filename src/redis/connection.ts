@@ -11,6 +11,7 @@ import { describeError, type PoolLogger } from './logger.js';
 import { isNoScript, markNotSent, reconnectDelayMs, type ReconnectBackoff } from './retry.js';
 import type { ConnectionStatsSnapshot, RedisArg } from './types.js';
 import { withTimeout } from '../util/timeout.js';
+import { DeadlineList, type Deadline } from './deadlines.js';
 
 export type ConnectionState = ConnectionStatsSnapshot['state'];
 
@@ -33,6 +34,10 @@ export interface ConnectionOptions {
   logger: PoolLogger;
   target: string;
   events: ConnectionEvents;
+  /** The bound of one command, from send to reply. */
+  commandTimeoutMs: number;
+  /** A command on this connection timed out (the pool counts it and re-checks the lane). */
+  onTimeout: (conn: Connection) => void;
 }
 
 export class Connection {
@@ -48,6 +53,7 @@ export class Connection {
   checking = false;
 
   readonly #opts: ConnectionOptions;
+  readonly #deadlines: DeadlineList;
   #backend: Backend | undefined;
   #reconnectTimer: NodeJS.Timeout | undefined;
   /** Bumped on every (re)open so that stale callbacks of an old backend are ignored. */
@@ -56,6 +62,7 @@ export class Connection {
   constructor(opts: ConnectionOptions) {
     this.id = opts.id;
     this.#opts = opts;
+    this.#deadlines = new DeadlineList(opts.commandTimeoutMs);
   }
 
   /** Ready and passed its last health check: may take commands. */
@@ -127,16 +134,15 @@ export class Connection {
 
   /**
    * Sends a command on a reserved slot. The returned promise settles with the reply, or
-   * rejects at `timeoutMs` with StoreTimeoutError while the reservation stays held until
-   * Redis answers or the connection is recycled. `onTimeout` lets the pool re-check the lane.
-   * `fallback` (EVAL for an EVALSHA) is sent on the same connection, within the same
-   * timeout, when Redis answers NOSCRIPT: the slot is never given up in between.
+   * rejects at the command timeout with StoreTimeoutError while the reservation stays
+   * held until Redis answers or the connection is recycled; `onTimeout` lets the pool
+   * re-check the lane. `fallback` (EVAL for an EVALSHA) is sent on the same connection,
+   * within the same timeout, when Redis answers NOSCRIPT: the slot is never given up in
+   * between.
    */
   execute(
     args: readonly RedisArg[],
     firstKey: string | undefined,
-    timeoutMs: number,
-    onTimeout: (conn: Connection) => void,
     fallback?: readonly RedisArg[],
   ): Promise<unknown> {
     const backend = this.#backend;
@@ -144,41 +150,46 @@ export class Connection {
       this.unreserve();
       return Promise.reject(markNotSent(new StoreUnavailableError('disconnected')));
     }
-    // No AbortSignal per command: it costs more CPU than the whole rest of the pool
-    // (measured ~13 us/op). A command that timed out keeps its place in the reply queue.
-    let timedOut = false;
+    // No AbortSignal nor timer per command: the deadline list (deadlines.ts) bounds every
+    // command with one timer per connection. A command that timed out keeps its place in
+    // the reply queue.
     let underlying: Promise<unknown>;
     try {
       underlying = backend.send(args, firstKey);
-      if (fallback) {
-        underlying = underlying.catch((err: unknown) => {
-          if (!isNoScript(err) || timedOut || this.#backend !== backend) throw err;
-          return backend.send(fallback, firstKey);
-        });
-      }
     } catch (err) {
       this.unreserve();
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     return new Promise<unknown>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        timedOut = true;
-        reject(new StoreTimeoutError(`Redis did not answer within ${timeoutMs} ms`));
-        onTimeout(this);
-      }, timeoutMs);
-      underlying.then(
-        (reply) => {
-          clearTimeout(timer);
-          this.unreserve();
-          if (!timedOut) resolve(reply);
-        },
-        (err: unknown) => {
-          clearTimeout(timer);
-          this.unreserve();
-          if (!timedOut) reject(err instanceof Error ? err : new Error(String(err)));
-        },
-      );
+      const pending = new PendingCommand(this, resolve, reject);
+      this.#deadlines.add(pending);
+      if (fallback) {
+        underlying = underlying.catch((err: unknown) => {
+          if (!isNoScript(err) || !pending.linked || this.#backend !== backend) throw err;
+          return backend.send(fallback, firstKey);
+        });
+      }
+      underlying.then(pending.fulfilled, pending.rejected);
     });
+  }
+
+  /** A command settled (answered or failed): it leaves the deadline list, its slot is freed. */
+  settled(pending: PendingCommand): boolean {
+    const inTime = pending.linked;
+    this.#deadlines.remove(pending);
+    this.unreserve();
+    return inTime;
+  }
+
+  /** A command passed its deadline (the deadline list took it out already). */
+  expired(pending: PendingCommand): void {
+    pending.reject(new StoreTimeoutError(`Redis did not answer within ${this.#deadlines.timeoutMs} ms`));
+    this.#opts.onTimeout(this);
+  }
+
+  /** Commands sent on this connection and not yet answered, failed or timed out. */
+  get awaitingReply(): number {
+    return this.#deadlines.size;
   }
 
   /** PING with a timeout, outside the in-flight accounting. Resolves true when healthy. */
@@ -257,7 +268,10 @@ export class Connection {
     this.#reconnectTimer = undefined;
     const backend = this.#backend;
     this.#backend = undefined;
-    if (!backend) return;
+    if (!backend) {
+      this.#deadlines.stop();
+      return;
+    }
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       backend.close(),
@@ -267,6 +281,7 @@ export class Connection {
     ]);
     clearTimeout(timer);
     backend.destroy();
+    this.#deadlines.stop();
   }
 
   snapshot(): ConnectionStatsSnapshot {
@@ -286,4 +301,37 @@ export class Connection {
     this.#backend = undefined;
     backend?.destroy();
   }
+}
+
+/**
+ * One command in flight: its node in the connection's deadline list and the settle
+ * functions of the caller's promise. `fulfilled` / `rejected` are created once per
+ * command and handed to the reply promise's `then`.
+ */
+class PendingCommand implements Deadline {
+  at = 0;
+  prev: Deadline | undefined = undefined;
+  next: Deadline | undefined = undefined;
+  linked = false;
+  readonly #conn: Connection;
+  readonly #resolve: (reply: unknown) => void;
+  readonly reject: (err: Error) => void;
+
+  constructor(conn: Connection, resolve: (reply: unknown) => void, reject: (err: Error) => void) {
+    this.#conn = conn;
+    this.#resolve = resolve;
+    this.reject = reject;
+  }
+
+  expire(): void {
+    this.#conn.expired(this);
+  }
+
+  readonly fulfilled = (reply: unknown): void => {
+    if (this.#conn.settled(this)) this.#resolve(reply);
+  };
+
+  readonly rejected = (err: unknown): void => {
+    if (this.#conn.settled(this)) this.reject(err instanceof Error ? err : new Error(String(err)));
+  };
 }

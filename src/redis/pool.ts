@@ -81,6 +81,8 @@ export class Pool implements RedisPool {
           logger: options.logger,
           target: options.target,
           events,
+          commandTimeoutMs: options.commandTimeoutMs,
+          onTimeout: this.#onTimeout,
         }),
     );
     this.#lanes = new Lanes(connections, options.maxInFlightPerConnection);
@@ -232,15 +234,12 @@ export class Pool implements RedisPool {
     firstKey: string | undefined,
   ): Promise<unknown> {
     if (this.#closed) return Promise.reject(new StoreUnavailableError('closed'));
-    const timeout = this.#options.commandTimeoutMs;
     const conn = this.#lanes.pick();
     if (conn) {
       conn.reserve();
-      return conn.execute(args, firstKey, timeout, this.#onTimeout, fallback);
+      return conn.execute(args, firstKey, fallback);
     }
-    return this.#waitForConnection().then((c) =>
-      c.execute(args, firstKey, timeout, this.#onTimeout, fallback),
-    );
+    return this.#waitForConnection().then((c) => c.execute(args, firstKey, fallback));
   }
 
   readonly #onTimeout = (conn: Connection): void => {
