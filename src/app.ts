@@ -36,6 +36,7 @@ import { errorBody } from './http/schemas/common.js';
 import type { AppMetrics } from './metrics/registry.js';
 import type { RedisPool } from './redis/types.js';
 import type { Store } from './store/store.js';
+import { lazyChildLoggerFactory } from './logger.js';
 import { VERSION } from './version.js';
 
 export interface AppServices {
@@ -60,6 +61,8 @@ export async function buildApp(config: Config, services: AppServices): Promise<F
   const { metrics, logger } = services;
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: false }),
+    // A request's child logger is made on its first line at an enabled level (src/logger.ts).
+    ...(logger ? { childLoggerFactory: lazyChildLoggerFactory as never } : {}),
     // One log line per request costs the hot path; per-request logs only at debug/trace.
     logController: new LogController({
       disableRequestLogging: !logger || !['debug', 'trace'].includes(logger.level),

@@ -101,3 +101,82 @@ export function createLogger(
     out,
   );
 }
+
+type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/**
+ * A request's logger that costs nothing until a line at an enabled level is logged.
+ * pino's `child()` serialises its bindings when it is made, and Fastify makes one per
+ * request (for the request id); on the verify path at `warn` nothing is ever logged,
+ * so that work was wasted on every request. This child makes the real one on first use.
+ */
+class LazyChild {
+  readonly #parent: Logger;
+  readonly #bindings: Record<string, unknown>;
+  #real: Logger | undefined;
+
+  constructor(parent: Logger, bindings: Record<string, unknown>) {
+    this.#parent = parent;
+    this.#bindings = bindings;
+  }
+
+  #logger(): Logger {
+    return (this.#real ??= this.#parent.child(this.#bindings));
+  }
+
+  get level(): string {
+    return this.#real?.level ?? this.#parent.level;
+  }
+
+  set level(level: string) {
+    this.#logger().level = level;
+  }
+
+  isLevelEnabled(level: string): boolean {
+    return (this.#real ?? this.#parent).isLevelEnabled(level);
+  }
+
+  child(bindings: Record<string, unknown>, options?: Record<string, unknown>): Logger {
+    return this.#logger().child(bindings, options);
+  }
+
+  silent(): void {}
+
+  #log(level: Level, args: unknown[]): void {
+    if (!this.isLevelEnabled(level)) return;
+    const logger = this.#logger();
+    Reflect.apply(logger[level], logger, args);
+  }
+
+  fatal(...args: unknown[]): void {
+    this.#log('fatal', args);
+  }
+  error(...args: unknown[]): void {
+    this.#log('error', args);
+  }
+  warn(...args: unknown[]): void {
+    this.#log('warn', args);
+  }
+  info(...args: unknown[]): void {
+    this.#log('info', args);
+  }
+  debug(...args: unknown[]): void {
+    this.#log('debug', args);
+  }
+  trace(...args: unknown[]): void {
+    this.#log('trace', args);
+  }
+}
+
+/**
+ * Fastify's `childLoggerFactory`: a lazy child (above) unless the route sets its own
+ * level or serializers, which need a real child at once.
+ */
+export function lazyChildLoggerFactory(
+  logger: Logger,
+  bindings: Record<string, unknown>,
+  options: { level?: string; serializers?: unknown },
+): Logger {
+  if (options.level || options.serializers) return logger.child(bindings, options as never);
+  return new LazyChild(logger, bindings) as unknown as Logger;
+}

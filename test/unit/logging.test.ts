@@ -7,7 +7,8 @@ import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { compose } from '../../src/compose.js';
 import { loadConfig } from '../../src/config/load.js';
-import { createLogger, redactQuery } from '../../src/logger.js';
+import Fastify from 'fastify';
+import { createLogger, lazyChildLoggerFactory, redactQuery } from '../../src/logger.js';
 import { testHasher } from '../helpers/hasher.js';
 import { PASSWORD, registerAndLogin } from '../helpers/http.js';
 
@@ -44,5 +45,47 @@ describe('logging', () => {
     assert.match(text, /access_token=\[redacted\]/);
     for (const secret of ['SECRET-QUERY', PASSWORD, 'eyJ'])
       assert.ok(!text.includes(secret), `no ${secret} in logs`);
+  });
+
+  it('a request logger costs nothing below the level, and logs with the request id above it', async () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d: Buffer) => (text += d.toString()));
+    const logger = createLogger({ level: 'warn', format: 'json' }, {}, out);
+    let children = 0;
+    const child = logger.child.bind(logger);
+    logger.child = ((...args: Parameters<typeof child>) => (
+      children++,
+      child(...args)
+    )) as typeof logger.child;
+    const app = Fastify({
+      loggerInstance: logger,
+      childLoggerFactory: lazyChildLoggerFactory as never,
+      genReqId: () => 'req-42',
+    });
+    app.get('/quiet', async (request) => {
+      request.log.info({ detail: 'dropped' }, 'below the level');
+      return { ok: true };
+    });
+    app.get('/loud', async (request) => {
+      request.log.warn({ detail: 'kept' }, 'at the level');
+      return { ok: true };
+    });
+    try {
+      await app.ready();
+      children = 0;
+      assert.equal((await app.inject({ method: 'GET', url: '/quiet' })).statusCode, 200);
+      assert.equal(children, 0, 'no child logger made for a request that logs nothing');
+      assert.equal(text, '');
+      assert.equal((await app.inject({ method: 'GET', url: '/loud' })).statusCode, 200);
+      assert.equal(children, 1);
+      const line = JSON.parse(text.trim()) as Record<string, unknown>;
+      assert.equal(line.msg, 'at the level');
+      assert.equal(line.detail, 'kept');
+      assert.equal(line.request_id, undefined, "the request id label is the app's (see buildApp)");
+      assert.equal(line.reqId, 'req-42');
+    } finally {
+      await app.close();
+    }
   });
 });
