@@ -1,0 +1,178 @@
+/**
+ * Where one worker's time and memory go on the verify path: tollgate with WORKERS=1
+ * under `--cpu-prof --trace-gc-nvp`, wrk sending `GET /api/protected` for SECONDS after
+ * a warm-up (tollgate on CPU 0, wrk and Redis on CPU 1). Reports the top 10 self-time
+ * entries of the CPU profile as percentages, the garbage collector's share, and the
+ * bytes allocated per verify (the `allocated=` of every GC during the measured window,
+ * divided by the requests answered in it).
+ *
+ * With BEFORE_CLI=<another build's dist/src/cli.js> it profiles that build too, in
+ * alternating order (ROUNDS rounds each, the profile of the last round is shown).
+ *
+ * Run: `npm run build && flock /tmp/tollgate-bench.lock node --import tsx bench/verify-profile.ts`
+ * (env: SECONDS=10 CONNECTIONS=100 ROUNDS=1 BEFORE_CLI=...). Writes bench/results/verify-profile-<date>.md.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { login, register } from '../test/helpers/http.js';
+import { startRedis } from '../test/helpers/redis-server.js';
+import { CLI, inLanes, startTollgate } from '../test/helpers/tollgate-process.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const SECONDS = Number(process.env.SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 100);
+const ROUNDS = Number(process.env.ROUNDS ?? 1);
+const BUILDS: Array<{ name: string; cli: string }> = [
+  ...(process.env.BEFORE_CLI ? [{ name: 'before', cli: process.env.BEFORE_CLI }] : []),
+  { name: 'after', cli: CLI },
+];
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+function wrk(url: string, script: string, seconds: number): Promise<{ rps: number; requests: number }> {
+  const args = ['-c', '1', '/usr/bin/wrk', '-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '-s', script, url];
+  return new Promise((done, fail) => {
+    execFile('taskset', args, { timeout: (seconds + 30) * 1000, encoding: 'utf8' }, (err, out) => {
+      if (err) return fail(new Error(`wrk failed: ${err.message}`));
+      if (/Non-2xx/.test(out)) return fail(new Error(`non-2xx answers:\n${out}`));
+      done({
+        rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)![1]),
+        requests: Number(/(\d+) requests in/.exec(out)![1]),
+      });
+    });
+  });
+}
+
+/** Self time per function ("name file:line"), as a share of all samples. */
+function topSelf(profile: CpuProfile, n: number): { entries: Array<[string, number]>; gc: number } {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const self = new Map<string, number>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    const f = byId.get(id)!.callFrame;
+    const file = f.url ? f.url.replace(/^file:\/\//, '').replace(/^.*node_modules\//, '') : '';
+    const short = file.replace(`${ROOT}/`, '');
+    const key = `${f.functionName || '(anonymous)'}${short ? ` ${short}:${f.lineNumber + 1}` : ''}`;
+    self.set(key, (self.get(key) ?? 0) + dt);
+    total += dt;
+  });
+  const entries = [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, v]) => [k, (v / total) * 100] as [string, number]);
+  return { entries, gc: ((self.get('(garbage collector)') ?? 0) / total) * 100 };
+}
+
+async function profileBuild(build: { name: string; cli: string }, dir: string) {
+  const redis = await startRedis();
+  const profDir = join(dir, `${build.name}-${Date.now()}`);
+  mkdirSync(profDir);
+  const tg = await startTollgate({
+    cli: build.cli,
+    nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--trace-gc-nvp'],
+    env: { WORKERS: '1', LOG_LEVEL: 'warn', REDIS_URL: redis.url },
+  });
+  try {
+    execFileSync('taskset', ['-a', '-pc', '0', String(tg.pid)], { stdio: 'ignore' });
+    if (redis.pid) execFileSync('taskset', ['-a', '-pc', '1', String(redis.pid)], { stdio: 'ignore' });
+    const tokens: string[] = [];
+    await inLanes(16, 4, async (i) => {
+      const email = `profile-${build.name}-${i}@example.test`;
+      await register(tg.url, email);
+      tokens[i] = (await login(tg.url, email)).access;
+    });
+    const script = join(dir, 'tokens.lua');
+    writeFileSync(
+      script,
+      [
+        `local tokens = {${tokens.map((t) => `"${t}"`).join(',')}}`,
+        'local i = 0',
+        'request = function()',
+        '  i = i % #tokens + 1',
+        '  return wrk.format("GET", nil, {["Authorization"] = "Bearer " .. tokens[i]})',
+        'end',
+      ].join('\n'),
+    );
+    const url = `${tg.url}/api/protected`;
+    await wrk(url, script, 3);
+    const from = tg.stdout().length;
+    const run = await wrk(url, script, SECONDS);
+    const gcLines = tg.stdout().slice(from);
+    const allocated = [...gcLines.matchAll(/ allocated=(\d+)/g)].reduce((a, m) => a + Number(m[1]), 0);
+    const gcPauseMs = [...gcLines.matchAll(/ pause=([\d.]+)/g)].reduce((a, m) => a + Number(m[1]), 0);
+    await tg.stop();
+    const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) throw new Error(`no CPU profile written by ${build.name}`);
+    const profile = JSON.parse(readFileSync(join(profDir, file), 'utf8')) as CpuProfile;
+    return {
+      build: build.name,
+      rps: run.rps,
+      requests: run.requests,
+      bytesPerVerify: allocated / run.requests,
+      gcPauseShare: (gcPauseMs / (SECONDS * 1000)) * 100,
+      ...topSelf(profile, 10),
+    };
+  } finally {
+    await tg.stop().catch(() => undefined);
+    await redis.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'verify-profile-'));
+  const results: Array<Awaited<ReturnType<typeof profileBuild>>> = [];
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? BUILDS : [...BUILDS].reverse();
+      for (const b of order) {
+        const r = await profileBuild(b, dir);
+        console.error(
+          `${r.build}: ${r.rps.toFixed(0)} req/s, ${r.bytesPerVerify.toFixed(0)} B/verify, GC ${r.gc.toFixed(1)} %`,
+        );
+        results.push(r);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const date = new Date().toISOString().slice(0, 10);
+  const lines = [
+    `Measured ${date} with \`npm run build && flock /tmp/tollgate-bench.lock node --import tsx bench/verify-profile.ts\` (SECONDS=${SECONDS} CONNECTIONS=${CONNECTIONS} ROUNDS=${ROUNDS}${process.env.BEFORE_CLI ? ', BEFORE_CLI = the build before these changes' : ''}); ${cpus().length} cores, shared; tollgate WORKERS=1 on CPU 0 under \`--cpu-prof --trace-gc-nvp\`, wrk and Redis on CPU 1.`,
+    '',
+    '| build | req/s (profiled) | bytes allocated / verify | GC share of CPU samples | GC pause / wall time |',
+    '|---|---|---|---|---|',
+    ...results.map(
+      (r) =>
+        `| ${r.build} | ${Math.round(r.rps).toLocaleString('en-US')} | ${Math.round(r.bytesPerVerify).toLocaleString('en-US')} | ${r.gc.toFixed(1)} % | ${r.gcPauseShare.toFixed(1)} % |`,
+    ),
+  ];
+  for (const b of BUILDS) {
+    const r = results.filter((x) => x.build === b.name).at(-1)!;
+    lines.push(
+      '',
+      `Top 10 self time, ${b.name}:`,
+      '',
+      '| # | function (file:line) | self % |',
+      '|---|---|---|',
+    );
+    r.entries.forEach(([name, pct], i) => lines.push(`| ${i + 1} | \`${name}\` | ${pct.toFixed(1)} |`));
+  }
+  const md = lines.join('\n') + '\n';
+  process.stdout.write(md);
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(join(ROOT, `bench/results/verify-profile-${date}.md`), md);
+}
+
+await main();
