@@ -24,7 +24,7 @@ import { Lanes } from './lanes.js';
 import { LatencyRecorder } from './latency.js';
 import { describeError } from './logger.js';
 import type { PoolOptions } from './options.js';
-import { markFinal, markNotSent, withRetries } from './retry.js';
+import { markFinal, markNotSent, retryAfter } from './retry.js';
 import { commandName, firstKeyOf } from './routing.js';
 import { assertKeyCount, evalArgs, evalShaArgs } from './scripts.js';
 import { PoolCounters, buildSnapshot } from './stats.js';
@@ -182,7 +182,11 @@ export class Pool implements RedisPool {
     );
   }
 
-  async #run(
+  /**
+   * One call: the first attempt directly, the retry loop (retry.ts) only when it failed.
+   * Every call ends in `#done` (latency, command channel) exactly once.
+   */
+  #run(
     args: readonly RedisArg[],
     fallback: readonly RedisArg[] | undefined,
     firstKey: string | undefined,
@@ -190,22 +194,33 @@ export class Pool implements RedisPool {
   ): Promise<RedisReply> {
     const started = performance.now();
     this.#counters.commandsTotal++;
-    try {
-      const reply = await withRetries(
-        () => this.#attempt(args, fallback, firstKey),
-        idempotent,
-        this.#isClosed,
-        this.#onRetry,
-      );
-      this.#done(started, args, undefined);
-      return reply as RedisReply;
-    } catch (err) {
-      const error = err as StoreUnavailableError;
-      const final = this.#closed && error.reason !== 'timeout' ? new StoreUnavailableError('closed') : error;
-      this.#counters.errorsTotal++;
-      this.#done(started, args, final.reason);
-      throw final;
-    }
+    return this.#attempt(args, fallback, firstKey).then(
+      (reply) => {
+        this.#done(started, args, undefined);
+        return reply as RedisReply;
+      },
+      (err: unknown) =>
+        retryAfter(
+          err,
+          () => this.#attempt(args, fallback, firstKey),
+          idempotent,
+          this.#isClosed,
+          this.#onRetry,
+        ).then(
+          (reply) => {
+            this.#done(started, args, undefined);
+            return reply as RedisReply;
+          },
+          (failure: unknown) => {
+            const error = failure as StoreUnavailableError;
+            const final =
+              this.#closed && error.reason !== 'timeout' ? new StoreUnavailableError('closed') : error;
+            this.#counters.errorsTotal++;
+            this.#done(started, args, final.reason);
+            throw final;
+          },
+        ),
+    );
   }
 
   readonly #isClosed = (): boolean => this.#closed;

@@ -156,14 +156,35 @@ export async function withRetries<T>(
   stopped: () => boolean,
   onRetry: () => void,
 ): Promise<T> {
+  try {
+    return await attempt();
+  } catch (err) {
+    return retryAfter(err, attempt, idempotent, stopped, onRetry);
+  }
+}
+
+/**
+ * The retry loop after a first attempt failed with `firstError`: the pool makes its
+ * first attempt directly (no loop, no closure on the path of a command that succeeds)
+ * and comes here only when it failed.
+ */
+export async function retryAfter<T>(
+  firstError: unknown,
+  attempt: () => Promise<T>,
+  idempotent: boolean,
+  stopped: () => boolean,
+  onRetry: () => void,
+): Promise<T> {
+  let err = firstError;
   for (let retry = 0; ; retry++) {
+    const { state, error } = classify(err);
+    if (stopped() || !shouldRetry(state, idempotent, retry)) throw error;
+    onRetry();
+    await sleep(retryDelayMs(retry));
     try {
       return await attempt();
-    } catch (err) {
-      const { state, error } = classify(err);
-      if (stopped() || !shouldRetry(state, idempotent, retry)) throw error;
-      onRetry();
-      await sleep(retryDelayMs(retry));
+    } catch (next) {
+      err = next;
     }
   }
 }
