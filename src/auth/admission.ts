@@ -88,7 +88,7 @@ export class Admission {
     );
     const refuse = (): Error => {
       this.#rejectedTotal++;
-      return new OverloadedError(this.#predicted ? Math.ceil(this.#maxWaitMs / 1000) : undefined);
+      return new OverloadedError(this.#predicted ? this.#retryAfterSeconds() : undefined);
     };
     this.#queue = new WaitQueue({
       capacity: options.maxQueue,
@@ -113,6 +113,11 @@ export class Admission {
     return ((ahead + 1) * this.#hashMs()) / this.#concurrency;
   }
 
+  /** Retry-After for a refusal: the predicted wait, in whole seconds (at least 1). */
+  #retryAfterSeconds(waitMs = this.predictedWaitMs()): number {
+    return Math.max(1, Math.ceil(waitMs / 1000));
+  }
+
   #hashMs(): number {
     return this.#meanRunMs > 0 ? this.#meanRunMs : this.#initialRunMs;
   }
@@ -125,7 +130,7 @@ export class Admission {
       this.#running >= this.#concurrency && this.#queue.length + this.#approaching >= this.#maxQueue;
     if (wait > this.#maxWaitMs || lineFull) {
       this.#rejectedTotal++;
-      throw new OverloadedError(Math.max(1, Math.ceil(wait / 1000)));
+      throw new OverloadedError(this.#retryAfterSeconds(wait));
     }
   }
 

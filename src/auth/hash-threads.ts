@@ -21,16 +21,16 @@ import { InternalError } from '../errors.js';
 const THREAD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const argon2 = require(workerData.argon2);
-let niced = false;
-if (workerData.lowPriority) {
+const lower = () => {
   try {
     const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
     require('node:os').setPriority(tid, 19);
-    niced = true;
+    parentPort.postMessage({ niced: true });
   } catch {}
-}
-parentPort.postMessage({ ready: true, niced });
+};
+if (workerData.lowPriority) lower();
 parentPort.on('message', (job) => {
+  if (job.op === 'lower') return lower();
   try {
     const result = job.op === 'hash'
       ? argon2.hashSync(job.password, job.options)
@@ -59,7 +59,11 @@ interface Thread {
 
 export interface HashThreadsOptions {
   threads: number;
-  /** Lower each thread to nice 19 (Linux; elsewhere the threads keep the normal priority). */
+  /**
+   * Lower each thread to nice 19 once `lowerPriority` is called (Linux; elsewhere the
+   * threads keep the normal priority). Nice values weigh threads against the others of the
+   * same scheduling group: with autogroups, the process's session.
+   */
   lowPriority: boolean;
 }
 
@@ -68,12 +72,25 @@ export class HashThreads {
   readonly #threads: Array<Thread | undefined>;
   #nextId = 0;
   #closed = false;
+  /** Whether threads run at the lowest priority now (after `lowerPriority`). */
+  #lowered = false;
   /** Threads that lowered their priority (for tests and the startup log). */
   nicedThreads = 0;
 
   constructor(options: HashThreadsOptions) {
     this.#options = options;
     this.#threads = Array.from({ length: Math.max(1, options.threads) }, () => undefined);
+  }
+
+  /**
+   * From now on the threads run at the lowest priority (with `lowPriority`). Until then
+   * they run at normal priority: the startup hashes (the decoy) are not held back by a
+   * busy machine.
+   */
+  lowerPriority(): void {
+    if (!this.#options.lowPriority || this.#lowered) return;
+    this.#lowered = true;
+    for (const t of this.#threads) t?.worker.postMessage({ op: 'lower' });
   }
 
   hash(password: string, options: object): Promise<string> {
@@ -110,7 +127,7 @@ export class HashThreads {
   #start(index: number): Thread {
     const worker = new Worker(THREAD_SOURCE, {
       eval: true,
-      workerData: { argon2: ARGON2_PATH, lowPriority: this.#options.lowPriority },
+      workerData: { argon2: ARGON2_PATH, lowPriority: this.#lowered },
       name: `argon2-${index}`,
     });
     worker.unref();

@@ -98,6 +98,7 @@ export function argon2idHasher(cost: Argon2Cost = OWASP_ARGON2ID, opts: HasherOp
       const t0 = performance.now();
       await check(stored, 'a password to time');
       hasher.estimatedMs = performance.now() - t0;
+      threads?.lowerPriority();
     },
     async close() {
       await threads?.close();
