@@ -28,6 +28,8 @@ export interface TollgateOptions {
   /** Bearer token for ops endpoints (when OPS_TOKEN is set). */
   opsToken?: string;
   readyTimeoutMs?: number;
+  /** Pin the service (and its workers) to these CPUs (`taskset -c`, e.g. "0"). */
+  cpus?: string;
 }
 
 export interface ExitStatus {
@@ -91,7 +93,11 @@ export async function startTollgate(options: TollgateOptions = {}): Promise<Toll
   if (workers !== undefined && workers !== '1' && env.DATABASE_URL === undefined) {
     env.DATABASE_URL = await postgresDatabase();
   }
-  const child: ChildProcess = spawn(process.execPath, [CLI, 'serve'], {
+  // taskset execs the service: the child's PID is the service's.
+  const [command, argv] = options.cpus
+    ? ['taskset', ['-c', options.cpus, process.execPath, CLI, 'serve']]
+    : [process.execPath, [CLI, 'serve']];
+  const child: ChildProcess = spawn(command, argv, {
     cwd: dir,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
