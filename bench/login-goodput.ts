@@ -221,6 +221,8 @@ async function measure(
     },
     expectWorkers: workers,
     readyTimeoutMs: 60_000,
+    // A session of its own, as under a service manager (see startTollgate).
+    ownSession: true,
     ...(PIN ? { cpus: SERVICE_CPU } : {}),
   });
   const pool = new Pool(tg.url, { connections: 512, pipelining: 1, headersTimeout: CLIENT_TIMEOUT_MS });

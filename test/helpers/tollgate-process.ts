@@ -30,6 +30,12 @@ export interface TollgateOptions {
   readyTimeoutMs?: number;
   /** Pin the service (and its workers) to these CPUs (`taskset -c`, e.g. "0"). */
   cpus?: string;
+  /**
+   * Start the service in a session of its own (setsid), as a service manager would: with
+   * the kernel's autogroups its threads then share the CPU among themselves (nice values
+   * weigh them against each other only), not with this test process's session.
+   */
+  ownSession?: boolean;
 }
 
 export interface ExitStatus {
@@ -101,6 +107,7 @@ export async function startTollgate(options: TollgateOptions = {}): Promise<Toll
     cwd: dir,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.ownSession ?? false,
   });
   let out = '';
   let err = '';

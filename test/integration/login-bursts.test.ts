@@ -56,6 +56,7 @@ for (const workers of [1, 4]) {
         env: { ...ENV, REDIS_URL: redis.url, WORKERS: String(workers), PASSWORD_HASH_MAX_WAIT_MS: '15000' },
         expectWorkers: workers,
         readyTimeoutMs: 60_000,
+        ownSession: true,
       });
       await register(tg.url, email);
     });
@@ -87,6 +88,7 @@ for (const workers of [1, 4]) {
         },
         expectWorkers: workers,
         readyTimeoutMs: 60_000,
+        ownSession: true,
       });
       await register(tg.url, email);
     });
@@ -131,7 +133,11 @@ for (const workers of [1, 4]) {
 describe('110 wrong guesses from 8 clients of one address (1 worker, built CLI)', () => {
   let tg: TollgateProcess;
   before(async () => {
-    tg = await startTollgate({ env: { ...ENV, REDIS_URL: redis.url }, readyTimeoutMs: 60_000 });
+    tg = await startTollgate({
+      env: { ...ENV, REDIS_URL: redis.url },
+      readyTimeoutMs: 60_000,
+      ownSession: true,
+    });
   });
   after(async () => tg?.stop());
 
