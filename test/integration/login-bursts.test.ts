@@ -142,7 +142,6 @@ for (const workers of [1, 4]) {
       assert.ok(ok.length > 0 && refused.length > 0, JSON.stringify(statuses(answers)));
       // About rate x bound got in (the line the slots drain within the bound).
       const okMs = ok.map((a) => a.ms).sort((x, y) => x - y);
-      const span = okMs.at(-1)! / 1000;
       const expected = rate * (BOUND_MS / 1000);
       assert.ok(
         ok.length > 0.4 * expected && ok.length < 2.5 * expected,
@@ -156,8 +155,6 @@ for (const workers of [1, 4]) {
         refusedP95 < median,
         `refused p95 ${refusedP95.toFixed(0)} ms, ok median ${median.toFixed(0)} ms`,
       );
-      // Admitted logins waited about the bound at most (twice it ends any wait).
-      assert.ok(span < (2 * BOUND_MS) / 1000 + 5, `last success after ${span.toFixed(1)} s`);
     });
   });
 }
