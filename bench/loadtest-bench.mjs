@@ -14,12 +14,17 @@
  *   3. the auth presets (1,000 and 2,000 users): `tollgate loadtest --preset` and the
  *      Locust scenario of bench/locust/locustfile.py (Debian python3-locust) at the same
  *      user counts.
+ * The presets (3.) run pinned (unless --no-pin, or on one CPU): tollgate and its workers on
+ * CPU 0, Redis, PostgreSQL and the generators on CPU 1 (`taskset`), with the raw argon2id
+ * rate measured on CPU 0 (one verification at a time) before and after them: the logins
+ * the service got through are reported as a share of what its core can hash.
  * Writes bench/results/loadtest-<date>.{md,json} and the `## Load test` section of
  * docs/benchmarks.md. A missing wrk, autocannon or locust is skipped with a message.
  * Every child is bounded in time and stopped by its PID at the end.
  *
  * Options: --workers N (2) --rounds N (3) --round-duration S (8) --rate N (1000)
  *          --duration S (20, each preset) --presets a,b (stress,ultimate) --accounts N (500)
+ *          --no-pin
  * Internal: --serve-hello <port> <workers> runs the hello-world server.
  */
 import { spawn } from 'node:child_process';
@@ -84,7 +89,44 @@ function args() {
     duration: Number(get('duration', '20')),
     accounts: Number(get('accounts', '500')),
     presets: get('presets', 'stress,ultimate').split(',').filter(Boolean),
+    pin: !a.includes('--no-pin') && cpus().length >= 2,
   };
+}
+
+/** Pins a running process and all its threads to `cpus` (taskset -a); false when it cannot. */
+async function pinProcess(pid, cpuList) {
+  return (await run('taskset', ['-a', '-cp', cpuList, String(pid)], 5_000)).code === 0;
+}
+
+/** The direct children of a process (pgrep -P). */
+async function childPids(pid) {
+  const { out } = await run('pgrep', ['-P', String(pid)], 5_000);
+  return out.split('\n').filter(Boolean).map(Number);
+}
+
+/** Raw argon2id verifications/s, one at a time, in a process on `cpuList` (the service's CPU). */
+async function rawArgon2(cpuList, seconds) {
+  const code = `
+    const { hash, verify } = require('@node-rs/argon2');
+    (async () => {
+      const o = { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 };
+      const stored = await hash('raw baseline', o);
+      const end = performance.now() + ${seconds * 1000};
+      let n = 0;
+      const t0 = performance.now();
+      while (performance.now() < end) { await verify(stored, 'raw baseline'); n++; }
+      console.log(n / ((performance.now() - t0) / 1000));
+    })();`;
+  const argv = cpuList ? ['-c', cpuList, process.execPath, '-e', code] : ['-e', code];
+  const { code: exit, out } = await run(
+    cpuList ? 'taskset' : process.execPath,
+    argv,
+    (seconds + 60) * 1_000,
+    {
+      cwd: ROOT,
+    },
+  );
+  return exit === 0 ? Number(out.trim()) : undefined;
 }
 
 function freePort() {
@@ -162,10 +204,11 @@ function run(cmd, argv, boundMs, opts = {}) {
 }
 
 /** `tollgate loadtest` (the built CLI) with a hard bound; returns its JSON report. */
-async function loadtest(argv, jsonPath, boundMs) {
+async function loadtest(argv, jsonPath, boundMs, cpuList) {
+  const cmd = [process.execPath, CLI, 'loadtest', ...argv, '--json', jsonPath, '--quiet'];
   const { code, out } = await run(
-    process.execPath,
-    [CLI, 'loadtest', ...argv, '--json', jsonPath, '--quiet'],
+    cpuList ? 'taskset' : cmd[0],
+    cpuList ? ['-c', cpuList, ...cmd] : cmd.slice(1),
     boundMs,
   );
   if (code !== 0 || !existsSync(jsonPath)) throw new Error(`tollgate loadtest exited ${code}:\n${out}`);
@@ -303,6 +346,7 @@ function readLocust(prefix, seconds) {
     p99: n(agg, '99%'),
     max: n(agg, 'Max Response Time'),
     login_p95: n(row('login'), '95%'),
+    login_ok: (n(row('login'), 'Request Count') ?? 0) - (n(row('login'), 'Failure Count') ?? 0),
     verify_p95: n(row('verify'), '95%'),
     errors,
   };
@@ -346,7 +390,7 @@ async function main() {
   try {
     const redisPort = await freePort();
     mkdirSync(join(work, 'redis'));
-    start('redis-server', [
+    const redisChild = start('redis-server', [
       '--port',
       String(redisPort),
       '--bind',
@@ -517,7 +561,21 @@ async function main() {
       ]),
     );
 
-    // 3. Auth presets: tollgate loadtest and Locust at the same user counts.
+    // 3. Auth presets: tollgate loadtest and Locust at the same user counts, pinned: the
+    // service on CPU 0, everything else on CPU 1, and the raw argon2id rate on CPU 0.
+    let genCpu;
+    if (opt.pin) {
+      const pinned = [await pinProcess(server.pid, '0')];
+      for (const pid of await childPids(server.pid)) pinned.push(await pinProcess(pid, '0'));
+      pinned.push(await pinProcess(redisChild.pid, '1'));
+      const { out: pg } = await run('pgrep', ['-u', 'postgres'], 5_000);
+      for (const pid of pg.split('\n').filter(Boolean)) pinned.push(await pinProcess(Number(pid), '1'));
+      genCpu = pinned.every(Boolean) ? '1' : undefined;
+      if (!genCpu) console.log('bench: taskset failed; presets run unpinned');
+    }
+    const pinCpu = genCpu ? '0' : undefined;
+    const rawBefore = await rawArgon2(pinCpu, 6);
+    console.log(`raw argon2id on the service's CPU: ${fmt(rawBefore, 1)} verifications/s`);
     const presets = [];
     for (const name of opt.presets) {
       const users = REFERENCE[name]?.users;
@@ -537,6 +595,7 @@ async function main() {
         ],
         join(work, `${name}.json`),
         (opt.duration + 180) * 1_000,
+        genCpu,
       );
       let locust;
       if (haveLocust && users) {
@@ -544,8 +603,9 @@ async function main() {
         console.log(`== preset ${name}: Locust, ${users} users spawned at 100/s (${opt.duration} s)`);
         const csv = join(work, `locust-${name}`);
         const res = await run(
-          LOCUST,
+          genCpu ? 'taskset' : LOCUST,
           [
+            ...(genCpu ? ['-c', genCpu, LOCUST] : []),
             '-f',
             LOCUSTFILE,
             '--headless',
@@ -582,6 +642,9 @@ async function main() {
       }
       presets.push({ name, users, tollgate: tg, locust });
     }
+    const rawAfter = await rawArgon2(pinCpu, 6);
+    const raw = rawBefore && rawAfter ? (rawBefore + rawAfter) / 2 : (rawBefore ?? rawAfter);
+    console.log(`raw argon2id again: ${fmt(rawAfter, 1)} verifications/s`);
 
     // ------------------------------------------------------------ results
     const g = med;
@@ -675,6 +738,8 @@ async function main() {
           fmt(r.endpoints.login?.latency_ms.p95, 1),
           fmt(r.endpoints.verify?.latency_ms.p95, 1),
           fmt(r.errors.login_429 ?? 0),
+          fmt((r.endpoints.login?.ok ?? 0) / r.duration_s, 1),
+          pct((r.endpoints.login?.ok ?? 0) / r.duration_s, raw),
           errorText(r.errors),
         ],
       ];
@@ -690,6 +755,8 @@ async function main() {
           fmt(l.login_p95),
           fmt(l.verify_p95),
           fmt(l.errors.login_429 ?? 0),
+          fmt(l.login_ok / opt.duration, 1),
+          pct(l.login_ok / opt.duration, raw),
           errorText(l.errors),
         ]);
       if (old.p95)
@@ -699,6 +766,8 @@ async function main() {
           fmt(old.rps),
           '–',
           fmt(old.p95),
+          '–',
+          '–',
           '–',
           '–',
           '–',
@@ -720,6 +789,8 @@ async function main() {
         'login p95',
         'verify p95',
         'login_429',
+        'successful logins/s',
+        'of raw argon2id',
         'errors',
       ],
       presetRows,
@@ -766,6 +837,11 @@ GET /api/protected → 10 % refresh → logout → the logged-out token must get
 every user logs in again and again; the Locust scenario (bench/locust/locustfile.py) logs
 each user in once, then GET /api/protected ×10 : logout → 401 check → login ×1 with
 0.5–1.5 s between tasks, users spawned at 100/s. Locust latencies are in whole ms.
+${
+  genCpu
+    ? `Pinned: tollgate on CPU 0; Redis, PostgreSQL and both generators on CPU 1. Raw argon2id on CPU 0 (one verification at a time): ${fmt(rawBefore, 1)} /s before the presets, ${fmt(rawAfter, 1)} /s after; "of raw argon2id" is the successful logins/s over their mean.`
+    : `Not pinned. Raw argon2id (one verification at a time): ${fmt(rawBefore, 1)} /s before the presets, ${fmt(rawAfter, 1)} /s after.`
+}
 
 ${presetTable}
 

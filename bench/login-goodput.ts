@@ -1,30 +1,33 @@
 /**
- * Login goodput at the hashing limit. In one run:
- *  1. the machine's raw argon2id rate: as many verifications in parallel as it has cores,
- *     at the service's parameters, in this process (no HTTP, no Redis, no database);
- *  2. tollgate (built CLI, Redis sessions, PostgreSQL accounts) with 1 and 2 workers,
- *     offered correct logins at 2x and 10x that rate (open model: arrivals on a fixed
- *     schedule, whatever the answers), while a probe verifies a token 20 times a second;
- *  3. the alternatives, each named in its run: one hashing slot more than the cores
- *     (`cores + 1 slots`, over the group) instead of the default one per core; and the
- *     queue orders: adaptive (oldest first until the queue has stood for PASSWORD_HASH_OVERLOAD_MS,
- *     then the newest first with waits of at most that long), lifo (always the newest
- *     first), fifo (always the oldest first), all with the 1 s bound on any wait, and no
- *     queue at all (PASSWORD_HASH_QUEUE=0).
- *  4. where the cores go in each run (/proc) and how busy the hashing slots were (/metrics).
- * The raw rate is measured again at the end; the service's successful logins/s are
- * reported as a share of the mean of the two.
+ * Login goodput at the hashing limit, with the service on a CPU of its own. In one run:
+ *  1. pinning (`--pin`, on by default with 2+ CPUs): tollgate (1 or 2 workers) on CPU 0,
+ *     this generator, Redis and PostgreSQL on CPU 1 (`taskset`), so the generator does
+ *     not take the service's core;
+ *  2. the raw argon2id rate on the service's CPU: one verification at a time at the
+ *     service's parameters in a process pinned there (no HTTP, no Redis, no database),
+ *     before the runs and after them; the service's successful logins/s are reported
+ *     as a share of the mean of the two;
+ *  3. each run: tollgate (built CLI, Redis sessions, PostgreSQL accounts) offered correct
+ *     logins at 1x, 2x and 10x that rate (open model: arrivals on a fixed schedule,
+ *     whatever the answers), while a probe verifies a token 20 times a second (also for
+ *     2 s before the logins: its p95 without logins, on the same CPU);
+ *  4. the alternatives, each named in its run: the earlier admission (`adaptive`: a
+ *     bounded queue of 64, waits of at most 1 s, cut to 100 ms after 500 ms of standing
+ *     queue) against the predicted-wait admission (the default), and the hashes in
+ *     libuv's pool or on threads at normal priority against low-priority threads (the
+ *     default);
+ *  5. where the cores go in each run (/proc), how busy the hashing slots were, and how
+ *     often a sample of /metrics found logins waiting while a slot was free.
  *
- * Run: `npm run build && node --import tsx bench/login-goodput.ts [--seconds 12] [--tag name]
- *        [--only <regexp of run labels>] [--rounds N]` (rounds interleave the chosen runs)
- * Writes bench/results/login-goodput-<date>[-<tag>].{json,md}.
+ * Run: `npm run build && flock /tmp/tollgate-bench.lock node --import tsx bench/login-goodput.ts
+ *        [--seconds 12] [--tag name] [--only <regexp of run labels>] [--rounds N] [--no-pin]`
+ * (rounds interleave the chosen runs). Writes bench/results/login-goodput-<date>[-<tag>].{json,md}.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { hash, verify } from '@node-rs/argon2';
 import { Pool } from 'undici';
 import { OWASP_ARGON2ID } from '../src/auth/passwords.js';
 import { PASSWORD } from '../test/helpers/http.js';
@@ -37,13 +40,18 @@ import { childPids, startTollgate, type TollgateProcess } from '../test/helpers/
 const { values: args } = parseArgs({
   options: {
     seconds: { type: 'string', default: '12' },
-    accounts: { type: 'string', default: '200' },
+    accounts: { type: 'string', default: '100' },
     tag: { type: 'string', default: '' },
     // Only the runs whose label matches this regular expression; each list run `rounds` times, interleaved.
     only: { type: 'string', default: '' },
     rounds: { type: 'string', default: '1' },
+    'no-pin': { type: 'boolean', default: false },
   },
 });
+const PIN = !args['no-pin'] && availableParallelism() >= 2;
+/** The service's CPU, and the one of everything else, when pinned. */
+const SERVICE_CPU = '0';
+const OTHERS_CPU = '1';
 const SECONDS = Number(args.seconds);
 const ACCOUNTS = Number(args.accounts);
 const CLIENT_TIMEOUT_MS = 10_000;
@@ -56,21 +64,32 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** Verifications per second with `parallel` loops, for `seconds`. */
-async function rawArgon2Rate(parallel: number, seconds: number): Promise<number> {
-  const options = { algorithm: 2, ...OWASP_ARGON2ID };
-  const stored = await hash(PASSWORD, options);
-  const end = performance.now() + seconds * 1000;
-  let done = 0;
-  const loop = async (): Promise<void> => {
-    while (performance.now() < end) {
-      if (!(await verify(stored, PASSWORD))) throw new Error('raw verify failed');
-      done++;
-    }
-  };
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: parallel }, loop));
-  return done / ((performance.now() - t0) / 1000);
+/**
+ * Raw argon2id verifications per second on the service's CPU(s): as many verification loops
+ * as the service has CPUs, in a child process pinned as the service is, for `seconds`.
+ */
+function rawArgon2Rate(parallel: number, seconds: number): number {
+  const code = `
+    const { hash, verify } = require('@node-rs/argon2');
+    (async () => {
+      const options = ${JSON.stringify({ algorithm: 2, ...OWASP_ARGON2ID })};
+      const stored = await hash(${JSON.stringify(PASSWORD)}, options);
+      const end = performance.now() + ${seconds * 1000};
+      let done = 0;
+      const loop = async () => { while (performance.now() < end) { if (!(await verify(stored, ${JSON.stringify(PASSWORD)}))) throw new Error('raw verify failed'); done++; } };
+      const t0 = performance.now();
+      await Promise.all(Array.from({ length: ${parallel} }, loop));
+      console.log(done / ((performance.now() - t0) / 1000));
+    })();`;
+  const argv = [process.execPath, '-e', code];
+  const [cmd, rest] = PIN ? ['taskset', ['-c', SERVICE_CPU, ...argv]] : [argv[0]!, argv.slice(1)];
+  const out = execFileSync(cmd, rest, { cwd: ROOT, encoding: 'utf8', timeout: (seconds + 60) * 1000 });
+  return Number(out.trim());
+}
+
+/** Pins a process and all its threads to `cpus` (taskset -a). */
+function pin(pid: number, cpus: string): void {
+  execFileSync('taskset', ['-a', '-cp', cpus, String(pid)], { stdio: 'ignore', timeout: 2000 });
 }
 
 /** CPU seconds (user + system) of a process, or of one of its threads. */
@@ -133,7 +152,9 @@ interface CpuShares {
 }
 
 /** The hashing admission's busy seconds and slots, from /metrics (summed over workers). */
-async function hashingSample(pool: Pool): Promise<{ busy: number; slots: number }> {
+async function hashingSample(
+  pool: Pool,
+): Promise<{ busy: number; slots: number; running: number; queued: number }> {
   const r = await pool.request({
     method: 'GET',
     path: '/metrics',
@@ -148,6 +169,8 @@ async function hashingSample(pool: Pool): Promise<{ busy: number; slots: number 
   return {
     busy: value('tollgate_password_hashing_busy_seconds_total'),
     slots: value('tollgate_password_hashing_slots'),
+    running: value('tollgate_password_hashing_running'),
+    queued: value('tollgate_password_hashing_queued'),
   };
 }
 
@@ -155,8 +178,8 @@ interface Outcome {
   label: string;
   workers: number;
   overload: number;
-  order: string;
-  queue: number;
+  policy: string;
+  hasher: string;
   offeredPerSecond: number;
   seconds: number;
   ok: number;
@@ -166,6 +189,8 @@ interface Outcome {
   other: Record<string, number>;
   okLatencyMs: { p50: number; p95: number; p99: number };
   refusedLatencyMs: { p50: number; p95: number; p99: number };
+  /** 503s answered within 50 ms, share (0-1). */
+  refusedWithin50Ms: number;
   verifyP95Ms: number;
   verifyP95IdleMs: number;
   verifyFailures: number;
@@ -173,6 +198,8 @@ interface Outcome {
   slotsBusy: number;
   /** Mean wall time of one hash in a slot during the window, ms. */
   hashMs: number;
+  /** Samples of /metrics (every 250 ms) that found logins waiting while a slot was free, of all. */
+  idleWhileWaiting: { samples: number; of: number };
   cpu: CpuShares;
 }
 
@@ -194,6 +221,9 @@ async function measure(
     },
     expectWorkers: workers,
     readyTimeoutMs: 60_000,
+    // A session of its own, as under a service manager (see startTollgate).
+    ownSession: true,
+    ...(PIN ? { cpus: SERVICE_CPU } : {}),
   });
   const pool = new Pool(tg.url, { connections: 512, pipelining: 1, headersTimeout: CLIENT_TIMEOUT_MS });
   try {
@@ -270,6 +300,16 @@ async function measure(
     const start = performance.now();
     const end = start + SECONDS * 1000;
     const probing = probe(end, verifyLatencies);
+    const idleWhileWaiting = { samples: 0, of: 0 };
+    const sampling = (async () => {
+      while (performance.now() < end - 250) {
+        await sleep(250);
+        const h = await hashingSample(pool).catch(() => undefined);
+        if (!h) continue;
+        idleWhileWaiting.of++;
+        if (h.queued > 0 && h.running < h.slots) idleWhileWaiting.samples++;
+      }
+    })();
     let sent = 0;
     while (performance.now() < end) {
       const due = start + sent * interval;
@@ -305,6 +345,7 @@ async function measure(
     const busySeconds = hashing1.busy - hashing0.busy;
     await Promise.race([Promise.all(inFlight), sleep(CLIENT_TIMEOUT_MS + 1000)]);
     await probing;
+    await sampling;
     const sortAsc = (a: number[]) => [...a].sort((x, y) => x - y);
     const ok = sortAsc(okLatencies);
     const refused = sortAsc(refusedLatencies);
@@ -314,8 +355,11 @@ async function measure(
       label,
       workers,
       overload,
-      order: env.PASSWORD_HASH_QUEUE_ORDER ?? 'default',
-      queue: Number(env.PASSWORD_HASH_QUEUE ?? 64),
+      policy:
+        env.PASSWORD_HASH_ADMISSION === 'bounded-queue'
+          ? (env.PASSWORD_HASH_QUEUE_ORDER ?? 'adaptive')
+          : 'predicted-wait',
+      hasher: env.PASSWORD_HASHER ?? 'threads-low-priority',
       offeredPerSecond: offered,
       seconds: elapsed,
       ok: windowOk,
@@ -329,12 +373,14 @@ async function measure(
         p95: percentile(refused, 95),
         p99: percentile(refused, 99),
       },
+      refusedWithin50Ms: refused.length ? refused.filter((ms) => ms <= 50).length / refused.length : 1,
       verifyP95Ms: percentile(verifySorted, 95),
       verifyP95IdleMs: percentile(idleSorted, 95),
       verifyFailures,
       slotsBusy: busySeconds / (elapsed * hashing1.slots),
       // Every hash of the window: the successful logins' (and the probe's none).
       hashMs: (1000 * busySeconds) / Math.max(1, windowOk),
+      idleWhileWaiting,
       cpu: cpuShares,
     };
   } finally {
@@ -352,37 +398,44 @@ const cpuText = (c: CpuShares): string =>
   `loops ${fmt(c.loops, 2)} · hashing ${fmt(c.threads, 2)} · PG ${fmt(c.postgres, 2)} · Redis ${fmt(c.redis, 2)} · generator ${fmt(c.generator, 2)}`;
 
 async function main(): Promise<void> {
-  const cores = availableParallelism();
   const startedAt = new Date();
   const load0 = loadavg()[0]!;
+  // The service's CPUs: one when pinned.
+  const cores = PIN ? 1 : availableParallelism();
+  if (PIN) pin(process.pid, OTHERS_CPU);
   const redis = await startRedis();
+  if (PIN) pin(redis.pid!, OTHERS_CPU);
+  // The PostgreSQL server starts with the first database; its backends inherit its CPU.
+  const firstDatabase = await postgresDatabase();
+  if (PIN) for (const pid of postgresPids()) pin(pid, OTHERS_CPU);
   try {
-    const rawBefore = await rawArgon2Rate(cores, 6);
-    console.log(`raw argon2id: ${rawBefore.toFixed(1)} verifications/s (${cores} in parallel)`);
+    const rawBefore = rawArgon2Rate(cores, 6);
+    console.log(
+      `raw argon2id: ${rawBefore.toFixed(1)} verifications/s (${cores} at once${PIN ? ', CPU 0' : ''})`,
+    );
     const base = { REDIS_URL: redis.url };
-    const adaptive = { PASSWORD_HASH_QUEUE_ORDER: 'adaptive' };
-    const lifo = { PASSWORD_HASH_QUEUE_ORDER: 'lifo' };
-    const fifo = { PASSWORD_HASH_QUEUE_ORDER: 'fifo' };
-    const extraSlot = (workers: number) => ({
-      PASSWORD_HASH_CONCURRENCY: String(Math.ceil((cores + 1) / workers)),
-    });
+    const predicted = {};
+    // The earlier default: a queue of 64, waits of at most 1 s, adaptive order.
+    const adaptive = {
+      PASSWORD_HASH_ADMISSION: 'bounded-queue',
+      PASSWORD_HASH_QUEUE_ORDER: 'adaptive',
+      PASSWORD_HASH_QUEUE: '64',
+      PASSWORD_HASH_MAX_WAIT_MS: '1000',
+    };
+    const libuv = { PASSWORD_HASHER: 'libuv' };
+    const normal = { PASSWORD_HASHER: 'threads' };
     const runs: Array<[string, Record<string, string>, number, number]> = [
-      ['1 worker, 1x, adaptive', adaptive, 1, 1],
+      ['1 worker, 1x, predicted-wait', predicted, 1, 1],
+      ['1 worker, 2x, predicted-wait', predicted, 1, 2],
+      ['1 worker, 10x, predicted-wait', predicted, 1, 10],
       ['1 worker, 2x, adaptive', adaptive, 1, 2],
       ['1 worker, 10x, adaptive', adaptive, 1, 10],
-      ['2 workers, 2x, adaptive', adaptive, 2, 2],
+      ['2 workers, 2x, predicted-wait', predicted, 2, 2],
+      ['2 workers, 10x, predicted-wait', predicted, 2, 10],
       ['2 workers, 10x, adaptive', adaptive, 2, 10],
-      // One hash more than the cores, measured against the default of one per core.
-      ['1 worker, 2x, adaptive, cores + 1 slots', { ...adaptive, ...extraSlot(1) }, 1, 2],
-      ['1 worker, 10x, adaptive, cores + 1 slots', { ...adaptive, ...extraSlot(1) }, 1, 10],
-      ['2 workers, 2x, adaptive, cores + 1 slots', { ...adaptive, ...extraSlot(2) }, 2, 2],
-      ['2 workers, 10x, adaptive, cores + 1 slots', { ...adaptive, ...extraSlot(2) }, 2, 10],
-      ['1 worker, 2x, lifo', lifo, 1, 2],
-      ['1 worker, 10x, lifo', lifo, 1, 10],
-      ['2 workers, 10x, lifo', lifo, 2, 10],
-      ['1 worker, 2x, fifo', fifo, 1, 2],
-      ['1 worker, 10x, fifo', fifo, 1, 10],
-      ['1 worker, 10x, no queue', { PASSWORD_HASH_QUEUE: '0' }, 1, 10],
+      // Where the hashes run, at the same flood: libuv's pool and normal-priority threads.
+      ['1 worker, 10x, predicted-wait, libuv pool', { ...predicted, ...libuv }, 1, 10],
+      ['1 worker, 10x, predicted-wait, threads at normal priority', { ...predicted, ...normal }, 1, 10],
     ];
     const only = args.only ? new RegExp(args.only) : undefined;
     const chosen = runs.filter(([label]) => !only || only.test(label));
@@ -391,45 +444,48 @@ async function main(): Promise<void> {
       chosen.map(([label, ...rest]) => [rounds > 1 ? `${label} (round ${k + 1})` : label, ...rest] as const),
     ).flat();
     const outcomes: Outcome[] = [];
+    let database: string | undefined = firstDatabase;
     for (const [label, env, workers, overload] of planned) {
       // Each run gets its own accounts database.
+      const url = database ?? (await postgresDatabase());
+      database = undefined;
       const o = await measure(
         label,
-        { ...base, ...env, DATABASE_URL: await postgresDatabase() },
+        { ...base, ...env, DATABASE_URL: url },
         workers,
         overload,
         rawBefore,
         redis.pid,
       );
       console.log(
-        `${label}: ${o.okPerSecond.toFixed(1)} ok/s of ${o.offeredPerSecond.toFixed(0)} offered, ` +
-          `503 ${o.overloaded503}, verify p95 ${o.verifyP95Ms.toFixed(1)} ms (idle ${o.verifyP95IdleMs.toFixed(1)}), ` +
-          `slots busy ${(100 * o.slotsBusy).toFixed(0)} %, ${o.hashMs.toFixed(1)} ms/hash, cores: ${cpuText(o.cpu)}`,
+        `${label}: ${o.okPerSecond.toFixed(1)} ok/s of ${o.offeredPerSecond.toFixed(0)} offered, ok p95 ${o.okLatencyMs.p95.toFixed(0)} ms, ` +
+          `503 ${o.overloaded503} (p99 ${o.refusedLatencyMs.p99.toFixed(0)} ms), verify p95 ${o.verifyP95Ms.toFixed(1)} ms (idle ${o.verifyP95IdleMs.toFixed(1)}), ` +
+          `slots busy ${(100 * o.slotsBusy).toFixed(0)} %, idle while waiting ${o.idleWhileWaiting.samples}/${o.idleWhileWaiting.of}, ${o.hashMs.toFixed(1)} ms/hash, cores: ${cpuText(o.cpu)}`,
       );
       outcomes.push(o);
       await redis.cli('FLUSHALL');
     }
-    const rawAfter = await rawArgon2Rate(cores, 6);
+    const rawAfter = rawArgon2Rate(cores, 6);
     console.log(`raw argon2id again: ${rawAfter.toFixed(1)} verifications/s`);
     const raw = (rawBefore + rawAfter) / 2;
     const load1 = loadavg()[0]!;
 
     const rows = outcomes.map(
       (o) =>
-        `| ${o.label} | ${fmt(o.offeredPerSecond)} | ${fmt(o.okPerSecond, 1)} | **${fmt((100 * o.okPerSecond) / raw)} %** | ${fmt(o.okLatencyMs.p50)} / ${fmt(o.okLatencyMs.p95)} / ${fmt(o.okLatencyMs.p99)} | ${fmt(o.overloaded503)} (${o.overloaded503 ? fmt((100 * o.retryAfterOn503) / o.overloaded503) : '–'} % with Retry-After) | ${fmt(o.refusedLatencyMs.p50)} / ${fmt(o.refusedLatencyMs.p95)} | ${
+        `| ${o.label} | ${fmt(o.offeredPerSecond)} | ${fmt(o.okPerSecond, 1)} | **${fmt((100 * o.okPerSecond) / raw)} %** | ${fmt(o.okLatencyMs.p50)} / ${fmt(o.okLatencyMs.p95)} / ${fmt(o.okLatencyMs.p99)} | ${fmt(o.overloaded503)} (${o.overloaded503 ? fmt((100 * o.retryAfterOn503) / o.overloaded503) : '–'} % with Retry-After) | ${fmt(o.refusedLatencyMs.p50)} / ${fmt(o.refusedLatencyMs.p99)} | ${
           Object.entries(o.other)
             .map(([k, v]) => `${k}: ${v}`)
             .join(', ') || '0'
-        } | ${fmt(o.verifyP95IdleMs, 1)} → ${fmt(o.verifyP95Ms, 1)} (${o.verifyFailures} failed) | ${fmt(100 * o.slotsBusy)} % · ${fmt(o.hashMs, 1)} ms | ${cpuText(o.cpu)} |`,
+        } | ${fmt(o.verifyP95IdleMs, 1)} → ${fmt(o.verifyP95Ms, 1)} (**${fmt(o.verifyP95Ms / o.verifyP95IdleMs, 1)}×**, ${o.verifyFailures} failed) | ${fmt(100 * o.slotsBusy)} % · ${o.idleWhileWaiting.samples}/${o.idleWhileWaiting.of} · ${fmt(o.hashMs, 1)} ms | ${cpuText(o.cpu)} |`,
     );
     const md = [
-      `### Login goodput at the hashing limit (${startedAt.toISOString().slice(0, 10)})`,
+      `### Login goodput at the hashing limit (${startedAt.toISOString().slice(0, 10)}${args.tag ? `, ${args.tag}` : ''})`,
       '',
-      `Command: \`node --import tsx bench/login-goodput.ts --seconds ${SECONDS} --accounts ${ACCOUNTS}${args.tag ? ` --tag ${args.tag}` : ''}${args.only ? ` --only '${args.only}'` : ''}${rounds > 1 ? ` --rounds ${rounds}` : ''}\`. Machine: ${cores} cores (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}, load average ${load0.toFixed(1)} at the start and ${load1.toFixed(1)} at the end (shared machine).`,
+      `Command: \`flock /tmp/tollgate-bench.lock node --import tsx bench/login-goodput.ts --seconds ${SECONDS} --accounts ${ACCOUNTS}${args.tag ? ` --tag ${args.tag}` : ''}${args.only ? ` --only '${args.only}'` : ''}${rounds > 1 ? ` --rounds ${rounds}` : ''}${PIN ? '' : ' --no-pin'}\`. Machine: ${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}, load average ${load0.toFixed(1)} at the start and ${load1.toFixed(1)} at the end (shared machine). ${PIN ? 'tollgate on CPU 0; this generator, Redis and PostgreSQL on CPU 1.' : 'Nothing pinned.'}`,
       '',
-      `Raw argon2id rate (${cores} verifications in parallel, in-process, OWASP parameters): ${fmt(rawBefore, 1)} /s before the runs, ${fmt(rawAfter, 1)} /s after; baseline = ${fmt(raw, 1)} /s. Each run: tollgate on Redis + PostgreSQL, correct logins offered on a fixed schedule for ${SECONDS} s over ${ACCOUNTS} accounts (client timeout ${CLIENT_TIMEOUT_MS / 1000} s), a probe verifying one token every 50 ms. Slots busy: the hashing admission's busy time over its slots during the window (/metrics); ms per hash: that time per successful login (a raw hash takes ${fmt((1000 * cores) / raw, 1)} ms of wall time at ${cores} in parallel). Cores: CPU seconds per second of the service's event loops, its other threads (argon2id in libuv's pool, V8 helpers), PostgreSQL, Redis and this generator, from /proc.`,
+      `Raw argon2id rate (${cores} verification${cores > 1 ? 's' : ''} at once, OWASP parameters, a process on the service's CPU${cores > 1 ? 's' : ''}): ${fmt(rawBefore, 1)} /s before the runs, ${fmt(rawAfter, 1)} /s after; baseline = ${fmt(raw, 1)} /s. Each run: tollgate on Redis + PostgreSQL, correct logins offered on a fixed schedule for ${SECONDS} s over ${ACCOUNTS} accounts (client timeout ${CLIENT_TIMEOUT_MS / 1000} s), a probe verifying one token every 50 ms (first 2 s without logins, then during them). Slots: busy share of the window · samples of /metrics (every 250 ms) that found logins waiting for a slot while one was free · ms per hash (slot time per successful login). Cores: CPU seconds per second of the service's event loops, its other threads (argon2id, V8 helpers), PostgreSQL, Redis and this generator, from /proc.`,
       '',
-      '| run | offered /s | successful logins /s | of raw rate | ok latency p50 / p95 / p99 ms | 503 overloaded | 503 latency p50 / p95 ms | other | verify p95 ms idle → under load | slots busy · ms per hash | cores used by |',
+      '| run | offered /s | successful logins /s | of raw rate | ok latency p50 / p95 / p99 ms | 503 overloaded | 503 latency p50 / p99 ms | other | verify p95 ms without logins → with (ratio) | slots: busy · idle while waiting · ms per hash | cores used by |',
       '|---|---:|---:|---:|---|---|---|---|---|---|---|',
       ...rows,
       '',
@@ -439,7 +495,7 @@ async function main(): Promise<void> {
     const stamp = `${startedAt.toISOString().slice(0, 10)}${args.tag ? `-${args.tag}` : ''}`;
     writeFileSync(
       join(dir, `login-goodput-${stamp}.json`),
-      `${JSON.stringify({ startedAt, cores, rawBefore, rawAfter, seconds: SECONDS, outcomes }, null, 2)}\n`,
+      `${JSON.stringify({ startedAt, cores, pinned: PIN, rawBefore, rawAfter, seconds: SECONDS, outcomes }, null, 2)}\n`,
     );
     writeFileSync(join(dir, `login-goodput-${stamp}.md`), md);
     console.log(`\n${md}`);

@@ -167,9 +167,24 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
   const { logger } = options;
   const metrics = options.metrics ?? createMetrics();
   const keys = await loadKeys(config, logger);
-  const hasher = options.hasher ?? argon2idHasher();
+  const hasher =
+    options.hasher ??
+    argon2idHasher(undefined, {
+      runner: config.passwordHashing.runner,
+      threads: config.passwordHashing.concurrency,
+    });
+  // Threads this composition started end with it (a hasher passed in is its owner's).
+  const closeHasher = async (): Promise<void> => {
+    if (!options.hasher) await hasher.close?.();
+  };
   await hasher.prepare();
-  const directory = await openDirectory(config, options.database, logger);
+  let directory: Awaited<ReturnType<typeof openDirectory>>;
+  try {
+    directory = await openDirectory(config, options.database, logger);
+  } catch (err) {
+    await closeHasher();
+    throw err;
+  }
   let store: Store;
   let pool: RedisPool | undefined;
   let warnings: readonly string[];
@@ -177,6 +192,7 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
     ({ store, pool, warnings } = await openSessionStore(config, logger));
   } catch (err) {
     await directory.close().catch(() => undefined);
+    await closeHasher();
     throw err;
   }
   let flows: AccountFlows;
@@ -185,6 +201,7 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
   } catch (err) {
     await store.close().catch(() => undefined);
     await directory.close().catch(() => undefined);
+    await closeHasher();
     throw err;
   }
   const pruner = auditPruner(directory, flows, config.database.auditRetentionDays, logger);
@@ -234,6 +251,7 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
     await flows.close(0);
     await store.close().catch(() => undefined);
     await directory.close().catch(() => undefined);
+    await closeHasher();
     throw err;
   }
   let closing: Promise<void> | undefined;
@@ -254,7 +272,7 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
           // Reset requests answered already finish their mail; queued mail goes out.
           await flows.close(config.shutdownGraceMs);
         } finally {
-          await Promise.allSettled([store.close(), directory.close(), passwordPolicy.close()]);
+          await Promise.allSettled([store.close(), directory.close(), passwordPolicy.close(), closeHasher()]);
         }
       })();
       return closing;

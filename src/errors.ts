@@ -367,9 +367,11 @@ export class PoolExhaustedError extends StoreUnavailableError {
 export class OverloadedError extends TollgateError {
   readonly code = 'overloaded';
   readonly statusCode = 503;
-  override readonly retryAfterSeconds: number = 1;
-  constructor() {
+  override readonly retryAfterSeconds: number;
+  /** `retryAfterSeconds`: when a retry can expect a hashing slot (default 1). */
+  constructor(retryAfterSeconds = 1) {
     super('The server is busy checking passwords; try again shortly');
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

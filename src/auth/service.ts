@@ -56,7 +56,11 @@ export class AuthService {
       audit: options.audit,
       keys: options.keys,
       hasher: options.hasher,
-      hashing: new Admission(options.config.passwordHashing),
+      hashing: new Admission({
+        ...options.config.passwordHashing,
+        policy: options.config.passwordHashing.admission,
+        initialRunMs: options.hasher.estimatedMs,
+      }),
       passwordPolicy: options.passwordPolicy,
       links: options.links,
       mailer: options.mailer,

@@ -71,13 +71,20 @@ export interface IntrospectionClientConfig {
 }
 
 export interface PasswordHashingConfig {
+  /** Where the hashes run: own threads at the lowest OS priority (default), own threads, or libuv's pool. */
+  runner: 'threads-low-priority' | 'threads' | 'libuv';
   concurrency: number;
   /** libuv's thread pool in each serving process (UV_THREADPOOL_SIZE; workers get theirs from the primary). */
   threadPoolSize: number;
+  /**
+   * `predicted-wait`: a password check waits while its predicted wait is within `maxWaitMs`,
+   * else 503 at once; `bounded-queue`: at most `maxQueue` wait, each at most `maxWaitMs`.
+   */
+  admission: 'predicted-wait' | 'bounded-queue';
   maxQueue: number;
   maxWaitMs: number;
   /**
-   * Which waiter gets a freed hashing slot: the oldest (`fifo`), the newest (`lifo`), or
+   * bounded-queue: which waiter gets a freed hashing slot: the oldest (`fifo`), the newest (`lifo`), or
    * `adaptive` (oldest first until logins have waited `overloadMs` with no spare slot,
    * then newest first with waits of at most `overloadWaitMs`).
    */

@@ -244,38 +244,57 @@ export const VARIABLE_GROUPS: readonly VariableGroup[] = [
       { name: 'PASSWORD_MIN_LENGTH', default: '8', meaning: 'characters (code points)' },
       { name: 'PASSWORD_MAX_LENGTH', default: '128', meaning: 'characters (code points)' },
       {
+        name: 'PASSWORD_HASHER',
+        default: 'threads-low-priority',
+        meaning:
+          "where argon2id runs: threads-low-priority (own threads at the lowest OS priority, so token checks keep the CPU), threads (own threads, normal priority) or libuv (Node's thread pool)",
+      },
+      {
         name: 'PASSWORD_HASH_CONCURRENCY',
         default: 'cores / workers',
         meaning:
-          'argon2id hashes at once per process (rounded up; one process: at most UV_THREADPOOL_SIZE - 1)',
+          'argon2id hashes at once per process (rounded up; with PASSWORD_HASHER=libuv and one process: at most UV_THREADPOOL_SIZE - 1)',
       },
       {
         name: 'UV_THREADPOOL_SIZE',
-        default: '4 (workers: hashes + 2)',
+        default: '4 (PASSWORD_HASHER=libuv with workers: hashes + 2)',
         meaning:
-          "Node's thread pool, shared by the hashes with token signing; set it in the process environment, not in .env",
+          "Node's thread pool (token signing; the hashes too with PASSWORD_HASHER=libuv); set it in the process environment, not in .env",
+      },
+      {
+        name: 'PASSWORD_HASH_ADMISSION',
+        default: 'predicted-wait',
+        meaning:
+          'predicted-wait: a password check waits for a hashing slot while its predicted wait is within PASSWORD_HASH_MAX_WAIT_MS, else 503 at once; bounded-queue: at most PASSWORD_HASH_QUEUE wait, each at most PASSWORD_HASH_MAX_WAIT_MS',
+      },
+      {
+        name: 'PASSWORD_HASH_MAX_WAIT_MS',
+        default: '5000',
+        meaning:
+          'predicted-wait: the longest predicted wait for a hashing slot (Retry-After on a 503 is the predicted wait); bounded-queue: the longest wait',
       },
       {
         name: 'PASSWORD_HASH_QUEUE',
-        default: '64',
-        meaning: 'password checks waiting per process; beyond: 503 overloaded',
+        default: '1000',
+        meaning: 'password checks waiting per process at most; beyond: 503 overloaded',
       },
-      { name: 'PASSWORD_HASH_MAX_WAIT_MS', default: '1000', meaning: 'longest wait for a hash slot' },
       {
         name: 'PASSWORD_HASH_QUEUE_ORDER',
         default: 'adaptive',
         meaning:
-          'which waiting password check gets a free slot: fifo (oldest), lifo (newest) or adaptive (oldest until the queue stands, then newest)',
+          'bounded-queue admission: which waiting password check gets a free slot: fifo (oldest), lifo (newest) or adaptive (oldest until the queue stands, then newest)',
       },
       {
         name: 'PASSWORD_HASH_OVERLOAD_MS',
         default: '500',
-        meaning: 'adaptive order: password checks waiting this long with no spare slot mean overload',
+        meaning:
+          'bounded-queue, adaptive order: password checks waiting this long with no spare slot mean overload',
       },
       {
         name: 'PASSWORD_HASH_OVERLOAD_WAIT_MS',
         default: '100',
-        meaning: 'adaptive order, under overload: the longest wait for a slot; the excess gets 503 at once',
+        meaning:
+          'bounded-queue, adaptive order, under overload: the longest wait for a slot; the excess gets 503 at once',
       },
     ],
   },

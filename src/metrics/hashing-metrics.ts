@@ -6,7 +6,8 @@
  * tollgate_password_hashing_slots` is how busy the hashing slots are (0-1): near 1 with
  * `tollgate_auth_events_total{event="login_shed"}` rising means logins arrive faster than
  * the machine can hash them, which more cores or instances fix, not a longer queue.
- * In cluster mode every metric adds up over the workers except `overloaded` (any worker).
+ * In cluster mode every metric adds up over the workers except `overloaded` (any worker)
+ * and the hash time and predicted wait (the worker with the largest).
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { oncePerScrape } from './per-scrape.js';
@@ -26,6 +27,10 @@ export interface HashingStats {
   rejected_total: number;
   /** Slot time spent running, in seconds: its rate over `slots` is the slots' utilization. */
   busy_seconds_total: number;
+  /** The measured time one hash holds a slot (exponentially weighted mean), in seconds. */
+  hash_seconds: number;
+  /** How long a password check arriving now would wait for a slot, in seconds. */
+  predicted_wait_seconds: number;
 }
 
 const GAUGES: ReadonlyArray<{
@@ -53,6 +58,24 @@ const GAUGES: ReadonlyArray<{
     value: (s) => s.queued + s.approaching,
   },
   {
+    name: 'tollgate_password_hashing_queued',
+    help: 'Password checks waiting for a hashing slot (not counting those on their way to one)',
+    aggregator: 'sum',
+    value: (s) => s.queued,
+  },
+  {
+    name: 'tollgate_password_hashing_hash_seconds',
+    help: 'Measured time one password hash holds a slot (weighted mean; in cluster mode the slowest worker)',
+    aggregator: 'max',
+    value: (s) => s.hash_seconds,
+  },
+  {
+    name: 'tollgate_password_hashing_predicted_wait_seconds',
+    help: 'Predicted wait for a hashing slot of a password check arriving now (in cluster mode the longest)',
+    aggregator: 'max',
+    value: (s) => s.predicted_wait_seconds,
+  },
+  {
     name: 'tollgate_password_hashing_overloaded',
     help: '1 while the hashing queue has stood long enough to mean overload (adaptive order; 1 if any worker is)',
     aggregator: 'max',
@@ -68,7 +91,7 @@ const COUNTERS: ReadonlyArray<{ name: string; help: string; value: (s: HashingSt
   },
   {
     name: 'tollgate_password_hashing_refused_total',
-    help: 'Password checks refused with 503 overloaded (queue full, or waited too long)',
+    help: 'Password checks refused with 503 overloaded (predicted wait over the bound, queue full, or waited too long)',
     value: (s) => s.rejected_total,
   },
 ];

@@ -486,6 +486,9 @@ export function apiSuite(name: string, start: () => Promise<TestApp>): void {
         assert.equal(sample(after, 'tollgate_password_hashing_running'), 0);
         assert.equal(sample(after, 'tollgate_password_hashing_waiting'), 0);
         assert.equal(sample(after, 'tollgate_password_hashing_overloaded'), 0);
+        assert.equal(sample(after, 'tollgate_password_hashing_queued'), 0);
+        assert.equal(sample(after, 'tollgate_password_hashing_predicted_wait_seconds'), 0);
+        assert.ok(sample(after, 'tollgate_password_hashing_hash_seconds') > 0, 'a measured hash time');
         // Registration and login each hash in a slot.
         assert.ok(
           sample(after, 'tollgate_password_hashing_busy_seconds_total') >

@@ -32,6 +32,14 @@ export interface TollgateOptions {
   cli?: string;
   /** Node options before the script (e.g. `--cpu-prof`). */
   nodeArgs?: string[];
+  /** Pin the service (and its workers) to these CPUs (`taskset -c`, e.g. "0"). */
+  cpus?: string;
+  /**
+   * Start the service in a session of its own (setsid), as a service manager would: with
+   * the kernel's autogroups its threads then share the CPU among themselves (nice values
+   * weigh them against each other only), not with this test process's session.
+   */
+  ownSession?: boolean;
 }
 
 export interface ExitStatus {
@@ -96,10 +104,16 @@ export async function startTollgate(options: TollgateOptions = {}): Promise<Toll
   if (workers !== undefined && workers !== '1' && env.DATABASE_URL === undefined) {
     env.DATABASE_URL = await postgresDatabase();
   }
-  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), cli, 'serve'], {
+  // taskset execs the service: the child's PID is the service's.
+  const nodeArgv = [...(options.nodeArgs ?? []), cli, 'serve'];
+  const [command, argv] = options.cpus
+    ? ['taskset', ['-c', options.cpus, process.execPath, ...nodeArgv]]
+    : [process.execPath, nodeArgv];
+  const child: ChildProcess = spawn(command, argv, {
     cwd: dir,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.ownSession ?? false,
   });
   let out = '';
   let err = '';

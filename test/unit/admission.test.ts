@@ -34,7 +34,12 @@ describe('Admission', () => {
     );
     assert.equal(peak, 2);
     assert.deepEqual(order, [0, 1, 2, 3, 4, 5]);
-    const { busy_seconds_total: busy, ...stats } = a.stats;
+    const {
+      busy_seconds_total: busy,
+      hash_seconds: _hash,
+      predicted_wait_seconds: _wait,
+      ...stats
+    } = a.stats;
     // Six runs of about 10 ms each: the slots' busy time adds them up.
     assert.ok(busy >= 0.05 && busy < 5, `busy ${busy} s`);
     assert.deepEqual(stats, {
@@ -90,7 +95,12 @@ describe('Admission', () => {
     assert.equal(await newer, 'newer', 'the freed slot went to the newest waiter');
     assert.equal(await newest, 'newest');
     await running;
-    const { busy_seconds_total: _busy, ...stats } = a.stats;
+    const {
+      busy_seconds_total: _busy,
+      hash_seconds: _hash,
+      predicted_wait_seconds: _wait,
+      ...stats
+    } = a.stats;
     assert.deepEqual(stats, {
       slots: 1,
       running: 0,
@@ -116,7 +126,12 @@ describe('Admission.approach', () => {
     release();
     await Promise.all([running, queued]);
     a.approach().leave();
-    const { busy_seconds_total: _busy, ...stats } = a.stats;
+    const {
+      busy_seconds_total: _busy,
+      hash_seconds: _hash,
+      predicted_wait_seconds: _wait,
+      ...stats
+    } = a.stats;
     assert.deepEqual(stats, {
       slots: 1,
       running: 0,
@@ -234,5 +249,95 @@ describe('login under a hashing flood', () => {
     );
     await store.close();
     await directory.close();
+  });
+});
+
+describe('Admission, predicted-wait policy', () => {
+  const predicted = (over: Partial<ConstructorParameters<typeof Admission>[0]> = {}) =>
+    new Admission({ concurrency: 1, maxQueue: 10_000, maxWaitMs: 1000, policy: 'predicted-wait', ...over });
+
+  it('serves a whole burst the slots clear within the bound, oldest first', async () => {
+    const a = predicted({ concurrency: 2, maxWaitMs: 2000, initialRunMs: 5 });
+    const order: number[] = [];
+    const results = await Promise.allSettled(
+      Array.from({ length: 100 }, (_, i) =>
+        a.run(async () => {
+          await sleep(2);
+          order.push(i);
+        }),
+      ),
+    );
+    assert.equal(results.filter((r) => r.status === 'rejected').length, 0);
+    assert.equal(a.stats.rejected_total, 0);
+    assert.deepEqual(order.slice(0, 4).sort(), [0, 1, 2, 3]);
+  });
+
+  it('refuses at once, with Retry-After = the predicted wait, those predicted past the bound', async () => {
+    const a = predicted({ maxWaitMs: 1500, initialRunMs: 1000 });
+    let release!: () => void;
+    const running = a.run(() => new Promise<void>((r) => (release = r)));
+    const waiting = a.approach(); // place 1: about 1 s
+    assert.ok(Math.abs(a.predictedWaitMs() - 2000) < 1, `${a.predictedWaitMs()}`);
+    const t0 = performance.now();
+    const refused = (() => {
+      try {
+        a.approach();
+      } catch (err) {
+        return err;
+      }
+    })();
+    assert.ok(refused instanceof OverloadedError);
+    assert.equal(refused.retryAfterSeconds, 2);
+    assert.ok(performance.now() - t0 < 50, 'refused at once');
+    // A caller not approaching first (a registration) is judged the same way at its run.
+    await assert.rejects(
+      a.run(() => Promise.resolve()),
+      (err: OverloadedError) => err.retryAfterSeconds === 2,
+    );
+    // The admitted caller is not judged again when it reaches its run, and gets the slot.
+    const served = waiting.run(() => Promise.resolve('served'));
+    release();
+    await running;
+    assert.equal(await served, 'served');
+    assert.equal(a.stats.rejected_total, 2);
+  });
+
+  it('admits slots x bound / hash time of a large burst and refuses the rest at once', async () => {
+    // Two slots, hashes of 10 ms (the first guess), a 300 ms bound: 2 run, 60 wait.
+    const a = predicted({ concurrency: 2, maxWaitMs: 300, initialRunMs: 10 });
+    const releases: Array<() => void> = [];
+    const settled: Array<'ok' | 'refused'> = [];
+    const calls = Array.from({ length: 1000 }, () =>
+      a
+        .run(() => new Promise<void>((r) => releases.push(r)))
+        .then(
+          () => void settled.push('ok'),
+          (err: unknown) => {
+            assert.ok(err instanceof OverloadedError);
+            settled.push('refused');
+          },
+        ),
+    );
+    // Before any hash ends: the excess has its answer already.
+    await sleep(0);
+    assert.equal(a.stats.running + a.stats.queued, 62);
+    assert.equal(settled.filter((x) => x === 'refused').length, 938);
+    assert.equal(a.stats.rejected_total, 938);
+    while (settled.length < 1000) {
+      releases.splice(0).forEach((r) => r());
+      await sleep(1);
+    }
+    await Promise.all(calls);
+    assert.equal(settled.filter((x) => x === 'ok').length, 62);
+  });
+
+  it('refuses a waiter still waiting at twice the bound (the prediction failed)', async () => {
+    const a = predicted({ maxWaitMs: 40, initialRunMs: 1 });
+    let release!: () => void;
+    const running = a.run(() => new Promise<void>((r) => (release = r)));
+    const late = a.run(() => Promise.resolve());
+    await assert.rejects(late, OverloadedError);
+    release();
+    await running;
   });
 });

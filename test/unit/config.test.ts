@@ -38,7 +38,10 @@ describe('config', () => {
     assert.equal(c.passwordHashing.queueOrder, 'adaptive');
     assert.equal(c.passwordHashing.overloadMs, 500);
     assert.equal(c.passwordHashing.overloadWaitMs, 100);
-    assert.equal(c.passwordHashing.maxWaitMs, 1000);
+    assert.equal(c.passwordHashing.maxWaitMs, 5000);
+    assert.equal(c.passwordHashing.admission, 'predicted-wait');
+    assert.equal(c.passwordHashing.runner, 'threads-low-priority');
+    assert.equal(c.passwordHashing.maxQueue, 1000);
   });
 
   it('is frozen, deeply', () => {
@@ -100,19 +103,33 @@ describe('config', () => {
     throwsFor({ PASSWORD_HASH_OVERLOAD_MS: '0' }, 'PASSWORD_HASH_OVERLOAD_MS', /between/);
   });
 
-  it('runs one hash per core, leaving threads of the pool to token signing', () => {
+  it('runs one hash per core on threads of its own; libuv pool sizes stay coherent', () => {
     const cores = availableParallelism();
     const one = load({});
+    assert.equal(one.passwordHashing.concurrency, cores, 'own threads: one hash per core');
+    assert.equal(one.passwordHashing.threadPoolSize, 4, "libuv's default pool: the hashes are not in it");
+    const group = load({ REDIS_URL: 'redis://127.0.0.1:6379', DATABASE_URL: PG, WORKERS: '2' });
+    assert.equal(group.passwordHashing.concurrency, Math.ceil(cores / 2));
+    assert.equal(group.passwordHashing.threadPoolSize, 4, 'workers are forked with the default pool');
+    assert.equal(load({ PASSWORD_HASH_CONCURRENCY: '4' }).passwordHashing.concurrency, 4);
+    throwsFor({ PASSWORD_HASHER: 'gpu' }, 'PASSWORD_HASHER', /one of/);
+    throwsFor({ PASSWORD_HASH_ADMISSION: 'maybe' }, 'PASSWORD_HASH_ADMISSION', /one of/);
+  });
+
+  it('with PASSWORD_HASHER=libuv, leaves threads of the pool to token signing', () => {
+    const cores = availableParallelism();
+    const libuv = { PASSWORD_HASHER: 'libuv' };
+    const one = load(libuv);
     assert.equal(
       one.passwordHashing.concurrency,
       Math.min(cores, 3),
       'one process: at most the pool of 4 - 1',
     );
     assert.equal(one.passwordHashing.threadPoolSize, 4);
-    const bigPool = load({ UV_THREADPOOL_SIZE: '64' });
+    const bigPool = load({ ...libuv, UV_THREADPOOL_SIZE: '64' });
     assert.equal(bigPool.passwordHashing.concurrency, cores);
-    assert.equal(load({ UV_THREADPOOL_SIZE: '1' }).passwordHashing.concurrency, 1);
-    const group = load({ REDIS_URL: 'redis://127.0.0.1:6379', DATABASE_URL: PG, WORKERS: '2' });
+    assert.equal(load({ ...libuv, UV_THREADPOOL_SIZE: '1' }).passwordHashing.concurrency, 1);
+    const group = load({ ...libuv, REDIS_URL: 'redis://127.0.0.1:6379', DATABASE_URL: PG, WORKERS: '2' });
     assert.equal(group.passwordHashing.concurrency, Math.ceil(cores / 2));
     assert.equal(
       group.passwordHashing.threadPoolSize,
@@ -120,12 +137,12 @@ describe('config', () => {
       "each worker's pool is sized for its hashes",
     );
     throwsFor(
-      { PASSWORD_HASH_CONCURRENCY: '4' },
+      { ...libuv, PASSWORD_HASH_CONCURRENCY: '4' },
       'PASSWORD_HASH_CONCURRENCY',
       /UV_THREADPOOL_SIZE to at least 5/,
     );
     assert.equal(
-      load({ PASSWORD_HASH_CONCURRENCY: '4', UV_THREADPOOL_SIZE: '6' }).passwordHashing.concurrency,
+      load({ ...libuv, PASSWORD_HASH_CONCURRENCY: '4', UV_THREADPOOL_SIZE: '6' }).passwordHashing.concurrency,
       4,
     );
     throwsFor({ UV_THREADPOOL_SIZE: '0' }, 'UV_THREADPOOL_SIZE', /between/);

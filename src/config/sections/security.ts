@@ -33,17 +33,31 @@ export function readPasswords(r: Reader, server: ServerSection): PasswordSection
   if (passwordMaxLength < passwordMinLength) {
     r.issue('PASSWORD_MAX_LENGTH', 'must be at least PASSWORD_MIN_LENGTH');
   }
-  const { concurrency, threadPoolSize } = readHashingSlots(r, server);
+  const runner = r.oneOf(
+    'PASSWORD_HASHER',
+    ['threads-low-priority', 'threads', 'libuv'] as const,
+    'threads-low-priority',
+  );
+  const { concurrency, threadPoolSize } = readHashingSlots(r, server, runner);
   return {
     passwordMinLength,
     passwordMaxLength,
     passwordHashing: {
+      runner,
       concurrency,
       threadPoolSize,
-      maxQueue: r.int('PASSWORD_HASH_QUEUE', 64, 0, 100_000),
-      maxWaitMs: r.int('PASSWORD_HASH_MAX_WAIT_MS', 1000, 1, 60_000),
-      // Oldest first for a burst; under a standing queue newest first with short waits
-      // (the hashes go to clients still waiting, the excess is told at once; docs/benchmarks.md).
+      // A login waits for a hashing slot while its predicted wait stays within a bound people
+      // accept on a login form (5 s: well inside the ~10 s a person keeps attention on a
+      // task; a 503 costs them a manual retry, which takes longer); beyond it: 503 at once.
+      admission: r.oneOf(
+        'PASSWORD_HASH_ADMISSION',
+        ['predicted-wait', 'bounded-queue'] as const,
+        'predicted-wait',
+      ),
+      maxQueue: r.int('PASSWORD_HASH_QUEUE', 1000, 0, 100_000),
+      maxWaitMs: r.int('PASSWORD_HASH_MAX_WAIT_MS', 5000, 1, 60_000),
+      // bounded-queue admission only: oldest first for a burst; under a standing queue newest
+      // first with short waits (docs/benchmarks.md).
       queueOrder: r.oneOf('PASSWORD_HASH_QUEUE_ORDER', ['fifo', 'lifo', 'adaptive'] as const, 'adaptive'),
       overloadMs: r.int('PASSWORD_HASH_OVERLOAD_MS', 500, 1, 60_000),
       overloadWaitMs: r.int('PASSWORD_HASH_OVERLOAD_WAIT_MS', 100, 1, 60_000),
@@ -55,34 +69,43 @@ export function readPasswords(r: Reader, server: ServerSection): PasswordSection
 const DEFAULT_THREAD_POOL_SIZE = 4;
 
 /**
- * How many argon2id hashes a process runs at once, and the size of the libuv thread pool
- * they run in. The pool is shared with token signing and verification (WebCrypto jobs)
- * and file I/O, so the hashes must leave threads free: with every thread hashing, a
- * login's token would wait for a hash to finish.
+ * How many argon2id hashes a process runs at once, and the size of its libuv thread pool.
  *
- * By default the group runs one hash per core (rounded up per worker). One more than the
- * cores was measured and not adopted: it took CPU from the event loops, and with it verify
- * and login latency, for no steady gain in logins served (docs/benchmarks.md). A single
- * process keeps at least one thread of its pool free (the pool's size is fixed before any
- * of our code runs); in cluster mode the primary starts each worker with a pool of its
- * hashes + 2 unless UV_THREADPOOL_SIZE is set.
+ * By default the group runs one hash per core it may use (its CPU affinity, rounded up per
+ * worker). One more than the cores was measured and not adopted: it took CPU from the event
+ * loops, and with it verify and login latency, for no steady gain in logins served
+ * (docs/benchmarks.md).
+ *
+ * The hashes run on threads of their own (PASSWORD_HASHER=threads*), so libuv's pool (token
+ * signing and verification, file I/O) keeps its default size, and workers are forked with it.
+ * With PASSWORD_HASHER=libuv the hashes share that pool with token signing, so they must
+ * leave threads free: a single process keeps at least one thread of its pool free (the
+ * pool's size is fixed before any of our code runs); in cluster mode the primary starts each
+ * worker with a pool of its hashes + 2 unless UV_THREADPOOL_SIZE is set.
  */
-function readHashingSlots(r: Reader, server: ServerSection): { concurrency: number; threadPoolSize: number } {
+function readHashingSlots(
+  r: Reader,
+  server: ServerSection,
+  runner: 'threads-low-priority' | 'threads' | 'libuv',
+): { concurrency: number; threadPoolSize: number } {
   const configuredPool = r.isSet('UV_THREADPOOL_SIZE')
     ? r.int('UV_THREADPOOL_SIZE', DEFAULT_THREAD_POOL_SIZE, 1, 1024)
     : undefined;
   const perProcess = Math.max(1, Math.ceil(availableParallelism() / server.workers));
   const single = server.workers === 1;
+  const shared = runner === 'libuv';
   const concurrency = r.int(
     'PASSWORD_HASH_CONCURRENCY',
-    single ? Math.max(1, Math.min(perProcess, (configuredPool ?? DEFAULT_THREAD_POOL_SIZE) - 1)) : perProcess,
+    shared && single
+      ? Math.max(1, Math.min(perProcess, (configuredPool ?? DEFAULT_THREAD_POOL_SIZE) - 1))
+      : perProcess,
     1,
     256,
   );
   const threadPoolSize =
     configuredPool ??
-    (single ? DEFAULT_THREAD_POOL_SIZE : Math.max(DEFAULT_THREAD_POOL_SIZE, concurrency + 2));
-  if (r.isSet('PASSWORD_HASH_CONCURRENCY') && concurrency >= threadPoolSize) {
+    (!shared || single ? DEFAULT_THREAD_POOL_SIZE : Math.max(DEFAULT_THREAD_POOL_SIZE, concurrency + 2));
+  if (shared && r.isSet('PASSWORD_HASH_CONCURRENCY') && concurrency >= threadPoolSize) {
     r.issue(
       'PASSWORD_HASH_CONCURRENCY',
       `${concurrency} hashes at once would fill the thread pool of ${threadPoolSize} they share with token signing: ` +
