@@ -17,6 +17,7 @@ import { installErrorHandling } from './http/error-handler.js';
 import { registerOpenApi, serveOpenApiDocument } from './http/openapi.js';
 import { accountRoutes } from './http/routes/account.js';
 import { accountFlowRoutes } from './http/routes/account-flows.js';
+import { credentialRoutes } from './http/routes/credentials.js';
 import { adminRoutes } from './http/routes/admin.js';
 import {
   installRequestIdEcho,
@@ -119,6 +120,7 @@ export async function buildApp(config: Config, services: AppServices): Promise<F
   await app.register(protectedRoutes(ctx));
   await app.register(accountRoutes(ctx));
   await app.register(accountFlowRoutes(ctx));
+  await app.register(credentialRoutes(ctx));
   await app.register(passkeyRoutes(ctx));
   await app.register(adminRoutes(ctx));
   await app.register(healthRoutes(ctx));

@@ -228,6 +228,7 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
       links: flows.links,
       mailer: flows.mailer,
       totp: flows.totp,
+      passkeys: flows.passkeys,
       secrets: flows.secrets,
       background: flows.background,
       onEvent: (event) => metrics.authEvents.inc({ event }),

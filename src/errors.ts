@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'invalid_grant',
   'invalid_token',
   'invalid_client',
+  'reauthentication_required',
   'unauthorized',
   'forbidden',
   'account_disabled',
@@ -177,6 +178,27 @@ export class InvalidTokenError extends TollgateError {
 }
 
 /**
+ * A credential change (adding or removing a factor, new recovery codes, a new email,
+ * deleting the account) asked of a session whose last proof of the password or a factor
+ * is older than REAUTH_MAX_AGE: prove it again (POST /auth/reauthenticate). The challenge
+ * follows RFC 9470 (`insufficient_user_authentication` with `max_age`).
+ */
+export class ReauthenticationRequiredError extends TollgateError {
+  readonly code = 'reauthentication_required';
+  readonly statusCode = 401;
+  override readonly headers: Readonly<Record<string, string>>;
+  constructor(
+    maxAgeSeconds: number,
+    message = 'This change needs a recent sign-in: confirm your password or a factor at POST /auth/reauthenticate',
+  ) {
+    super(message);
+    this.headers = {
+      'WWW-Authenticate': `Bearer error="insufficient_user_authentication", error_description="A recent sign-in is required", max_age=${maxAgeSeconds}`,
+    };
+  }
+}
+
+/**
  * Client authentication of an OAuth endpoint failed (RFC 6749 §5.2): no, malformed or
  * wrong HTTP Basic credentials, or a client not in INTROSPECTION_CLIENTS.
  */
@@ -225,8 +247,10 @@ export class AccountDisabledError extends TollgateError {
 export class EmailNotVerifiedError extends TollgateError {
   readonly code = 'email_not_verified';
   readonly statusCode = 403;
-  constructor() {
-    super('The email address of this account is not verified; a verification link was sent to it');
+  constructor(
+    message = 'The email address of this account is not verified; a verification link was sent to it',
+  ) {
+    super(message);
   }
 }
 

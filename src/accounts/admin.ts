@@ -1,13 +1,22 @@
 /**
  * Administration: search and inspect accounts, disable/enable them (a disabled
  * account's sessions end at once, everywhere), end all their sessions, delete them, and
- * read the audit log. Every call re-checks in the database that the caller is an
+ * read the audit log, list and remove an account's sign-in factors (audited, and the
+ * owner is mailed about a removal). Every call re-checks in the database that the caller is an
  * enabled account with the `admin` role: the role in the token is not enough.
  */
 import type { AccessClaims } from '../auth/access-token.js';
 import type { AuthDeps, ClientInfo } from '../auth/deps.js';
 import { ForbiddenError, InvalidRequestError, NotFoundError } from '../errors.js';
 import type { Account, AuditEvent } from './directory/user-directory.js';
+import {
+  describeRemoved,
+  listFactors,
+  removeFactors,
+  type FactorsView,
+  type RemovedFactors,
+} from './factors.js';
+import { NOTICE, notifyOwner } from './notices.js';
 
 export interface AccountView {
   id: string;
@@ -138,6 +147,32 @@ export class AdminOperations {
       userAgent: client.userAgent,
       detail: { email: account.email, revoked },
     });
+  }
+
+  async factors(admin: Account, id: string, client: ClientInfo): Promise<FactorsView> {
+    const account = await target(this.deps, id);
+    const view = await listFactors(this.deps, account.id);
+    await this.deps.audit('admin_factors_read', {
+      userId: account.id,
+      actorId: admin.id,
+      ip: client.ip,
+      userAgent: client.userAgent,
+    });
+    return view;
+  }
+
+  async removeFactor(admin: Account, id: string, which: string, client: ClientInfo): Promise<RemovedFactors> {
+    const account = await target(this.deps, id);
+    const removed = await removeFactors(this.deps, account.id, which);
+    await this.deps.audit('admin_factor_removed', {
+      userId: account.id,
+      actorId: admin.id,
+      ip: client.ip,
+      userAgent: client.userAgent,
+      detail: { factor: which, passkeys_removed: removed.passkeys, totp_removed: removed.totp },
+    });
+    notifyOwner(this.deps, account.email, NOTICE.factorRemovedByAdmin(describeRemoved(removed)));
+    return removed;
   }
 
   async audit(query: {

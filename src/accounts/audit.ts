@@ -34,6 +34,14 @@ export const AUDIT_EVENT_TYPES = [
   'passkey_added',
   'passkey_removed',
   'passkey_counter_regression',
+  'reauthenticated',
+  'reauth_failure',
+  'recovery_codes_regenerated',
+  'email_change_requested',
+  'email_changed',
+  'factors_removed',
+  'admin_factors_read',
+  'admin_factor_removed',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

@@ -1,8 +1,12 @@
-/** DELETE /auth/account: the caller deletes their account (password required), and every session with it. */
+/**
+ * DELETE /auth/account: the caller deletes their account, and every session with it. The
+ * password in the body is the proof of identity; the owner is mailed.
+ */
 import type { AccessClaims } from '../auth/access-token.js';
 import type { AuthDeps, ClientInfo } from '../auth/deps.js';
 import { checkPassword } from '../auth/password-check.js';
 import { InvalidCredentialsError, InvalidTokenError } from '../errors.js';
+import { NOTICE, notifyOwner } from './notices.js';
 
 export async function deleteOwnAccount(
   deps: AuthDeps,
@@ -23,4 +27,5 @@ export async function deleteOwnAccount(
     userAgent: client.userAgent,
     detail: { email: account.email, revoked },
   });
+  notifyOwner(deps, account.email, NOTICE.accountDeleted(), client);
 }

@@ -2,12 +2,14 @@
  * POST /auth/email-verification/request (signed in) and POST /auth/email-verification.
  * The link verifies the address it was mailed to, once (EMAIL_VERIFICATION_TTL); the
  * account's `email_verified` shows in /auth/me and, from the next token on, in the
- * `email_verified` claim.
+ * `email_verified` claim. The same route takes the link of an email change
+ * (email-change.ts), which moves the account to the new address and verifies it.
  */
 import type { AccessClaims } from '../auth/access-token.js';
 import type { AuthDeps, ClientInfo } from '../auth/deps.js';
 import { InvalidLinkTokenError, InvalidTokenError } from '../errors.js';
 import { requireMailer, sendVerificationMail } from './account-mail.js';
+import { completeEmailChange } from './email-change.js';
 import { countVerificationRequest } from './request-limits.js';
 
 /** Mails a verification link, unless the address is verified already (202 either way). */
@@ -26,6 +28,13 @@ export async function confirmEmailVerification(
   client: ClientInfo,
 ): Promise<{ email: string; email_verified: true }> {
   const grant = await deps.links.consume('email_verification', token);
+  if (!grant) {
+    const change = await deps.links.consume('email_change', token);
+    if (change) {
+      const moved = await completeEmailChange(deps, change, client);
+      return { email: moved.email, email_verified: true };
+    }
+  }
   const account = grant ? await deps.directory.findById(grant.userId) : null;
   // The address changed since the link was sent: the link verifies nothing.
   if (!grant || !account || account.disabled || account.email !== grant.email) {

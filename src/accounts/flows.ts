@@ -15,11 +15,14 @@ import { ensureDevelopmentSecretsKey } from './mfa/development-secrets-key.js';
 import { SecretBox } from './mfa/secret-box.js';
 import { TotpFactors } from './mfa/totp-factors.js';
 import { OneTimeTokens } from './one-time-tokens.js';
+import { SqlPasskeyStore, type PasskeyStore } from './passkeys/passkey-store.js';
 
 export interface AccountFlows {
   links: OneTimeTokens;
   mailer: Mailer | undefined;
   totp: TotpFactors;
+  /** The passkeys of the accounts (a reset removes them; admins list and remove them). */
+  passkeys: PasskeyStore;
   secrets: SecretBox | undefined;
   background: BackgroundTasks;
   /** Lets background work finish and sends the queued mail, within `timeoutMs`. */
@@ -87,6 +90,7 @@ export async function openAccountFlows(
     links: new OneTimeTokens(database),
     mailer: sender,
     totp: new TotpFactors(database),
+    passkeys: new SqlPasskeyStore(database),
     secrets,
     background,
     async close(timeoutMs) {

@@ -1,5 +1,5 @@
 /**
- * Single-use tokens mailed for a password reset or an email verification, kept in the
+ * Single-use tokens mailed for a password reset, an email verification or an email change, kept in the
  * accounts database (a restart or a Redis failover does not void a link in someone's
  * inbox). A token is 256 random bits, base64url; only its SHA-256 is stored, so the
  * table alone opens nothing. `consume` deletes the row in the same statement that reads
@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from './directory/database.js';
 
-export type TokenPurpose = 'password_reset' | 'email_verification';
+export type TokenPurpose = 'password_reset' | 'email_verification' | 'email_change';
 
 export interface TokenGrant {
   userId: string;

@@ -1,7 +1,8 @@
 /**
  * POST /auth/password: a new password for the caller, after the current one is checked
  * (within the login limits). Every other session of the account ends, at once,
- * everywhere; the caller's own session stays.
+ * everywhere; the caller's own session stays. The current password is this change's
+ * proof of identity (no separate step-up); the owner is mailed.
  */
 import type { AccessClaims } from '../auth/access-token.js';
 import type { AuthDeps, ClientInfo } from '../auth/deps.js';
@@ -9,6 +10,7 @@ import { checkPassword } from '../auth/password-check.js';
 import { acceptNewPassword } from '../auth/new-password.js';
 import { normalisePassword } from '../auth/password-input.js';
 import { InvalidCredentialsError, InvalidTokenError } from '../errors.js';
+import { NOTICE, notifyOwner } from './notices.js';
 
 export async function changePassword(
   deps: AuthDeps,
@@ -38,5 +40,6 @@ export async function changePassword(
     userAgent: client.userAgent,
     detail: { revoked },
   });
+  notifyOwner(deps, account.email, NOTICE.passwordChanged(), client);
   return { revoked };
 }

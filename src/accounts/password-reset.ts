@@ -8,6 +8,13 @@
  * sets the new password (the password policy applies, and a refused password leaves
  * the link usable), voids the account's other reset links and ends every session of
  * the account at once, everywhere. It also counts as proof of the address.
+ *
+ * By default a reset also removes every other factor of the account (its passkeys and
+ * TOTP with its recovery codes): whoever lost control of the account gets it back whole,
+ * without a passkey or authenticator someone else planted. `keep_factors: true` keeps
+ * them, except on an account whose address was not verified before the reset: factors
+ * added before anyone proved the address cannot be trusted to be the owner's. The owner
+ * is mailed about the reset.
  */
 import type { AuthDeps, ClientInfo } from '../auth/deps.js';
 import { parseEmail } from '../auth/email.js';
@@ -15,6 +22,7 @@ import { acceptNewPassword } from '../auth/new-password.js';
 import { normalisePassword } from '../auth/password-input.js';
 import { InvalidLinkTokenError, InvalidRequestError } from '../errors.js';
 import { requireMailer } from './account-mail.js';
+import { NOTICE, notifyOwner } from './notices.js';
 import { countResetRequest } from './request-limits.js';
 
 export async function requestPasswordReset(
@@ -46,7 +54,8 @@ export async function resetPassword(
   token: string,
   newPassword: string,
   client: ClientInfo,
-): Promise<{ revoked: number }> {
+  options: { keepFactors?: boolean } = {},
+): Promise<{ revoked: number; factors_removed: { passkeys: number; totp: boolean } }> {
   const grant = await deps.links.peek('password_reset', token);
   const account = grant ? await deps.directory.findById(grant.userId) : null;
   if (!grant || !account || account.disabled) throw new InvalidLinkTokenError();
@@ -60,13 +69,31 @@ export async function resetPassword(
   if (!account.emailVerified && grant.email === account.email) {
     await deps.directory.setEmailVerified(account.id);
   }
+  const removeFactors = !options.keepFactors || !account.emailVerified;
+  const removed = removeFactors
+    ? { passkeys: await deps.passkeys.removeAll(account.id), totp: await deps.totp.remove(account.id) }
+    : { passkeys: 0, totp: false };
   const revoked = await deps.store.deleteAllSessions(account.id);
   deps.onEvent('password_reset');
   await deps.audit('password_reset', {
     userId: account.id,
     ip: client.ip,
     userAgent: client.userAgent,
-    detail: { revoked },
+    detail: { revoked, passkeys_removed: removed.passkeys, totp_removed: removed.totp },
   });
-  return { revoked };
+  const what = [
+    removed.passkeys > 0 ? `${removed.passkeys} passkey(s)` : '',
+    removed.totp ? 'two-factor login' : '',
+  ].filter((w) => w !== '');
+  notifyOwner(
+    deps,
+    account.email,
+    NOTICE.passwordReset(
+      what.length > 0
+        ? `, every session ended and ${what.join(' and ')} removed`
+        : ', and every session ended',
+    ),
+    client,
+  );
+  return { revoked, factors_removed: removed };
 }

@@ -1,6 +1,7 @@
 /**
  * Access tokens: JWTs (RFC 9068 `typ: at+jwt`) with `iss sub aud email sid jti iat exp`
- * plus the account's `roles` and `email_verified`, signed with the current key and a
+ * plus the account's `roles` and `email_verified` and the session's `auth_time` and `amr`
+ * (when and how the person last proved who they are: OpenID Connect, RFC 8176), signed with the current key and a
  * `kid`. Verification checks signature (allowlisted algorithms, key chosen by kid),
  * typ, iss, aud and exp; the caller then checks the session. Roles in a token are a hint
  * for clients: tollgate re-checks them in the database on every admin call.
@@ -20,6 +21,10 @@ export interface AccessClaims {
   iss: string;
   roles: string[];
   email_verified: boolean;
+  /** When the session last proved the password or a factor (seconds); 0 when the token has none. */
+  auth_time: number;
+  /** RFC 8176 methods of that proof (pwd, otp, hwk, swk, user, mfa). */
+  amr: string[];
   /** One audience, or several (TOKEN_AUDIENCE lists them). */
   aud: string | string[];
 }
@@ -31,6 +36,9 @@ export interface TokenSubject {
   sid: string;
   roles: readonly string[];
   emailVerified: boolean;
+  /** The session's last proof of identity (seconds since the epoch) and its methods. */
+  authTime: number;
+  amr: readonly string[];
 }
 
 export interface AccessTokenOptions {
@@ -56,6 +64,8 @@ export async function signAccessToken(
     sid: subject.sid,
     roles: [...subject.roles],
     email_verified: subject.emailVerified,
+    auth_time: subject.authTime,
+    amr: [...subject.amr],
   })
     .setProtectedHeader({ alg: keys.signing.alg, kid: keys.signing.kid, typ: 'at+jwt' })
     .setIssuer(opts.issuer)
@@ -98,10 +108,8 @@ export async function verifyAccessToken(
         clockTolerance: opts.clockToleranceSeconds ?? 5,
       },
     );
-    const { sub, sid, email, jti, iat, exp, iss, roles, email_verified, aud } = payload as Record<
-      string,
-      unknown
-    >;
+    const { sub, sid, email, jti, iat, exp, iss, roles, email_verified, aud, auth_time, amr } =
+      payload as Record<string, unknown>;
     if (
       typeof sub !== 'string' ||
       typeof sid !== 'string' ||
@@ -112,6 +120,8 @@ export async function verifyAccessToken(
       typeof iss !== 'string' ||
       (roles !== undefined && !(Array.isArray(roles) && roles.every((r) => typeof r === 'string'))) ||
       (email_verified !== undefined && typeof email_verified !== 'boolean') ||
+      (auth_time !== undefined && (typeof auth_time !== 'number' || !Number.isFinite(auth_time))) ||
+      (amr !== undefined && !(Array.isArray(amr) && amr.every((m) => typeof m === 'string'))) ||
       !isAudience(aud)
     ) {
       throw new InvalidTokenError();
@@ -126,6 +136,8 @@ export async function verifyAccessToken(
       iss,
       roles: roles ?? [],
       email_verified: email_verified ?? false,
+      auth_time: auth_time ?? 0,
+      amr: amr ?? [],
       aud,
     };
   } catch (err) {

@@ -9,6 +9,7 @@ import type { Store } from '../store/store.js';
 import type { AccessTokenOptions } from './access-token.js';
 import type { Mailer } from '../accounts/mail/mailer.js';
 import type { TotpFactors } from '../accounts/mfa/totp-factors.js';
+import type { PasskeyStore } from '../accounts/passkeys/passkey-store.js';
 import type { SecretBox } from '../accounts/mfa/secret-box.js';
 import type { OneTimeTokens } from '../accounts/one-time-tokens.js';
 import type { BackgroundTasks } from '../util/background.js';
@@ -43,7 +44,10 @@ export type AuthEvent =
   | 'password_reset'
   | 'email_verification_sent'
   | 'email_verified'
-  | 'passkey_counter_regression';
+  | 'passkey_counter_regression'
+  | 'reauth_success'
+  | 'reauth_failure'
+  | 'step_up_required';
 
 export type AuthConfig = Pick<
   Config,
@@ -82,6 +86,8 @@ export interface AuthDeps {
   mailer: Mailer | undefined;
   /** TOTP factors and recovery codes. */
   totp: TotpFactors;
+  /** The accounts' passkeys (the ceremonies are in src/accounts/passkeys/). */
+  passkeys: PasskeyStore;
   /** Seals TOTP secrets; undefined when TOTP is off (production without SECRETS_KEY). */
   secrets: SecretBox | undefined;
   /** Work a request starts without waiting for it (reset requests). */

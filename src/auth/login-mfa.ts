@@ -55,7 +55,8 @@ export async function completeMfaLogin(
     throw new InvalidCodeError(401);
   }
   await recordMfaSuccess(deps, account.id);
-  const opened = await openSession(deps, account, client);
+  // RFC 8176: a password and a one-time code (a recovery code is one too), two factors.
+  const opened = await openSession(deps, account, client, ['pwd', 'otp', 'mfa']);
   if (opened === 'stale') throw new InvalidCodeError(401, LOG_IN_AGAIN);
   deps.onEvent('mfa_success');
   deps.onEvent('login_success');

@@ -68,7 +68,7 @@ export async function login(
     deps.onEvent('mfa_required');
     return issueMfaTicket(deps, account);
   }
-  const opened = await openSession(deps, account, client);
+  const opened = await openSession(deps, account, client, ['pwd']);
   if (opened === 'stale') {
     // The password changed, or the account was disabled or deleted, while this login ran.
     deps.onEvent('login_failure');

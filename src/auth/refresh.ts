@@ -4,7 +4,8 @@
  * answer was lost (or was a 503) within `REFRESH_RETRY_GRACE` gets the same successor,
  * still alive, instead of being taken for reuse; N concurrent refreshes of one token
  * all get that same successor. Anything older is reuse and revokes the session. The
- * new access token carries the account's current roles, read from the database.
+ * new access token carries the account's current roles, read from the database, and the
+ * session's `auth_time` and `amr` (a refresh proves nothing new about the person).
  */
 import { InvalidGrantError } from '../errors.js';
 import type { AuthDeps, TokenPair } from './deps.js';
@@ -35,11 +36,13 @@ export async function refresh(deps: AuthDeps, refreshToken: string): Promise<Tok
   });
   switch (result.status) {
     case 'rotated':
-      deps.onEvent('refresh_rotated');
-      return issuePair(deps, account, parsed.sid, next.token);
-    case 'retried':
-      deps.onEvent('refresh_retried');
-      return issuePair(deps, account, parsed.sid, next.token);
+    case 'retried': {
+      deps.onEvent(result.status === 'rotated' ? 'refresh_rotated' : 'refresh_retried');
+      // The new access token carries the session's last proof of identity, not a new one.
+      const auth = await deps.store.sessionAuth(parsed.uid, parsed.sid);
+      if (!auth) throw new InvalidGrantError();
+      return issuePair(deps, account, parsed.sid, next.token, auth);
+    }
     case 'reused':
       deps.onEvent('refresh_reused');
       await deps.audit('refresh_reused', { userId: parsed.uid, detail: { sid: parsed.sid } });

@@ -40,6 +40,7 @@ export interface AuthServiceOptions {
   links: AuthDeps['links'];
   mailer: AuthDeps['mailer'];
   totp: AuthDeps['totp'];
+  passkeys: AuthDeps['passkeys'];
   secrets: AuthDeps['secrets'];
   background: AuthDeps['background'];
   onEvent?: (event: AuthEvent) => void;
@@ -65,6 +66,7 @@ export class AuthService {
       links: options.links,
       mailer: options.mailer,
       totp: options.totp,
+      passkeys: options.passkeys,
       secrets: options.secrets,
       background: options.background,
       tokenOptions: {

@@ -4,6 +4,9 @@
  */
 import { auditTrail, type AuditSink } from '../accounts/audit.js';
 import type { UserDirectory } from '../accounts/directory/user-directory.js';
+import type { FactorStores } from '../accounts/factors.js';
+import { TotpFactors } from '../accounts/mfa/totp-factors.js';
+import { SqlPasskeyStore } from '../accounts/passkeys/passkey-store.js';
 import { openDirectory, openSessionStore } from '../compose.js';
 import type { Config } from '../config/schema.js';
 import type { Store } from '../store/store.js';
@@ -13,6 +16,8 @@ export interface AccountsCli {
   /** Undefined on the memory store, which lives inside the serving process. */
   store: Store | undefined;
   audit: AuditSink;
+  /** The accounts' passkeys and TOTP factors. */
+  factors: FactorStores;
   close(): Promise<void>;
 }
 
@@ -31,6 +36,7 @@ export async function openAccountsCli(config: Config): Promise<AccountsCli> {
     directory,
     store,
     audit: auditTrail(directory),
+    factors: { passkeys: new SqlPasskeyStore(directory.db), totp: new TotpFactors(directory.db) },
     async close() {
       await Promise.allSettled([directory.close(), store?.close()]);
     },

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { accountView } from '../accounts/admin.js';
+import { listFactors, removeFactors } from '../accounts/factors.js';
 import { ROLES } from '../accounts/directory/user-directory.js';
 import { parseEmail } from '../auth/email.js';
 import { argon2idHasher } from '../auth/passwords.js';
@@ -150,6 +151,54 @@ export function registerUsersCommands(program: Command, guarded: Guard): void {
             detail: { via: 'cli', email: account.email },
           });
           console.log(`${account.email} deleted; ${ended}`);
+        });
+      }),
+    );
+
+  const factors = users
+    .command('factors')
+    .description("list or remove an account's sign-in factors (passkeys, TOTP)");
+
+  factors
+    .command('list')
+    .description('print the passkeys and TOTP of an account (JSON)')
+    .requiredOption('--email <email>', 'the account email')
+    .action(
+      guarded(async (opts: { email: string }) => {
+        await withAccounts(async (cli) => {
+          const account = await accountByEmail(cli, emailArg(opts.email));
+          const view = await listFactors(cli.factors, account.id);
+          await cli.audit('admin_factors_read', { userId: account.id, ...CLI_ACTOR });
+          console.log(JSON.stringify(view));
+        });
+      }),
+    );
+
+  factors
+    .command('remove')
+    .description(
+      'remove sign-in factors of an account: totp, passkeys (every passkey), all, or one passkey id',
+    )
+    .requiredOption('--email <email>', 'the account email')
+    .requiredOption('--factor <factor>', 'totp, passkeys, all, or a passkey id (see factors list)')
+    .action(
+      guarded(async (opts: { email: string; factor: string }) => {
+        await withAccounts(async (cli) => {
+          const account = await accountByEmail(cli, emailArg(opts.email));
+          const removed = await removeFactors(cli.factors, account.id, opts.factor);
+          await cli.audit('admin_factor_removed', {
+            userId: account.id,
+            actorId: null,
+            detail: {
+              via: 'cli',
+              factor: opts.factor,
+              passkeys_removed: removed.passkeys,
+              totp_removed: removed.totp,
+            },
+          });
+          console.log(
+            `${account.email}: ${removed.passkeys} passkey(s) removed${removed.totp ? ', TOTP removed' : ''}`,
+          );
         });
       }),
     );

@@ -141,6 +141,11 @@ export interface AccountsConfig {
   requireVerifiedEmail: boolean;
   passwordResetTtlSeconds: number;
   emailVerificationTtlSeconds: number;
+  /**
+   * REAUTH_MAX_AGE: how recent (seconds) the last proof of the password or a factor must be
+   * for a credential change (the `auth_time` of the session's access token).
+   */
+  reauthMaxAgeSeconds: number;
   secretsKey: SecretsKeyConfig;
 }
 

@@ -344,6 +344,12 @@ export const VARIABLE_GROUPS: readonly VariableGroup[] = [
           'on: login answers 403 email_not_verified after a correct password until the address is verified (a link is mailed then, and at registration)',
       },
       {
+        name: 'REAUTH_MAX_AGE',
+        default: '300',
+        meaning:
+          'seconds (30-3600) a sign-in or POST /auth/reauthenticate counts as recent: adding or removing a factor, new recovery codes and an email change need one that recent',
+      },
+      {
         name: 'SECRETS_KEY',
         default: 'development: generated under VAR_DIR',
         meaning:

@@ -84,7 +84,14 @@ const EXAMPLES: Record<string, { request?: unknown; response?: [string, unknown]
   },
   postAuthPasswordReset: {
     request: { token: 'q3T…', new_password: 'violet lantern orbit cascade 42' },
-    response: ['200', { revoked: 2 }],
+    response: ['200', { revoked: 2, factors_removed: { passkeys: 1, totp: true } }],
+  },
+  postAuthReauthenticate: {
+    request: { password: 'correct horse battery staple' },
+    response: [
+      '200',
+      { access_token: 'eyJ…', token_type: 'bearer', expires_in: 900, auth_time: 1767225600, amr: ['pwd'] },
+    ],
   },
   postAuthEmailVerification: {
     request: { token: 'Zk1…' },

@@ -12,7 +12,10 @@ export const keys = {
    * `tollgate db import-redis-users`).
    */
   legacyUser: (email: string) => `${KEY_PREFIX}user:${email}`,
-  /** Session hash: uid, email, rh (current refresh hash), ph/pt (previous hash, rotated at), ca. */
+  /**
+   * Session hash: uid, email, rh (current refresh hash), ph/pt (previous hash, rotated at), ca,
+   * ls (last seen), ip, ua, at (auth_time, seconds) and amr (space-separated RFC 8176 methods).
+   */
   session: (uid: string, sid: string) => `${KEY_PREFIX}sess:{${uid}}:${sid}`,
   /** Prefix of a user's session keys (scripts append the sid). */
   sessionPrefix: (uid: string) => `${KEY_PREFIX}sess:{${uid}}:`,

@@ -14,7 +14,8 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
 /**
  * KEYS: session, oldHashes, userSessions.
- * ARGV: sid, uid, email, refreshHash, ttlSeconds, sessionPrefix, maxPerUser, ip, userAgent.
+ * ARGV: sid, uid, email, refreshHash, ttlSeconds, sessionPrefix, maxPerUser, ip, userAgent,
+ * authTime (seconds), amr (space-separated).
  * Creates the session and indexes it by expiry; drops expired ids from the index and,
  * past `maxPerUser`, ends the sessions closest to expiry. Returns how many it ended.
  */
@@ -23,7 +24,7 @@ export const CREATE_SESSION = defineScript(
   `${NOW_MS}
 local ttl = tonumber(ARGV[5])
 redis.call('DEL', KEYS[2])
-redis.call('HSET', KEYS[1], 'uid', ARGV[2], 'email', ARGV[3], 'rh', ARGV[4], 'ca', now, 'ls', now, 'ip', ARGV[8], 'ua', ARGV[9])
+redis.call('HSET', KEYS[1], 'uid', ARGV[2], 'email', ARGV[3], 'rh', ARGV[4], 'ca', now, 'ls', now, 'ip', ARGV[8], 'ua', ARGV[9], 'at', ARGV[10], 'amr', ARGV[11])
 redis.call('EXPIRE', KEYS[1], ttl)
 redis.call('ZADD', KEYS[3], now + ttl * 1000, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
@@ -207,6 +208,23 @@ if c >= tonumber(ARGV[1]) then
 end
 redis.call('DEL', KEYS[1])
 return {1, 0}
+`,
+  1,
+);
+
+/**
+ * KEYS: session. ARGV: authTime (seconds), amr (space-separated).
+ * Records a new proof of the password or a factor on a live session; never recreates a
+ * session that is gone. Returns 1 when recorded, 0 when the session is gone.
+ */
+export const SET_SESSION_AUTH = defineScript(
+  'set_session_auth',
+  `
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'at', ARGV[1], 'amr', ARGV[2])
+return 1
 `,
   1,
 );

@@ -12,6 +12,7 @@ import type {
   RateLimitRule,
   RotateRequest,
   RotateResult,
+  SessionAuth,
   SessionRecord,
   Store,
 } from './store.js';
@@ -32,6 +33,7 @@ interface SessionEntry {
   lastSeenAt: number;
   ip: string;
   userAgent: string;
+  auth: SessionAuth;
 }
 
 interface Counter {
@@ -138,6 +140,7 @@ export class MemoryStore implements Store {
         lastSeenAt: now,
         ip: s.ip,
         userAgent: s.userAgent,
+        auth: { authTime: s.auth.authTime, amr: [...s.auth.amr] },
       });
       for (const other of mine.values()) if (other.expiresAt <= now) this.dropSession(other);
       // Past the cap, end the sessions closest to expiry (the least recently refreshed).
@@ -250,6 +253,22 @@ export class MemoryStore implements Store {
       const now = this.now();
       if (s && now - s.lastSeenAt >= LAST_SEEN_RESOLUTION_MS) s.lastSeenAt = now;
       return undefined;
+    });
+  }
+
+  sessionAuth(uid: string, sid: string): Promise<SessionAuth | null> {
+    return this.op(() => {
+      const s = this.liveSession(uid, sid);
+      return s ? { authTime: s.auth.authTime, amr: [...s.auth.amr] } : null;
+    });
+  }
+
+  setSessionAuth(uid: string, sid: string, auth: SessionAuth): Promise<boolean> {
+    return this.op(() => {
+      const s = this.liveSession(uid, sid);
+      if (!s) return false;
+      s.auth = { authTime: auth.authTime, amr: [...auth.amr] };
+      return true;
     });
   }
 

@@ -17,6 +17,7 @@ import {
   RECORD_FAILURE,
   RESET_UNLESS_BLOCKED,
   ROTATE_REFRESH,
+  SET_SESSION_AUTH,
   TOUCH_SESSION,
 } from './lua.js';
 import type {
@@ -25,6 +26,7 @@ import type {
   RateLimitRule,
   RotateRequest,
   RotateResult,
+  SessionAuth,
   SessionRecord,
   Store,
 } from './store.js';
@@ -100,6 +102,8 @@ export class RedisStore implements Store {
         String(s.maxPerUser),
         s.ip,
         s.userAgent,
+        String(s.auth.authTime),
+        s.auth.amr.join(' '),
       ],
       { idempotent: true },
     );
@@ -193,6 +197,30 @@ export class RedisStore implements Store {
     await this.redis.script(TOUCH_SESSION, [keys.session(uid, sid)], [String(LAST_SEEN_RESOLUTION_MS)], {
       idempotent: true,
     });
+  }
+
+  async sessionAuth(uid: string, sid: string): Promise<SessionAuth | null> {
+    const [owner, at, amr] = asArray(
+      await this.redis.command(['HMGET', keys.session(uid, sid), 'uid', 'at', 'amr'], { idempotent: true }),
+    );
+    // Every session has its uid; a session opened before `at` was recorded has none.
+    if (asString(owner) === null) return null;
+    const authTime = Number(asString(at) ?? '0');
+    return {
+      authTime: Number.isFinite(authTime) ? authTime : 0,
+      amr: (asString(amr) ?? '').split(' ').filter((m) => m !== ''),
+    };
+  }
+
+  async setSessionAuth(uid: string, sid: string, auth: SessionAuth): Promise<boolean> {
+    // Setting the same values again is idempotent.
+    const r = await this.redis.script(
+      SET_SESSION_AUTH,
+      [keys.session(uid, sid)],
+      [String(auth.authTime), auth.amr.join(' ')],
+      { idempotent: true },
+    );
+    return asNumber(r) === 1;
   }
 
   async checkLoginLimits(rules: readonly RateLimitRule[]): Promise<RateLimitDecision> {

@@ -23,6 +23,19 @@ export interface NewSession {
   /** The client's address and User-Agent when the session opened (shown to its owner). */
   ip: string;
   userAgent: string;
+  /** How the session was opened: when and with what the person proved who they are. */
+  auth: SessionAuth;
+}
+
+/**
+ * The last proof of identity a session holds (OpenID Connect `auth_time` and RFC 8176
+ * `amr`): set when it opens and again by each re-authentication. Access tokens carry it.
+ */
+export interface SessionAuth {
+  /** Seconds since the epoch; 0 for a session opened before this was recorded. */
+  authTime: number;
+  /** RFC 8176 method references: pwd, otp, hwk, swk, user, mfa. */
+  amr: readonly string[];
 }
 
 /** What the owner of a session sees of it. */
@@ -109,6 +122,13 @@ export interface Store {
    * LAST_SEEN_RESOLUTION_MS ago. Never recreates a session that is gone.
    */
   touchSession(uid: string, sid: string): Promise<void>;
+  /** The session's last proof of identity; null when the session is gone. */
+  sessionAuth(uid: string, sid: string): Promise<SessionAuth | null>;
+  /**
+   * Records a re-authentication on a live session (never recreates one that is gone).
+   * Returns false when the session is gone.
+   */
+  setSessionAuth(uid: string, sid: string, auth: SessionAuth): Promise<boolean>;
 
   /** Read-only: refused when any counter is at its limit. Writes nothing. */
   checkLoginLimits(rules: readonly RateLimitRule[]): Promise<RateLimitDecision>;

@@ -207,6 +207,56 @@ describe('tollgate CLI (built)', () => {
     assert.ok(!/eyJ[A-Za-z0-9_-]{20,}\./.test(s.output()), 'no token in logs');
   });
 
+  it("users factors: lists an account's TOTP and passkeys and removes them, audited", async () => {
+    const env = { VAR_DIR: varDir };
+    const email = `factors-${randomUUID().slice(0, 8)}@example.test`;
+    const s = await serve(env);
+    try {
+      await call(s.url, 'POST', '/auth/register', { body: { email, password: PASSWORD } });
+      const token = async () =>
+        String(
+          (await call(s.url, 'POST', '/auth/login', { body: { email, password: PASSWORD } })).body
+            .access_token,
+        );
+      let access = await token();
+      // Development mail goes to the log: the verification link is read from there.
+      await call(s.url, 'POST', '/auth/email-verification/request', { token: access });
+      const link = await waitFor(() => /verify-email\?token=([A-Za-z0-9_-]{43})/.exec(s.output())?.[1], {
+        what: 'the verification link in the log',
+      });
+      assert.equal(
+        (await call(s.url, 'POST', '/auth/email-verification', { body: { token: link } })).status,
+        200,
+      );
+      access = await token();
+      const setup = await call(s.url, 'POST', '/auth/mfa/totp/setup', { token: access });
+      assert.equal(setup.status, 200, setup.text);
+      const { generateTotpCode } = await import('../../src/accounts/mfa/totp.js');
+      const on = await call(s.url, 'POST', '/auth/mfa/totp/enable', {
+        token: access,
+        body: { code: generateTotpCode(String(setup.body.secret)) },
+      });
+      assert.equal(on.status, 200, on.text);
+    } finally {
+      assert.equal(await s.stop(), 0);
+    }
+    const listed = cli(['users', 'factors', 'list', '--email', email], env);
+    assert.equal(listed.status, 0, listed.stderr);
+    const view = JSON.parse(listed.stdout) as { passkeys: unknown[]; totp: { enabled: boolean } | null };
+    assert.deepEqual(view.passkeys, []);
+    assert.equal(view.totp?.enabled, true);
+    const removed = cli(['users', 'factors', 'remove', '--email', email, '--factor', 'totp'], env);
+    assert.equal(removed.status, 0, removed.stderr);
+    assert.match(removed.stdout, /0 passkey\(s\) removed, TOTP removed/);
+    assert.equal(
+      (JSON.parse(cli(['users', 'factors', 'list', '--email', email], env).stdout) as { totp: unknown }).totp,
+      null,
+    );
+    const again = cli(['users', 'factors', 'remove', '--email', email, '--factor', 'totp'], env);
+    assert.notEqual(again.status, 0);
+    assert.match(again.stderr, /no such factor/);
+  });
+
   describe('on Redis', () => {
     let redis: RedisServerHandle;
     before(async () => {

@@ -16,7 +16,7 @@ import { chromium, type Browser, type BrowserContext, type CDPSession, type Page
 import { call } from '../helpers/http.js';
 import { freePort } from '../helpers/ports.js';
 import { startTollgate, type TollgateProcess } from '../helpers/tollgate-process.js';
-import { within } from '../helpers/wait.js';
+import { waitFor, within } from '../helpers/wait.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
@@ -172,7 +172,10 @@ test(
     let tg: TollgateProcess | undefined;
     let browser: Browser | undefined;
     try {
-      tg = await startTollgate({ env: { PORT: String(port), PUBLIC_URL: origin, STORE: 'memory' } });
+      // LOG_LEVEL info: without SMTP_URL, development mail (the verification link) goes to the log.
+      tg = await startTollgate({
+        env: { PORT: String(port), PUBLIC_URL: origin, STORE: 'memory', LOG_LEVEL: 'info' },
+      });
       browser = await chromium.launch({
         executablePath: CHROMIUM,
         args: ARGS,
@@ -190,6 +193,15 @@ test(
         `app.registerAccount(${JSON.stringify(email)}, 'correct horse battery staple')`,
       );
       assert.deepEqual([account.register, account.login], [201, 200]);
+      // Passkeys are added only to a verified address: the link comes from the log.
+      const asked = await call(tg.url, 'POST', '/auth/email-verification/request', { token: account.token });
+      assert.equal(asked.status, 202, asked.text);
+      const server = tg;
+      const link = await waitFor(() => /verify-email\?token=([A-Za-z0-9_-]{43})/.exec(server.stdout())?.[1], {
+        what: 'the verification link in the log',
+      });
+      const verified = await call(tg.url, 'POST', '/auth/email-verification', { body: { token: link } });
+      assert.equal(verified.status, 200, verified.text);
       const added = await run<Answer>(page, `app.addPasskey(${JSON.stringify(account.token)}, 'Chromium')`);
       assert.equal(added.status, 201, JSON.stringify(added));
       assert.equal(added.body.name, 'Chromium');

@@ -2,6 +2,7 @@
 import type { Database } from '../../src/accounts/directory/database.js';
 import { TotpFactors } from '../../src/accounts/mfa/totp-factors.js';
 import { OneTimeTokens } from '../../src/accounts/one-time-tokens.js';
+import { SqlPasskeyStore } from '../../src/accounts/passkeys/passkey-store.js';
 import { BackgroundTasks } from '../../src/util/background.js';
 
 export function bareAccountFlows(database: Database) {
@@ -9,6 +10,7 @@ export function bareAccountFlows(database: Database) {
     links: new OneTimeTokens(database),
     mailer: undefined,
     totp: new TotpFactors(database),
+    passkeys: new SqlPasskeyStore(database),
     secrets: undefined,
     background: new BackgroundTasks({
       onProblem: (what, err) => {

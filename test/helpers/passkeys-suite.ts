@@ -36,13 +36,17 @@ export function passkeysSuite(name: string, start: () => Promise<TestApp>): void
         ...(token ? { token } : {}),
       });
 
-    /** A registered account with a live session. */
+    /**
+     * A registered account with a verified address (factors are added only then) and a
+     * session signed in just now (adding a factor needs a recent sign-in).
+     */
     async function user(tag = 'pk'): Promise<{ email: string; access: string; id: string }> {
       const e = email(tag);
       await register(app.target, e);
+      const account = (await app.composition.directory.findByEmail(e))!;
+      await app.composition.directory.setEmailVerified(account.id);
       const s = await login(app.target, e);
-      const me = await call(app.target, 'GET', '/auth/me', { token: s.access });
-      return { email: e, access: s.access, id: String(me.body.id) };
+      return { email: e, access: s.access, id: account.id };
     }
 
     async function addPasskey(
@@ -448,8 +452,8 @@ export function passkeysSuite(name: string, start: () => Promise<TestApp>): void
         >;
       };
       const routes: Array<[string, string, boolean, string[]]> = [
-        ['/auth/passkeys/register/options', 'post', true, ['200', '401', '503']],
-        ['/auth/passkeys/register/verify', 'post', true, ['201', '400', '401', '503']],
+        ['/auth/passkeys/register/options', 'post', true, ['200', '401', '403', '503']],
+        ['/auth/passkeys/register/verify', 'post', true, ['201', '400', '401', '403', '503']],
         ['/auth/passkeys', 'get', true, ['200', '401', '503']],
         ['/auth/passkeys/{id}', 'delete', true, ['204', '400', '401', '404', '409', '503']],
         ['/auth/passkeys/login/options', 'post', false, ['200', '400', '429', '503']],

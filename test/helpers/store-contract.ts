@@ -25,6 +25,7 @@ const session = (uid: string, sid: string, extra: Partial<NewSession> = {}): New
   maxPerUser: 100,
   ip: '192.0.2.1',
   userAgent: 'contract-test/1.0',
+  auth: { authTime: 1_700_000_000, amr: ['pwd'] },
   ...extra,
 });
 
@@ -187,6 +188,33 @@ export function storeContract(name: string, harness: ContractHarness): void {
       await s.touchSession(uid, 'seen');
       assert.equal(await s.isSessionAlive(uid, 'seen'), false);
       assert.deepEqual(await s.listSessions(uid), []);
+    });
+
+    it("keeps the session's auth_time and amr, updates them on re-authentication, never revives a session", async () => {
+      const s = harness.store();
+      const uid = randomUUID();
+      await s.createSession(
+        session(uid, 'proved', { auth: { authTime: 1_700_000_123, amr: ['pwd', 'otp', 'mfa'] } }),
+      );
+      assert.deepEqual(await s.sessionAuth(uid, 'proved'), {
+        authTime: 1_700_000_123,
+        amr: ['pwd', 'otp', 'mfa'],
+      });
+      // A rotation keeps the proof: it is the session's, not the refresh token's.
+      await s.rotateRefresh(rotate(uid, 'proved', 'proved', 'proved-2'));
+      assert.equal(
+        await s.setSessionAuth(uid, 'proved', { authTime: 1_700_000_999, amr: ['hwk', 'user', 'mfa'] }),
+        true,
+      );
+      assert.deepEqual(await s.sessionAuth(uid, 'proved'), {
+        authTime: 1_700_000_999,
+        amr: ['hwk', 'user', 'mfa'],
+      });
+      await s.deleteSession(uid, 'proved');
+      assert.equal(await s.sessionAuth(uid, 'proved'), null);
+      assert.equal(await s.setSessionAuth(uid, 'proved', { authTime: 1, amr: ['pwd'] }), false);
+      assert.equal(await s.isSessionAlive(uid, 'proved'), false, 'not recreated');
+      assert.equal(await s.sessionAuth(randomUUID(), 'never'), null);
     });
 
     it('deletes every session of a user and counts the live ones', async () => {

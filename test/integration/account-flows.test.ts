@@ -276,6 +276,13 @@ describe('account flows (2 workers, Redis, PostgreSQL, real SMTP)', () => {
     async function enrol(email: string): Promise<{ secret: string; recovery: string[]; access: string }> {
       await register(url, email);
       const { access } = await loginPair(email);
+      // A server that sends mail adds factors only to a verified address.
+      const early = await post('/auth/mfa/totp/setup', undefined, access);
+      assert.equal(early.status, 403, early.text);
+      assert.equal(early.body.error, 'email_not_verified');
+      await post('/auth/email-verification/request', undefined, access);
+      const link = tokenOf(await mailTo(email, /verif|confirm/i));
+      assert.equal((await post('/auth/email-verification', { token: link })).status, 200);
       const setup = await post('/auth/mfa/totp/setup', undefined, access);
       assert.equal(setup.status, 200, setup.text);
       const secret = String(setup.body.secret);

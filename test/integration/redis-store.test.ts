@@ -43,6 +43,7 @@ describe('RedisStore layout', () => {
       maxPerUser: 10,
       ip: '192.0.2.1',
       userAgent: 'test',
+      auth: { authTime: 0, amr: [] },
     });
     await store.rotateRefresh({
       uid,
@@ -76,6 +77,7 @@ describe('RedisStore layout', () => {
       maxPerUser: 10,
       ip: '192.0.2.1',
       userAgent: 'test',
+      auth: { authTime: 0, amr: [] },
     });
     const ttl = Number(await redis.cli('TTL', keys.session(uid, 't1')));
     assert.ok(ttl > 100 && ttl <= 120);

@@ -60,6 +60,7 @@ for (const cap of [100, 10_000]) {
               maxPerUser: cap,
               ip: '192.0.2.1',
               userAgent: 'bench',
+              auth: { authTime: 0, amr: [] },
             });
           }),
         );

@@ -131,7 +131,12 @@ describe('the account routes', () => {
   });
 
   it('refuses enabling TOTP before setup, and disabling it when off (409)', async () => {
-    const s = await registerAndLogin(app.target, unique('nototp'));
+    const email = unique('nototp');
+    const s = await registerAndLogin(app.target, email);
+    // Factors are added only to a verified address (else 403 email_not_verified first).
+    await app.composition.directory.setEmailVerified(
+      (await app.composition.directory.findByEmail(email))!.id,
+    );
     for (const path of ['/auth/mfa/totp/enable', '/auth/mfa/totp/disable']) {
       const res = await call(app.target, 'POST', path, { token: s.access, body: { code: '123456' } });
       assert.equal(res.status, 409, path);

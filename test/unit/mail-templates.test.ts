@@ -18,6 +18,7 @@ const VALUES = {
   email: 'ada@example.org',
   expires_in: '30 minutes',
   product_name: 'Example',
+  change: '',
 };
 
 const dirs: string[] = [];

@@ -28,6 +28,7 @@ describe('MemoryStore specifics', () => {
       maxPerUser: 10,
       ip: '',
       userAgent: '',
+      auth: { authTime: 0, amr: [] },
     });
     now += 2000;
     s.sweep();

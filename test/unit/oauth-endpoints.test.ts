@@ -56,7 +56,7 @@ describe('OAuth endpoints', () => {
 
     it('a token of another audience, or of none, is refused though its key and session are good', async () => {
       const { sub, sid, email: mail } = decodeJwt(s.access) as { sub: string; sid: string; email: string };
-      const subject = { uid: sub, sid, email: mail, roles: [], emailVerified: false };
+      const subject = { uid: sub, sid, email: mail, roles: [], emailVerified: false, authTime: 0, amr: [] };
       const keys = app.composition.keys;
       const sign = (audience: string[]) =>
         signAccessToken(keys, { issuer: 'tollgate', audience, ttlSeconds: 60 }, subject);

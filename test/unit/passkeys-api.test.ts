@@ -17,6 +17,9 @@ describe('passkeys with REFRESH_COOKIE=on', () => {
     try {
       const email = 'cookie-passkey@example.test';
       await register(app.target, email);
+      await app.composition.directory.setEmailVerified(
+        (await app.composition.directory.findByEmail(email))!.id,
+      );
       const { access } = await login(app.target, email);
       const device = new SoftAuthenticator({ origin: ORIGIN });
       const options = await call(app.target, 'POST', '/auth/passkeys/register/options', { token: access });

@@ -19,6 +19,8 @@ const subject = {
   sid: 'sid-1',
   roles: ['admin'],
   emailVerified: true,
+  authTime: 1_765_000_000,
+  amr: ['pwd', 'otp', 'mfa'],
 };
 
 describe('access tokens', () => {
@@ -31,6 +33,8 @@ describe('access tokens', () => {
     assert.equal(c.email, subject.email);
     assert.deepEqual(c.roles, ['admin']);
     assert.equal(c.email_verified, true);
+    assert.equal(c.auth_time, 1_765_000_000);
+    assert.deepEqual(c.amr, ['pwd', 'otp', 'mfa']);
     assert.equal(c.iss, opts.issuer);
     assert.equal(c.exp - c.iat, expiresIn);
     assert.ok(c.jti.length > 0);

@@ -12,6 +12,8 @@ const claims = (exp: number) => ({
   iss: 'i',
   roles: [],
   email_verified: false,
+  auth_time: 0,
+  amr: [],
   aud: 'a',
 });
 

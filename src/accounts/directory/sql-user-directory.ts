@@ -150,6 +150,20 @@ export class SqlUserDirectory implements UserDirectory {
     return this.update(id, 'email_verified = true', []);
   }
 
+  async changeEmail(id: string, fromEmail: string, toEmail: string): Promise<Account | 'email_taken' | null> {
+    if (!UUID.test(id)) return null;
+    try {
+      return await this.one(
+        `UPDATE users SET email = $3, email_verified = true, updated_at = now()
+         WHERE id = $1 AND email = $2 RETURNING ${ACCOUNT_COLUMNS}`,
+        [id, fromEmail, toEmail],
+      );
+    } catch (err) {
+      if (err instanceof UniqueViolation && err.constraint !== 'users_pkey') return 'email_taken';
+      throw err;
+    }
+  }
+
   async deleteAccount(id: string): Promise<boolean> {
     if (!UUID.test(id)) return false;
     const rows = await this.db.query<{ id: string }>('DELETE FROM users WHERE id = $1 RETURNING id', [id]);

@@ -83,6 +83,11 @@ export interface UserDirectory {
   setDisabled(id: string, disabled: boolean): Promise<Account | null>;
   setRoles(id: string, roles: readonly string[]): Promise<Account | null>;
   setEmailVerified(id: string): Promise<Account | null>;
+  /**
+   * Moves the account to a new (normalised, proven) address, marked verified, only if it
+   * still has `fromEmail`; `email_taken` when another account has the new one.
+   */
+  changeEmail(id: string, fromEmail: string, toEmail: string): Promise<Account | 'email_taken' | null>;
   deleteAccount(id: string): Promise<boolean>;
   /** Accounts by email, in email order, a page at a time. */
   searchAccounts(search: AccountSearch): Promise<Page<Account>>;

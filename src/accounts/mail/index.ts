@@ -4,6 +4,7 @@ export {
   type Mailer,
   type MailerOptions,
   type TokenMail,
+  type NoticeMail,
 } from './mailer.js';
 export { MailQueue, backoffDelay, type MailEvent, type MailStats, type MailQueueTuning } from './queue.js';
 export {

@@ -1,8 +1,8 @@
 /**
  * The Mailer: renders the account mails from their templates and hands them to the
  * queue, which delivers them over SMTP (SMTP_URL) or, with none configured, to the log.
- * `sendPasswordReset` / `sendEmailVerification` never wait for the network: they return
- * whether the message was taken (false only when the queue is full or closed).
+ * The `send…` methods never wait for the network: they return whether the message was
+ * taken (false only when the queue is full or closed).
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -49,11 +49,21 @@ export interface TokenMail {
   expiresInSeconds: number;
 }
 
+/** A notice to the owner of an account: what changed, in one or two sentences. */
+export interface NoticeMail {
+  to: string;
+  change: string;
+}
+
 export interface Mailer {
   /** Which delivery is in use: 'smtp' or 'log'. */
   readonly transport: 'smtp' | 'log';
   sendPasswordReset(mail: TokenMail): boolean;
   sendEmailVerification(mail: TokenMail): boolean;
+  /** The link that confirms a new address (sent to the new address). */
+  sendEmailChange(mail: TokenMail): boolean;
+  /** A security notice: a factor or credential of the account changed, or a new device signed in. */
+  sendNotice(mail: NoticeMail): boolean;
   /** Connects, greets and authenticates once (SMTP); rejects on failure or after `timeoutMs`. */
   verify(timeoutMs?: number): Promise<void>;
   stats(): MailStats;
@@ -90,12 +100,13 @@ export async function createMailer(options: MailerOptions): Promise<Mailer> {
   const messageIdHost = new URL(base).hostname || 'localhost';
   const templates = await loadMailTemplates(options.templatesDir);
   const productName = options.productName ?? 'tollgate';
+  const verifyPath = checkPath(options.linkPaths?.emailVerification ?? DEFAULT_LINK_PATHS.emailVerification);
   const paths = {
     password_reset: checkPath(options.linkPaths?.passwordReset ?? DEFAULT_LINK_PATHS.passwordReset),
-    email_verification: checkPath(
-      options.linkPaths?.emailVerification ?? DEFAULT_LINK_PATHS.emailVerification,
-    ),
-  } satisfies Record<MailKind, string>;
+    email_verification: verifyPath,
+    // The same page confirms a new address: it posts the token to POST /auth/email-verification.
+    email_change: verifyPath,
+  } satisfies Record<Exclude<MailKind, 'account_notice'>, string>;
 
   let transport = options.transport;
   if (!transport) {
@@ -120,17 +131,35 @@ export async function createMailer(options: MailerOptions): Promise<Mailer> {
     ...(options.random ? { random: options.random } : {}),
   });
 
-  const send = (kind: MailKind, mail: TokenMail): boolean => {
+  const send = (kind: Exclude<MailKind, 'account_notice'>, mail: TokenMail): boolean => {
     const link = buildTokenLink(base, paths[kind], mail.token);
     const rendered = renderMail(templates, kind, {
       link,
       email: mail.to,
       expires_in: describeDuration(mail.expiresInSeconds),
       product_name: productName,
+      change: '',
     });
+    return enqueue(kind, mail.to, rendered, link);
+  };
+
+  const sendNotice = (mail: NoticeMail): boolean => {
+    // No token: the link is the service itself, where the owner signs in or asks for a reset.
+    const link = `${base}/`;
+    const rendered = renderMail(templates, 'account_notice', {
+      link,
+      email: mail.to,
+      expires_in: '',
+      product_name: productName,
+      change: mail.change,
+    });
+    return enqueue('account_notice', mail.to, rendered, link);
+  };
+
+  const enqueue = (kind: MailKind, to: string, rendered: ReturnType<typeof renderMail>, link: string) => {
     const message: MailMessage = {
       kind,
-      to: mail.to,
+      to,
       from,
       ...rendered,
       links: [link],
@@ -144,6 +173,8 @@ export async function createMailer(options: MailerOptions): Promise<Mailer> {
     transport: chosen.name,
     sendPasswordReset: (mail) => send('password_reset', mail),
     sendEmailVerification: (mail) => send('email_verification', mail),
+    sendEmailChange: (mail) => send('email_change', mail),
+    sendNotice,
     verify: (timeoutMs = 10_000) => chosen.verify(AbortSignal.timeout(timeoutMs)),
     stats: () => queue.stats(),
     idle: (timeoutMs) => queue.idle(timeoutMs),

@@ -1,9 +1,14 @@
 /** What a mail is, and what carries it out of the process. */
 
 /** The kinds of mail tollgate sends. Also the `kind` label of the mail metrics. */
-export type MailKind = 'password_reset' | 'email_verification';
+export type MailKind = 'password_reset' | 'email_verification' | 'email_change' | 'account_notice';
 
-export const MAIL_KINDS: readonly MailKind[] = ['password_reset', 'email_verification'];
+export const MAIL_KINDS: readonly MailKind[] = [
+  'password_reset',
+  'email_verification',
+  'email_change',
+  'account_notice',
+];
 
 /** A rendered message, ready for a transport. */
 export interface MailMessage {

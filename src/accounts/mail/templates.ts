@@ -13,8 +13,11 @@ import { MAIL_KINDS, type MailKind } from './message.js';
 
 export const TEMPLATES_VARIABLE = 'MAIL_TEMPLATES_DIR';
 
-/** The values a template may use. */
-export const PLACEHOLDERS = ['link', 'email', 'expires_in', 'product_name'] as const;
+/**
+ * The values a template may use. `change` is what happened to the account (notices
+ * only; empty in the mails that carry a link to click).
+ */
+export const PLACEHOLDERS = ['link', 'email', 'expires_in', 'product_name', 'change'] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 export type TemplateValues = Readonly<Record<Placeholder, string>>;
 
@@ -23,7 +26,7 @@ const PARTS: readonly Part[] = ['subject', 'text', 'html'];
 
 /** File name of one part of one kind, e.g. `password-reset.html`. */
 export function templateFileName(kind: MailKind, part: Part): string {
-  const base = kind.replace('_', '-');
+  const base = kind.replaceAll('_', '-');
   return part === 'subject' ? `${base}.subject.txt` : part === 'text' ? `${base}.txt` : `${base}.html`;
 }
 
@@ -68,6 +71,46 @@ If you did not create this account, ignore this message.
 <p><a href="{{link}}">Confirm my email address</a></p>
 <p style="word-break: break-all; color: #555;">{{link}}</p>
 <p>If you did not create this account, ignore this message.</p>
+</body>
+</html>
+`,
+  },
+  email_change: {
+    subject: 'Confirm the new email address of your {{product_name}} account',
+    text: `Someone asked to make {{email}} the email address of a {{product_name}} account.
+
+To confirm the change, open this link within {{expires_in}}:
+
+{{link}}
+
+Until then the account keeps its current address. If you did not ask for this, ignore this message.
+`,
+    html: `<!doctype html>
+<html>
+<body style="font-family: sans-serif; line-height: 1.5;">
+<p>Someone asked to make <strong>{{email}}</strong> the email address of a {{product_name}} account.</p>
+<p>To confirm the change, open this link within {{expires_in}}:</p>
+<p><a href="{{link}}">Confirm my new email address</a></p>
+<p style="word-break: break-all; color: #555;">{{link}}</p>
+<p>Until then the account keeps its current address. If you did not ask for this, ignore this message.</p>
+</body>
+</html>
+`,
+  },
+  account_notice: {
+    subject: 'Security notice for your {{product_name}} account',
+    text: `{{change}}
+
+This concerns the {{product_name}} account {{email}}.
+
+If this was you, there is nothing to do. If it was not, reset your password now from the sign-in page at {{link}}: a reset ends every session and, unless you choose otherwise, removes every passkey and authenticator app from the account.
+`,
+    html: `<!doctype html>
+<html>
+<body style="font-family: sans-serif; line-height: 1.5;">
+<p>{{change}}</p>
+<p>This concerns the {{product_name}} account <strong>{{email}}</strong>.</p>
+<p>If this was you, there is nothing to do. If it was not, reset your password now from the sign-in page at <a href="{{link}}">{{link}}</a>: a reset ends every session and, unless you choose otherwise, removes every passkey and authenticator app from the account.</p>
 </body>
 </html>
 `,

@@ -1,12 +1,16 @@
 /**
- * POST /auth/mfa/totp/setup, /enable and /disable (signed in). Setup keeps a new secret,
- * sealed, not yet in force; enable turns it on with a first code and answers ten
- * recovery codes, shown this once (only their hashes are kept); disable takes a code or
- * a recovery code. Wrong codes count against the account's code limit, the same one
- * the second login step uses.
+ * POST /auth/mfa/totp/setup, /enable, /disable and /auth/mfa/recovery-codes (signed in).
+ * Setup keeps a new secret, sealed, not yet in force; enable turns it on with a first
+ * code and answers ten recovery codes, shown this once (only their hashes are kept);
+ * disable takes a code or a recovery code (that code is its proof); recovery-codes
+ * replaces the ten codes. Setup, enable and new codes need a recent sign-in
+ * (src/auth/step-up.ts), setup and enable a verified address too, so an access token
+ * alone cannot turn TOTP on. Wrong codes count against the account's code limit, the
+ * same one the second login step uses. The owner is mailed about every change.
  */
 import type { AccessClaims } from '../../auth/access-token.js';
 import type { AuthDeps, ClientInfo } from '../../auth/deps.js';
+import { accountForFactorChange } from '../../auth/step-up.js';
 import {
   InvalidCodeError,
   InvalidTokenError,
@@ -15,6 +19,7 @@ import {
   TooManyAttemptsError,
 } from '../../errors.js';
 import type { Account } from '../directory/user-directory.js';
+import { NOTICE, notifyOwner } from '../notices.js';
 import { checkMfaAttempts, recordMfaFailure, recordMfaSuccess } from '../request-limits.js';
 import { generateRecoveryCodes } from './recovery-codes.js';
 import { checkSecondFactor, requireSecrets, totpContext } from './second-factor.js';
@@ -54,7 +59,7 @@ export async function setupTotp(
   claims: AccessClaims,
 ): Promise<{ secret: string; otpauth_uri: string }> {
   const box = requireSecrets(deps);
-  const account = await liveAccount(deps, claims);
+  const account = await accountForFactorChange(deps, claims, 'add');
   if (account.mfaEnabled) throw new MfaAlreadyEnabledError();
   const secret = generateTotpSecret();
   if (!(await deps.totp.savePending(account.id, box.seal(secret, totpContext(account.id))))) {
@@ -73,7 +78,7 @@ export async function enableTotp(
   client: ClientInfo,
 ): Promise<{ recovery_codes: string[] }> {
   requireSecrets(deps);
-  const account = await liveAccount(deps, claims);
+  const account = await accountForFactorChange(deps, claims, 'add');
   const factor = await deps.totp.find(account.id);
   if (factor?.enabledAt) throw new MfaAlreadyEnabledError();
   if (!factor) throw new MfaNotEnabledError('Set up TOTP first (POST /auth/mfa/totp/setup)');
@@ -85,6 +90,26 @@ export async function enableTotp(
   if (!(await deps.totp.enable(account.id, hashes))) throw new MfaAlreadyEnabledError();
   deps.onEvent('mfa_enabled');
   await deps.audit('mfa_enabled', { userId: account.id, ip: client.ip, userAgent: client.userAgent });
+  notifyOwner(deps, account.email, NOTICE.totpEnabled(), client);
+  return { recovery_codes: codes };
+}
+
+/** Ten new recovery codes in place of the old ones (TOTP must be on). */
+export async function regenerateRecoveryCodes(
+  deps: AuthDeps,
+  claims: AccessClaims,
+  client: ClientInfo,
+): Promise<{ recovery_codes: string[] }> {
+  requireSecrets(deps);
+  const account = await accountForFactorChange(deps, claims, 'remove');
+  const { codes, hashes } = generateRecoveryCodes();
+  if (!(await deps.totp.replaceRecoveryCodes(account.id, hashes))) throw new MfaNotEnabledError();
+  await deps.audit('recovery_codes_regenerated', {
+    userId: account.id,
+    ip: client.ip,
+    userAgent: client.userAgent,
+  });
+  notifyOwner(deps, account.email, NOTICE.recoveryCodes(), client);
   return { recovery_codes: codes };
 }
 
@@ -110,4 +135,5 @@ export async function disableTotp(
     userAgent: client.userAgent,
     detail: { with: used },
   });
+  notifyOwner(deps, account.email, NOTICE.totpDisabled(), client);
 }

@@ -87,6 +87,22 @@ export class TotpFactors {
     });
   }
 
+  /** Replaces the recovery codes of an enabled factor (hashes); false when TOTP is not on. */
+  async replaceRecoveryCodes(userId: string, recoveryCodeHashes: readonly string[]): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const on = await tx.query(
+        'SELECT user_id FROM totp_factors WHERE user_id = $1 AND enabled_at IS NOT NULL FOR UPDATE',
+        [userId],
+      );
+      if (on.length !== 1) return false;
+      await tx.query('DELETE FROM recovery_codes WHERE user_id = $1', [userId]);
+      for (const hash of recoveryCodeHashes) {
+        await tx.query('INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)', [userId, hash]);
+      }
+      return true;
+    });
+  }
+
   /** Removes the factor and its recovery codes; false when there was none. */
   async remove(userId: string): Promise<boolean> {
     return this.db.transaction(async (tx) => {

@@ -6,8 +6,7 @@
 import { createHmac } from 'node:crypto';
 import type { AuthDeps } from '../../auth/deps.js';
 import type { WebAuthnConfig } from '../../config/schema.js';
-import type { Database } from '../directory/database.js';
-import { SqlPasskeyStore, type PasskeyStore } from './passkey-store.js';
+import type { PasskeyStore } from './passkey-store.js';
 
 export interface PasskeyDeps {
   auth: AuthDeps;
@@ -17,10 +16,10 @@ export interface PasskeyDeps {
   decoyKey: Buffer;
 }
 
-export function passkeyDeps(auth: AuthDeps, database: Database, rp: WebAuthnConfig): PasskeyDeps {
+export function passkeyDeps(auth: AuthDeps, rp: WebAuthnConfig): PasskeyDeps {
   return {
     auth,
-    passkeys: new SqlPasskeyStore(database),
+    passkeys: auth.passkeys,
     rp,
     decoyKey: createHmac('sha256', auth.refreshKey).update('tollgate passkey decoys').digest(),
   };

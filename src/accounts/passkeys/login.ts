@@ -7,19 +7,37 @@
  * counted (`passkey_counter_regression`). Possession of the passkey plus user
  * verification is two factors, so the session opens at once, as a login with a second
  * factor would. Every failure is the same 401 `invalid_credentials` and counts against
- * the address's login limit.
+ * the address's login limit. The session's `amr` (RFC 8176) is `hwk` for a device-bound
+ * passkey or `swk` for a synced one, with `user` (user verification) and `mfa`. The owner
+ * is mailed when a passkey signs in from a device it was not used from before: its first
+ * sign-in, or a User-Agent none of the account's live sessions has.
  */
 import { verifyAuthenticationResponse, type AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { ClientInfo, TokenPair } from '../../auth/deps.js';
-import { openSession } from '../../auth/session-tokens.js';
+import { cleanUserAgent, openSession } from '../../auth/session-tokens.js';
 import { AccountDisabledError, EmailNotVerifiedError, InvalidCredentialsError } from '../../errors.js';
+import { NOTICE, notifyOwner } from '../notices.js';
 import { takeChallenge } from './challenges.js';
 import type { PasskeyDeps } from './deps.js';
 import { countFailure, refuseIfLocked } from './login-limits.js';
 import type { LoginChallenge } from './login-options.js';
+import type { Passkey } from './passkey-store.js';
 import { userHandle } from './views.js';
 
 const CREDENTIAL_ID = /^[A-Za-z0-9_-]{1,1366}$/;
+
+/** RFC 8176 methods of a passkey sign-in with user verification. */
+export function passkeyAmr(passkey: Pick<Passkey, 'deviceType'>): string[] {
+  return [passkey.deviceType === 'multiDevice' ? 'swk' : 'hwk', 'user', 'mfa'];
+}
+
+/** A device this passkey has not signed in from: its first use, or a browser no live session has. */
+async function isNewDevice(deps: PasskeyDeps, passkey: Passkey, client: ClientInfo): Promise<boolean> {
+  if (passkey.lastUsedAt === null) return true;
+  const ua = cleanUserAgent(client.userAgent);
+  const sessions = await deps.auth.store.listSessions(passkey.userId);
+  return !sessions.some((s) => s.userAgent === ua);
+}
 
 export async function passkeyLogin(
   deps: PasskeyDeps,
@@ -102,14 +120,16 @@ export async function passkeyLogin(
     });
     throw new EmailNotVerifiedError();
   }
+  const newDevice = await isNewDevice(deps, passkey, client);
   // No second step even with TOTP on: the passkey with user verification is both factors.
-  const opened = await openSession(deps.auth, account, client);
+  const opened = await openSession(deps.auth, account, client, passkeyAmr(passkey));
   if (opened === 'stale') return fail('account_changed', account.id);
+  if (newDevice) notifyOwner(deps.auth, account.email, NOTICE.passkeyNewDevice(passkey.name), client);
   deps.auth.onEvent('login_success');
   await deps.auth.audit('login_success', {
     userId: account.id,
     ...where,
-    detail: { sid: opened.sid, method: 'passkey', passkey: passkey.id },
+    detail: { sid: opened.sid, method: 'passkey', passkey: passkey.id, new_device: newDevice },
   });
   return opened.pair;
 }

@@ -63,6 +63,8 @@ export interface PasskeyStore {
    * account row locked, so two concurrent removals cannot leave the account without any.
    */
   remove(userId: string, id: string): Promise<RemoveOutcome>;
+  /** Removes every passkey of the user (a password reset, an administrator); returns how many. */
+  removeAll(userId: string): Promise<number>;
 }
 
 interface PasskeyRow {
@@ -186,5 +188,11 @@ export class SqlPasskeyStore implements PasskeyStore {
       await tx.query('DELETE FROM passkeys WHERE id = $1 AND user_id = $2', [id, userId]);
       return 'removed';
     });
+  }
+
+  async removeAll(userId: string): Promise<number> {
+    if (!UUID.test(userId)) return 0;
+    const rows = await this.db.query('DELETE FROM passkeys WHERE user_id = $1 RETURNING id', [userId]);
+    return rows.length;
   }
 }

@@ -1,13 +1,16 @@
 /**
  * POST /auth/passkeys/register/verify: checks the browser's answer to the registration
  * options (challenge of this caller, used once; origin and rp id; user verified) and
- * stores the credential with its counter and backup flags.
+ * stores the credential with its counter and backup flags. Like the options, it needs a
+ * recent sign-in and a verified address; the owner is mailed about the new passkey.
  */
 import { randomUUID } from 'node:crypto';
 import { verifyRegistrationResponse, type RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { AccessClaims } from '../../auth/access-token.js';
 import type { ClientInfo } from '../../auth/deps.js';
+import { accountForFactorChange } from '../../auth/step-up.js';
 import { InvalidRequestError } from '../../errors.js';
+import { NOTICE, notifyOwner } from '../notices.js';
 import { takeChallenge } from './challenges.js';
 import type { PasskeyDeps } from './deps.js';
 import { PASSKEY_ALGORITHMS, type RegistrationChallenge } from './registration-options.js';
@@ -27,6 +30,7 @@ export async function registerPasskey(
   name: string | undefined,
   client: ClientInfo,
 ): Promise<RegisteredPasskey> {
+  const account = await accountForFactorChange(deps.auth, claims, 'add');
   const taken = await takeChallenge<RegistrationChallenge>(
     deps.auth.store,
     'passkey-register',
@@ -75,5 +79,6 @@ export async function registerPasskey(
       backed_up: added.backedUp,
     },
   });
+  notifyOwner(deps.auth, account.email, NOTICE.passkeyAdded(added.name), client);
   return { id: added.id, name: added.name, created_at: added.createdAt.toISOString() };
 }

@@ -4,6 +4,9 @@
  * verification is required, so the passkey alone can sign in later; the caller's
  * existing passkeys are excluded so one authenticator is not registered twice.
  *
+ * Only with a recent sign-in (REAUTH_MAX_AGE) and a verified address (src/auth/step-up.ts):
+ * an access token alone cannot add a passkey.
+ *
  * The signature algorithms are fixed (EdDSA, ES256, RS256) rather than whatever the
  * running Node can verify: a newer Node would also offer ML-DSA, and a passkey made with
  * it could not sign in on an instance of the same fleet running an older Node.
@@ -13,6 +16,7 @@ import {
   type PublicKeyCredentialCreationOptionsJSON,
 } from '@simplewebauthn/server';
 import type { AccessClaims } from '../../auth/access-token.js';
+import { accountForFactorChange } from '../../auth/step-up.js';
 import { CHALLENGE_TTL_SECONDS, keepChallenge, newChallenge } from './challenges.js';
 import type { PasskeyDeps } from './deps.js';
 import { userHandle } from './views.js';
@@ -29,12 +33,13 @@ export async function registrationOptions(
   deps: PasskeyDeps,
   claims: AccessClaims,
 ): Promise<PublicKeyCredentialCreationOptionsJSON> {
-  const existing = await deps.passkeys.listByUser(claims.sub);
+  const account = await accountForFactorChange(deps.auth, claims, 'add');
+  const existing = await deps.passkeys.listByUser(account.id);
   const options = await generateRegistrationOptions({
     rpName: deps.rp.rpName,
     rpID: deps.rp.rpId,
-    userName: claims.email,
-    userDisplayName: claims.email,
+    userName: account.email,
+    userDisplayName: account.email,
     userID: userHandle(claims.sub),
     challenge: newChallenge(),
     timeout: CHALLENGE_TTL_SECONDS * 1000,

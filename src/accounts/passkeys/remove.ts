@@ -1,10 +1,13 @@
 /**
  * DELETE /auth/passkeys/:id: removes one of the caller's passkeys (404 for anything
  * else, so ids are not probed), unless it is the account's last way to sign in (409).
+ * Needs a recent sign-in; the owner is mailed.
  */
 import type { AccessClaims } from '../../auth/access-token.js';
 import type { ClientInfo } from '../../auth/deps.js';
+import { accountForFactorChange } from '../../auth/step-up.js';
 import { LastSignInMethodError, NotFoundError } from '../../errors.js';
+import { NOTICE, notifyOwner } from '../notices.js';
 import type { PasskeyDeps } from './deps.js';
 
 export async function removePasskey(
@@ -13,7 +16,9 @@ export async function removePasskey(
   id: string,
   client: ClientInfo,
 ): Promise<void> {
-  const outcome = await deps.passkeys.remove(claims.sub, id);
+  const account = await accountForFactorChange(deps.auth, claims, 'remove');
+  const name = (await deps.passkeys.listByUser(account.id)).find((p) => p.id === id)?.name;
+  const outcome = await deps.passkeys.remove(account.id, id);
   if (outcome === 'not_found') throw new NotFoundError('No such passkey');
   if (outcome === 'last_sign_in_method') throw new LastSignInMethodError();
   await deps.auth.audit('passkey_removed', {
@@ -22,4 +27,5 @@ export async function removePasskey(
     userAgent: client.userAgent,
     detail: { passkey: id },
   });
+  notifyOwner(deps.auth, account.email, NOTICE.passkeyRemoved(name ?? 'Passkey'), client);
 }

@@ -1,7 +1,7 @@
 /**
  * Account mail and second factors: SMTP_URL, MAIL_FROM, MAIL_TEMPLATES_DIR, the link
  * paths and token lifetimes of password reset and email verification,
- * REQUIRE_VERIFIED_EMAIL, and SECRETS_KEY (the key TOTP secrets are sealed under).
+ * REQUIRE_VERIFIED_EMAIL, REAUTH_MAX_AGE (the step-up window of credential changes), and SECRETS_KEY (the key TOTP secrets are sealed under).
  */
 import { parseSecretsKey } from '../secrets-key.js';
 import { ConfigError } from '../../errors.js';
@@ -92,6 +92,7 @@ export function readAccounts(r: Reader, server: ServerSection, publicUrl: string
     requireVerifiedEmail,
     passwordResetTtlSeconds: r.int('PASSWORD_RESET_TTL', 1800, 60, 86_400),
     emailVerificationTtlSeconds: r.int('EMAIL_VERIFICATION_TTL', 86_400, 300, 30 * 86_400),
+    reauthMaxAgeSeconds: r.int('REAUTH_MAX_AGE', 300, 30, 3600),
     secretsKey: readSecretsKey(r),
   };
 }

@@ -9,18 +9,19 @@ import { disableTotp, enableTotp, setupTotp } from '../../accounts/mfa/totp-enro
 import { requestPasswordReset, resetPassword } from '../../accounts/password-reset.js';
 import type { AppContext } from '../context.js';
 import { claimsOf, clientOf, requireSession } from '../guards.js';
-import { revokedBody } from '../schemas/accounts.js';
 import {
   acceptedBody,
   codeBody,
   emailBody,
   recoveryCodesBody,
   resetBody,
+  resetResultBody,
   tokenBody,
   totpSetupBody,
   verifiedBody,
 } from '../schemas/account-flows.js';
 import { bearerSecurity, errorRef, messageBody } from '../schemas/common.js';
+import { stepUpResponse } from './credentials.js';
 
 const ACCEPTED = 'If the address has an account, a link is on its way';
 
@@ -52,15 +53,16 @@ export function accountFlowRoutes(ctx: AppContext) {
       },
     );
 
-    app.post<{ Body: { token: string; new_password: string } }>(
+    app.post<{ Body: { token: string; new_password: string; keep_factors?: boolean } }>(
       '/auth/password-reset',
       {
         schema: {
           tags: ['account recovery'],
-          summary: 'Set a new password with the token of a reset link; every session of the account ends',
+          summary:
+            'Set a new password with the token of a reset link; every session of the account ends and, unless keep_factors, every passkey and TOTP is removed',
           body: resetBody(ctx.config.passwordMaxLength),
           response: {
-            200: revokedBody,
+            200: resetResultBody,
             400: {
               ...errorRef,
               description:
@@ -71,7 +73,9 @@ export function accountFlowRoutes(ctx: AppContext) {
         },
       },
       async (request) =>
-        resetPassword(deps, request.body.token, request.body.new_password, clientOf(request)),
+        resetPassword(deps, request.body.token, request.body.new_password, clientOf(request), {
+          keepFactors: request.body.keep_factors === true,
+        }),
     );
 
     app.post(
@@ -98,9 +102,18 @@ export function accountFlowRoutes(ctx: AppContext) {
       {
         schema: {
           tags: ['account recovery'],
-          summary: 'Mark the email verified with the token of a verification link',
+          summary:
+            'Mark the email verified with the token of a verification link, or move the account to the new address of an email-change link',
           body: tokenBody,
-          response: { 200: verifiedBody, 400: errorRef, ...unavailable },
+          response: {
+            200: verifiedBody,
+            400: errorRef,
+            409: {
+              ...errorRef,
+              description: '`email_taken`: an email-change link whose address another account took meanwhile',
+            },
+            ...unavailable,
+          },
         },
       },
       async (request) => confirmEmailVerification(deps, request.body.token, clientOf(request)),
@@ -109,6 +122,13 @@ export function accountFlowRoutes(ctx: AppContext) {
     const totpOff = {
       403: { ...errorRef, description: '`feature_disabled`: TOTP is off on this server (no SECRETS_KEY)' },
     };
+    const unverified = {
+      403: {
+        ...errorRef,
+        description:
+          "`feature_disabled`: TOTP is off on this server (no SECRETS_KEY). `email_not_verified`: the account's address is not verified yet",
+      },
+    };
 
     app.post(
       '/auth/mfa/totp/setup',
@@ -116,12 +136,13 @@ export function accountFlowRoutes(ctx: AppContext) {
         ...bearer,
         schema: {
           tags: ['two-factor'],
-          summary: 'A new TOTP secret (RFC 6238), not in force until enabled with a first code',
+          summary:
+            'A new TOTP secret (RFC 6238), not in force until enabled with a first code (needs a recent sign-in and a verified email)',
           security: bearerSecurity,
           response: {
             200: totpSetupBody,
-            401: errorRef,
-            ...totpOff,
+            401: stepUpResponse,
+            ...unverified,
             409: { ...errorRef, description: '`mfa_already_enabled`' },
             ...unavailable,
           },
@@ -137,14 +158,15 @@ export function accountFlowRoutes(ctx: AppContext) {
         ...bearer,
         schema: {
           tags: ['two-factor'],
-          summary: 'Turn TOTP on with a first code; answers ten recovery codes, shown this once',
+          summary:
+            'Turn TOTP on with a first code; answers ten recovery codes, shown this once (needs a recent sign-in and a verified email)',
           security: bearerSecurity,
           body: codeBody,
           response: {
             200: recoveryCodesBody,
             400: { ...errorRef, description: '`invalid_code`' },
-            401: errorRef,
-            ...totpOff,
+            401: stepUpResponse,
+            ...unverified,
             409: { ...errorRef, description: '`mfa_already_enabled`, or `mfa_not_enabled` (no setup yet)' },
             429: errorRef,
             ...unavailable,

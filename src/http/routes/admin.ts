@@ -1,5 +1,5 @@
 /**
- * /admin/users and /admin/audit: administration, for access tokens of enabled accounts
+ * /admin/users (with /admin/users/:id/factors) and /admin/audit: administration, for access tokens of enabled accounts
  * with the `admin` role (re-checked in the database on every call; 403 `forbidden`).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -11,6 +11,9 @@ import {
   accountBody,
   auditListBody,
   auditQuery,
+  factorParams,
+  factorsBody,
+  removedFactorsBody,
   revokedBody,
   userIdParams,
   userListBody,
@@ -122,6 +125,37 @@ export function adminRoutes(ctx: AppContext) {
         await ops.deleteUser(adminOf(request), request.params.id, clientOf(request));
         return reply.code(204).send();
       },
+    );
+
+    app.get<{ Params: { id: string } }>(
+      '/admin/users/:id/factors',
+      {
+        ...guard,
+        schema: {
+          tags: ['admin'],
+          summary: "An account's sign-in factors: its passkeys and TOTP (audited)",
+          ...one,
+          response: { 200: factorsBody, 400: errorRef, 404: errorRef, ...failures },
+        },
+      },
+      async (request) => ops.factors(adminOf(request), request.params.id, clientOf(request)),
+    );
+
+    app.delete<{ Params: { id: string; factor: string } }>(
+      '/admin/users/:id/factors/:factor',
+      {
+        ...guard,
+        schema: {
+          tags: ['admin'],
+          summary:
+            'Remove sign-in factors of an account: `totp`, `passkeys` (all), `all`, or one passkey id (audited; the owner is mailed)',
+          security: bearerSecurity,
+          params: factorParams,
+          response: { 200: removedFactorsBody, 400: errorRef, 404: errorRef, ...failures },
+        },
+      },
+      async (request) =>
+        ops.removeFactor(adminOf(request), request.params.id, request.params.factor, clientOf(request)),
     );
 
     app.get<{ Querystring: { user_id?: string; type?: string; cursor?: string; limit?: string } }>(

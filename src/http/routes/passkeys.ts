@@ -16,6 +16,7 @@ import { removePasskey } from '../../accounts/passkeys/remove.js';
 import type { AppContext } from '../context.js';
 import { claimsOf, clientOf, requireSession } from '../guards.js';
 import { refreshCookie } from '../refresh-cookie.js';
+import { stepUpResponse } from './credentials.js';
 import { bearerSecurity, errorRef } from '../schemas/common.js';
 import {
   creationOptionsBody,
@@ -33,13 +34,14 @@ const error = (description: string) => ({ ...errorRef, description });
 
 export function passkeyRoutes(ctx: AppContext) {
   return async (app: FastifyInstance): Promise<void> => {
-    const deps = passkeyDeps(ctx.auth.deps, ctx.database, ctx.config.webauthn);
+    const deps = passkeyDeps(ctx.auth.deps, ctx.config.webauthn);
     // Authentication first: a caller without a session learns nothing from body validation.
     const bearer = { preValidation: requireSession(ctx.auth) };
     const cookies = refreshCookie(ctx.config);
     await cookies.register(app);
     const unauthorized = error('`invalid_token`: no valid access token of a live session');
     const unavailable = error('`unavailable`: the session store or the accounts database could not answer');
+    const unverified = error("`email_not_verified`: the account's address is not verified yet");
     const locked = error('`too_many_attempts`: this address is over its login failure limit (`Retry-After`)');
     // Challenges and tokens must not be stored by any cache.
     const noStore = 'no-store';
@@ -50,9 +52,10 @@ export function passkeyRoutes(ctx: AppContext) {
         ...bearer,
         schema: {
           tags,
-          summary: 'Options to create a passkey for the caller (challenge valid 5 minutes, once)',
+          summary:
+            'Options to create a passkey for the caller (challenge valid 5 minutes, once; needs a recent sign-in and a verified email)',
           security: bearerSecurity,
-          response: { 200: creationOptionsBody, 401: unauthorized, 503: unavailable },
+          response: { 200: creationOptionsBody, 401: stepUpResponse, 403: unverified, 503: unavailable },
         },
       },
       async (request, reply) => {
@@ -75,7 +78,8 @@ export function passkeyRoutes(ctx: AppContext) {
             400: error(
               "`invalid_request`: a malformed body; a challenge unknown, expired, used or not the caller's; a credential that does not verify (origin, rp id, user verification) or is registered already",
             ),
-            401: unauthorized,
+            401: stepUpResponse,
+            403: unverified,
             503: unavailable,
           },
         },
@@ -112,13 +116,13 @@ export function passkeyRoutes(ctx: AppContext) {
         ...bearer,
         schema: {
           tags,
-          summary: "Remove one of the caller's passkeys",
+          summary: "Remove one of the caller's passkeys (needs a recent sign-in)",
           security: bearerSecurity,
           params: passkeyIdParams,
           response: {
             204: { type: 'null', description: 'Removed' },
             400: error('`invalid_request`: a malformed id'),
-            401: unauthorized,
+            401: stepUpResponse,
             404: error('`not_found`: the caller has no passkey with this id'),
             409: error(
               '`last_sign_in_method`: the account has no password and no other passkey; removing this one would lock it out',

@@ -1,4 +1,4 @@
-/** Schemas of password reset, email verification and TOTP routes. */
+/** Schemas of password reset, email verification, email change, TOTP and re-authentication routes. */
 
 /** A mailed link's token: 256 bits, base64url. */
 const linkToken = {
@@ -32,8 +32,55 @@ export const resetBody = (passwordMax: number) =>
     properties: {
       token: linkToken,
       new_password: { type: 'string', minLength: 1, maxLength: passwordMax },
+      keep_factors: {
+        type: 'boolean',
+        default: false,
+        description:
+          'Keep the passkeys and TOTP of the account (default: remove them). Ignored for an account whose address was not verified before the reset: its factors are always removed.',
+      },
     },
   }) as const;
+
+export const resetResultBody = {
+  type: 'object',
+  required: ['revoked', 'factors_removed'],
+  properties: {
+    revoked: { type: 'integer', description: 'Sessions ended' },
+    factors_removed: {
+      type: 'object',
+      required: ['passkeys', 'totp'],
+      properties: {
+        passkeys: { type: 'integer', description: 'Passkeys removed' },
+        totp: { type: 'boolean', description: 'Whether TOTP (and its recovery codes) was removed' },
+      },
+    },
+  },
+} as const;
+
+export const reauthBody = (passwordMax: number) =>
+  ({
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      password: { type: 'string', minLength: 1, maxLength: passwordMax },
+      code: { ...code, description: 'A TOTP code or a recovery code (with TOTP on)' },
+    },
+  }) as const;
+
+export const reauthenticatedBody = {
+  type: 'object',
+  required: ['access_token', 'token_type', 'expires_in', 'auth_time', 'amr'],
+  properties: {
+    access_token: {
+      type: 'string',
+      description: 'A new access token of the same session, with the new auth_time',
+    },
+    token_type: { type: 'string', enum: ['bearer'] },
+    expires_in: { type: 'integer' },
+    auth_time: { type: 'integer', description: 'When the proof was made (seconds since the epoch)' },
+    amr: { type: 'array', items: { type: 'string' }, description: 'RFC 8176 methods of the proof' },
+  },
+} as const;
 
 export const tokenBody = {
   type: 'object',

@@ -1,4 +1,5 @@
 /** Schemas of the account and administration routes. */
+import { passkeysBody } from './passkeys.js';
 
 export const profileBody = {
   type: 'object',
@@ -143,5 +144,47 @@ export const auditListBody = {
       },
     },
     next_cursor: { type: ['string', 'null'] },
+  },
+} as const;
+
+export const factorParams = {
+  type: 'object',
+  required: ['id', 'factor'],
+  additionalProperties: false,
+  properties: {
+    id: { type: 'string', minLength: 1, maxLength: 64 },
+    factor: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 64,
+      description: '`totp`, `passkeys` (every passkey), `all`, or the id of one passkey',
+    },
+  },
+} as const;
+
+export const factorsBody = {
+  type: 'object',
+  required: ['passkeys', 'totp'],
+  properties: {
+    passkeys: passkeysBody.properties.passkeys,
+    totp: {
+      type: ['object', 'null'],
+      description: 'null when TOTP is off; `enabled: false` for a setup not confirmed yet',
+      required: ['enabled', 'enabled_at', 'recovery_codes_left'],
+      properties: {
+        enabled: { type: 'boolean' },
+        enabled_at: { type: ['string', 'null'], format: 'date-time' },
+        recovery_codes_left: { type: 'integer' },
+      },
+    },
+  },
+} as const;
+
+export const removedFactorsBody = {
+  type: 'object',
+  required: ['passkeys', 'totp'],
+  properties: {
+    passkeys: { type: 'integer', description: 'Passkeys removed' },
+    totp: { type: 'boolean', description: 'Whether TOTP and its recovery codes were removed' },
   },
 } as const;
