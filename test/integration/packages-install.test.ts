@@ -170,11 +170,11 @@ describe('packed packages install and work in a fresh directory', { timeout: 600
         if (path === './package.json') continue;
         assert.ok(typeof target === 'object' && target.types && target.default, `${dir} ${path}: types`);
         assert.ok(
-          files.includes(target.types!.replace(/^\.\//, '')),
+          files.includes(target.types.replace(/^\.\//, '')),
           `${dir} ${path}: ${target.types} packed`,
         );
         assert.ok(
-          files.includes(target.default!.replace(/^\.\//, '')),
+          files.includes(target.default.replace(/^\.\//, '')),
           `${dir} ${path}: ${target.default} packed`,
         );
       }
@@ -221,7 +221,7 @@ describe('packed packages install and work in a fresh directory', { timeout: 600
         'types.ts',
       ],
       { cwd: app, timeout: 120_000 },
-    ).catch((err: { stdout?: string }) => ({ stdout: `tsc failed:\n${err.stdout ?? String(err)}` }));
+    ).catch((err: Error & { stdout?: string }) => ({ stdout: `tsc failed:\n${err.stdout ?? err.message}` }));
     assert.equal(typecheck.stdout, '', typecheck.stdout);
 
     writeFileSync(join(app, 'smoke.mjs'), SMOKE);
@@ -230,7 +230,7 @@ describe('packed packages install and work in a fresh directory', { timeout: 600
       timeout: 60_000,
       env: {
         ...process.env,
-        TOLLGATE_URL: String(tollgate.target),
+        TOLLGATE_URL: tollgate.target as string, // listening: a URL
         CLIENT_ID: introspection.id,
         CLIENT_SECRET: introspection.secret,
       },
