@@ -7,43 +7,15 @@
  *   npm run lint:openapi            lint
  *   npm run lint:openapi -- --write  also write the document to openapi.json (for other tools)
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import {
   formatProblems,
   getTotals,
   lintFromString,
   loadConfig as loadRedoclyConfig,
 } from '@redocly/openapi-core';
-import { compose } from '../src/compose.js';
-import { loadConfig } from '../src/config/load.js';
-
-/** The document differs by configuration only where a feature changes a route. */
-const CONFIGURATIONS: Record<string, string>[] = [
-  {},
-  { REFRESH_COOKIE: 'on', CORS_ORIGINS: 'https://app.example.com' },
-];
-
-async function servedDocument(env: Record<string, string>): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'tollgate-openapi-'));
-  try {
-    const config = loadConfig(
-      { STORE: 'memory', VAR_DIR: dir, LOG_LEVEL: 'silent', PASSWORD_POLICY: 'off', DOCS: 'off', ...env },
-      { skipEnvFiles: true },
-    );
-    const composition = await compose(config);
-    try {
-      const res = await composition.app.inject({ method: 'GET', url: '/openapi.json' });
-      if (res.statusCode !== 200) throw new Error(`/openapi.json answered ${res.statusCode}`);
-      return res.body;
-    } finally {
-      await composition.close();
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { CONFIGURATIONS, servedDocument } from './openapi-document.js';
 
 const config = await loadRedoclyConfig({ configPath: resolve('redocly.yaml') });
 let failed = false;

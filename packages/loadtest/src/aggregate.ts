@@ -54,6 +54,9 @@ function emptyPoint(t: number): TimePoint {
   };
 }
 
+/** Seconds of recent requests the live percentile covers. */
+export const LIVE_WINDOW_S = 5;
+
 export class Aggregator {
   private readonly open = new Map<number, OpenSecond>();
   private readonly points = new Map<number, TimePoint>();
@@ -61,8 +64,10 @@ export class Aggregator {
   private readonly watermarks: number[];
   private readonly ticks = new Map<number, TickMessage>();
   readonly done = new Map<number, DoneMessage>();
-  /** Latest finalised point (for live progress). */
+  /** Latest finalised point. */
   last: TimePoint | undefined;
+  /** Every endpoint's latencies per second, the last `LIVE_WINDOW_S` seconds received. */
+  private readonly recent = new Map<number, Histogram>();
 
   constructor(generators: number) {
     this.watermarks = new Array<number>(generators).fill(0);
@@ -81,7 +86,14 @@ export class Aggregator {
           into = { hist: createHistogram(), requests: 0, ok: 0, failed: 0 };
           sec.endpoints.set(name, into);
         }
-        into.hist.add(decodeHistogram(e.hist));
+        const hist = decodeHistogram(e.hist);
+        into.hist.add(hist);
+        let recent = this.recent.get(slice.s);
+        if (!recent) {
+          recent = createHistogram();
+          this.recent.set(slice.s, recent);
+        }
+        recent.add(hist);
         into.requests += e.requests;
         into.ok += e.ok;
         into.failed += e.failed;
@@ -123,6 +135,22 @@ export class Aggregator {
       this.gauges.delete(s);
       this.last = point;
     }
+  }
+
+  /**
+   * Live latency: the percentile over the last `LIVE_WINDOW_S` seconds of completed
+   * requests as the generators have sent them, finalised or not. Undefined before the
+   * first sample. (Finalised seconds alone lag: a second is final only once every
+   * generator is past it, so a run could show requests and no percentile yet.)
+   */
+  livePercentile(p: number): number | undefined {
+    const seconds = [...this.recent.keys()];
+    if (seconds.length === 0) return undefined;
+    const newest = Math.max(...seconds);
+    for (const s of seconds) if (s <= newest - LIVE_WINDOW_S) this.recent.delete(s);
+    const merged = mergeHistograms([...this.recent.values()]);
+    if (merged.totalCount === 0) return undefined;
+    return Math.round(Math.min(merged.getValueAtPercentile(p), merged.maxValue)) / 1_000;
   }
 
   onTick(msg: TickMessage): void {

@@ -17,6 +17,19 @@ export const DEFAULT_NOISE_PCT = 10;
 /** Absolute floors of the band: below them a change is noise whatever its percentage. */
 export const LATENCY_FLOOR_MS = 0.2;
 export const SUCCESS_RATE_FLOOR = 0.005;
+/**
+ * A percentile is gated only when both runs have at least this many samples beyond it
+ * (n × (1 − p) ≥ 10): p50 needs 20 requests, p90 100, p95 200, p99 1,000. With fewer,
+ * the percentile is one of the last few requests and moves by more than any noise band
+ * between identical runs (at 12 requests, "p99" is simply the slowest one).
+ */
+export const MIN_TAIL_SAMPLES = 10;
+
+/** Requests a run needs for a change of percentile `p` (0-100) to count. */
+export function minSamples(p: number): number {
+  // The epsilon absorbs floating point (100 − 99.9 is not exactly 0.1).
+  return Math.ceil((MIN_TAIL_SAMPLES * 100) / (100 - p) - 1e-6);
+}
 
 export interface MetricDelta {
   metric: string;
@@ -31,6 +44,8 @@ export interface MetricDelta {
   verdict: Verdict;
   /** True when a `worse` verdict of this metric is a regression. */
   gate: boolean;
+  /** Percentiles: the requests of each run and the fewest that gate the metric. */
+  samples?: { old: number; new: number; min: number };
 }
 
 export interface Comparison {
@@ -76,12 +91,17 @@ export function delta(
 }
 
 function endpointDeltas(prefix: string, a: EndpointReport, b: EndpointReport, rel: number): MetricDelta[] {
-  const lat = (stat: 'p50' | 'p90' | 'p95' | 'p99' | 'p99_9' | 'max', gate: boolean): MetricDelta =>
-    delta(`${prefix}.${stat}_ms`, a.latency_ms[stat], b.latency_ms[stat], 'lower', {
+  const lat = (stat: 'p50' | 'p90' | 'p95' | 'p99' | 'p99_9' | 'max', gate: boolean): MetricDelta => {
+    const percentile = { p50: 50, p90: 90, p95: 95, p99: 99, p99_9: 99.9, max: undefined }[stat];
+    const min = percentile === undefined ? undefined : minSamples(percentile);
+    const enough = min === undefined || (a.requests >= min && b.requests >= min);
+    const d = delta(`${prefix}.${stat}_ms`, a.latency_ms[stat], b.latency_ms[stat], 'lower', {
       relative: rel,
       floor: LATENCY_FLOOR_MS,
-      gate,
+      gate: gate && enough,
     });
+    return min === undefined ? d : { ...d, samples: { old: a.requests, new: b.requests, min } };
+  };
   return [
     delta(`${prefix}.rps`, a.rps, b.rps, 'higher', { relative: rel, floor: 0, gate: true }),
     delta(`${prefix}.success_rate`, a.success_rate, b.success_rate, 'higher', {
@@ -189,7 +209,9 @@ export function formatComparison(c: Comparison): string {
       ? 'same (within noise)'
       : d.gate || d.verdict === 'better'
         ? d.verdict
-        : `${d.verdict} (not gated)`,
+        : d.samples && Math.min(d.samples.old, d.samples.new) < d.samples.min
+          ? `${d.verdict} (too few samples: ${Math.min(d.samples.old, d.samples.new)} < ${d.samples.min})`
+          : `${d.verdict} (not gated)`,
   ]);
   const lines: string[] = [];
   if (c.warnings.length > 0) {

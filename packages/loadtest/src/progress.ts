@@ -48,7 +48,8 @@ export interface LiveStatus {
   elapsedS: number;
   totalS: number;
   rps: number;
-  p95: number;
+  /** p95 of the last few seconds' requests; undefined before the first completes. */
+  p95: number | undefined;
   requests: number;
   failed: number;
   errors: Record<string, number>;
@@ -63,7 +64,7 @@ export function formatStatus(s: LiveStatus): string {
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
   return (
-    `${Math.round(s.elapsedS)}s/${Math.round(s.totalS)}s  ${Math.round(s.rps)} req/s  p95 ${s.p95.toFixed(1)} ms  ` +
+    `${Math.round(s.elapsedS)}s/${Math.round(s.totalS)}s  ${Math.round(s.rps)} req/s  p95 ${s.p95 === undefined ? '-' : `${s.p95.toFixed(1)} ms`}  ` +
     `requests ${s.requests}  errors ${s.failed}${top ? ` (${top})` : ''}  stale ${s.errors[STALE_ACCEPT] ?? 0}  ` +
     `users ${s.activeUsers}  left ${left}s`
   );

@@ -20,16 +20,21 @@ th,td{border:1px solid #ddd;padding:4px 10px;text-align:right}th:first-child,td:
 th{background:#f0f0f0}.chart{background:#fff;border:1px solid #ddd;margin:8px 0;display:block;max-width:100%;height:auto}
 .chart .title{font-weight:600;font-size:14px}.chart .tick,.chart .legend,.chart .label{font-size:11px;fill:#444}
 .chart .note{font-size:11px;fill:#8a6d3b}.chart .grid{stroke:#eee}.chart .axis{stroke:#888}.chart .empty{fill:#3c763d;font-size:13px}
-.ok{color:#3c763d}.bad{color:#a94442;font-weight:600}.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:0 12px}
+.unset{color:#888;font-style:italic}.ok{color:#3c763d}.bad{color:#a94442;font-weight:600}.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:0 12px}
 `;
 
+/**
+ * One colour per endpoint, none of them the red of `failed / s` or of the error bars, so
+ * no two series of a chart share a colour (the throughput chart draws them together).
+ */
 const ENDPOINT_COLORS: Record<string, string> = {
   login: '#6f42c1',
   verify: '#2b8cbe',
   refresh: '#20c997',
   logout: '#f0ad4e',
-  revoked_check: '#d9534f',
+  revoked_check: '#8c564b',
 };
+const FAILED_COLOR = '#d9534f';
 
 const fmt = (v: number): string => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
 
@@ -156,7 +161,7 @@ export function renderHtmlReport(report: LoadtestReport): string {
     note,
     series: [
       { name: 'ok / s', color: '#5cb85c', values: ts.map((p) => p.ok) },
-      { name: 'failed / s', color: '#d9534f', values: ts.map((p) => p.failed) },
+      { name: 'failed / s', color: FAILED_COLOR, values: ts.map((p) => p.failed) },
       ...Object.keys(report.endpoints).map((name) => ({
         name: `${name} / s`,
         color: ENDPOINT_COLORS[name] ?? '#555',
@@ -178,7 +183,7 @@ export function renderHtmlReport(report: LoadtestReport): string {
   });
   const bars = Object.entries(report.errors)
     .sort((a, b) => b[1] - a[1])
-    .map(([label, value]) => ({ label, value, color: label === STALE_ACCEPT ? '#7b1fa2' : '#d9534f' }));
+    .map(([label, value]) => ({ label, value, color: label === STALE_ACCEPT ? '#7b1fa2' : FAILED_COLOR }));
   const errorsChart = barChart('chart-errors', 'Error breakdown (whole run)', bars);
   const memory = lineChart({
     id: 'chart-memory',
@@ -198,8 +203,16 @@ export function renderHtmlReport(report: LoadtestReport): string {
   rows.push(endpointRow('TOTAL', report.totals));
   const stale = report.stale_accepts;
   const c = report.config;
+  // An option the run did not use (no preset, a duration instead of iterations) is "not set".
   const configRows = Object.entries(c)
-    .map(([k, v]) => `<tr><td>${escapeXml(k)}</td><td>${escapeXml(String(v))}</td></tr>`)
+    .map(
+      ([k, v]) =>
+        `<tr><td>${escapeXml(k)}</td>${
+          v === null || v === undefined
+            ? '<td class="unset">not set</td>'
+            : `<td>${escapeXml(String(v))}</td>`
+        }</tr>`,
+    )
     .join('');
   const flows = report.flows ? `flows ${report.flows.completed}/${report.flows.started} ok; ` : '';
   const sessions = report.setup.sessions
@@ -233,7 +246,7 @@ ${histogramChart(report)}
 <h2>Users and requests in flight</h2>${concurrency}
 <h2>Errors</h2>${errorsChart}
 <h2>Memory</h2>${memory}
-<h2>Configuration</h2><table><tbody>${configRows}</tbody></table>
+<h2>Configuration</h2><table id="config"><tbody>${configRows}</tbody></table>
 <script type="application/json" id="report-data">${json}</script>
 </body></html>
 `;

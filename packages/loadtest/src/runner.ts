@@ -156,7 +156,7 @@ export async function runLoadtest(run: RunConfig, options: RunOptions = {}): Pro
         elapsedS: (sampledAt - t0) / 1_000,
         totalS: totalSeconds(run),
         rps,
-        p95: agg.last?.p95 ?? 0,
+        p95: agg.livePercentile(95),
         requests: live.requests,
         failed: live.failed,
         errors: live.errors,

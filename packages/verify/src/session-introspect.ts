@@ -1,10 +1,13 @@
 /**
  * `introspect` mode: one RFC 7662 call to tollgate's `POST /oauth/introspect` per
- * request (form-encoded `token=…`, HTTP Basic client authentication), on a pool of
- * keep-alive connections. The request is accepted only when tollgate answers
- * `active: true` for the same `sub` and `sid` the token carries. Nothing is cached.
+ * request (form-encoded `token=…`, HTTP Basic client authentication). The request is
+ * accepted only when tollgate answers `active: true` for the same `sub` and `sid` the
+ * token carries. Nothing is cached.
+ *
+ * How the call travels is a transport: a pool of keep-alive connections in Node
+ * (`introspect-undici.ts`), the platform's `fetch` in an edge runtime
+ * (`introspect-fetch.ts`). This file has the parts both share and uses only Web APIs.
  */
-import { Pool, errors as undiciErrors } from 'undici';
 import { IntrospectionUnavailableError, SessionEndedError } from './errors.js';
 import type { TollgateClaims } from './jwt.js';
 import type { SessionCheck } from './session-check.js';
@@ -18,8 +21,25 @@ export interface IntrospectionOptions {
   connections: number;
 }
 
+/** What a transport hands back: the status and, for a 200, the parsed JSON body. */
+export interface IntrospectionAnswer {
+  statusCode: number;
+  json: unknown;
+}
+
+/** One way of sending the introspection request. */
+export interface IntrospectionTransport {
+  /** Sends `body` with these headers; rejects on a network error or when `signal` aborts. */
+  post(body: string, headers: Record<string, string>, signal: AbortSignal): Promise<IntrospectionAnswer>;
+  /** True for errors of a reused connection the server had just closed: safe to send again once. */
+  isStaleConnection(err: unknown): boolean;
+  close(timeoutMs: number): Promise<void>;
+}
+
+export type IntrospectionTransportFactory = (options: IntrospectionOptions) => IntrospectionTransport;
+
 /** Largest introspection answer read, in bytes. */
-const MAX_ANSWER_BYTES = 64 * 1024;
+export const MAX_ANSWER_BYTES = 64 * 1024;
 
 class IntrospectionTimeout extends Error {}
 
@@ -28,68 +48,37 @@ function formEncode(value: string): string {
   return new URLSearchParams([['', value]]).toString().slice(1);
 }
 
-/** Errors of a keep-alive connection the server had just closed: safe to send again once. */
-function isStaleConnection(err: unknown): boolean {
-  if (err instanceof undiciErrors.SocketError) return true;
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === 'ECONNRESET' || code === 'EPIPE';
+/** Base64 of the UTF-8 bytes of `text`, with Web APIs only. */
+function base64(text: string): string {
+  let binary = '';
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
 }
 
-interface Answer {
-  statusCode: number;
-  json: unknown;
+/** The `Authorization: Basic …` value for an introspection client. */
+export function basicAuthorization(clientId: string, clientSecret: string): string {
+  return `Basic ${base64(`${formEncode(clientId)}:${formEncode(clientSecret)}`)}`;
 }
 
-export function introspectionSessionCheck(options: IntrospectionOptions): SessionCheck {
-  const { endpoint, timeoutMs } = options;
-  const path = `${endpoint.pathname}${endpoint.search}`;
-  const authorization = `Basic ${Buffer.from(
-    `${formEncode(options.clientId)}:${formEncode(options.clientSecret)}`,
-  ).toString('base64')}`;
-  const pool = new Pool(endpoint.origin, {
-    connections: options.connections,
-    pipelining: 1,
-    connect: { timeout: timeoutMs },
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-  });
+export function introspectionSessionCheck(
+  options: IntrospectionOptions,
+  transport: IntrospectionTransport,
+): SessionCheck {
+  const { timeoutMs } = options;
+  const headers = {
+    authorization: basicAuthorization(options.clientId, options.clientSecret),
+    'content-type': 'application/x-www-form-urlencoded',
+    accept: 'application/json',
+  };
 
-  async function post(token: string, signal: AbortSignal): Promise<Answer> {
-    const { statusCode, body } = await pool.request({
-      path,
-      method: 'POST',
-      headers: {
-        authorization,
-        'content-type': 'application/x-www-form-urlencoded',
-        accept: 'application/json',
-      },
-      body: `token=${encodeURIComponent(token)}&token_type_hint=access_token`,
-      signal,
-    });
-    if (statusCode !== 200) {
-      await body.dump();
-      return { statusCode, json: undefined };
-    }
-    let size = 0;
-    const chunks: Buffer[] = [];
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > MAX_ANSWER_BYTES) {
-        body.destroy();
-        throw new Error('the introspection answer is too large');
-      }
-      chunks.push(chunk);
-    }
-    return { statusCode, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown };
-  }
-
-  async function ask(token: string): Promise<Answer> {
+  async function ask(token: string): Promise<IntrospectionAnswer> {
+    const body = `token=${encodeURIComponent(token)}&token_type_hint=access_token`;
     const controller = new AbortController();
     const deadline = Date.now() + timeoutMs;
-    const attempt = post(token, controller.signal).catch((err: unknown) => {
+    const attempt = transport.post(body, headers, controller.signal).catch((err: unknown) => {
       // One resend when a reused connection turned out closed, within the same deadline.
-      if (isStaleConnection(err) && !controller.signal.aborted && Date.now() < deadline) {
-        return post(token, controller.signal);
+      if (transport.isStaleConnection(err) && !controller.signal.aborted && Date.now() < deadline) {
+        return transport.post(body, headers, controller.signal);
       }
       throw err;
     });
@@ -105,7 +94,7 @@ export function introspectionSessionCheck(options: IntrospectionOptions): Sessio
 
   return {
     async check(token: string, claims: TollgateClaims): Promise<void> {
-      let answer: Answer;
+      let answer: IntrospectionAnswer;
       try {
         answer = await ask(token);
       } catch (err) {
@@ -132,11 +121,6 @@ export function introspectionSessionCheck(options: IntrospectionOptions): Sessio
       if (json.active && json.sub === claims.sub && json.sid === claims.sid) return;
       throw new SessionEndedError();
     },
-    async close(): Promise<void> {
-      // Requests in flight end by their own deadline; past it, connections are cut.
-      await withTimeout(pool.close(), timeoutMs, () => new Error('close timed out')).catch(() =>
-        pool.destroy(),
-      );
-    },
+    close: () => transport.close(timeoutMs),
   };
 }

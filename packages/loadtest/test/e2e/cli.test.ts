@@ -159,15 +159,19 @@ test(
     );
     assert.match(again.stdout, /verify\.p95_ms/);
 
-    // Offline: a report against itself is no regression; a slower copy is (exit 4).
+    // Offline: a report against itself is no regression; a slower copy is (exit 4). Both
+    // copies count 1,000 requests, so that p95 is gated whatever this short run measured.
     const same = await loadtestCli(['compare', json, json]);
     assert.equal(same.code, 0, same.stderr);
     assert.match(same.stdout, /no regression beyond the noise band \(±10 %\)/);
+    const base = join(dir, 'base.json');
+    r.totals.requests = Math.max(r.totals.requests, 1000);
+    writeFileSync(base, JSON.stringify(r));
     const slower = join(dir, 'slower.json');
     r.totals.rps /= 2;
     r.totals.latency_ms.p95 *= 3;
     writeFileSync(slower, JSON.stringify(r));
-    const worse = await loadtestCli(['compare', json, slower, '--json', join(dir, 'cmp.json')]);
+    const worse = await loadtestCli(['compare', base, slower, '--json', join(dir, 'cmp.json')]);
     assert.equal(worse.code, 4, worse.stderr);
     assert.match(worse.stdout, /regressions beyond the noise band \(±10 %\): total\.rps, total\.p95_ms/);
     const cmp = JSON.parse(readFileSync(join(dir, 'cmp.json'), 'utf8')) as { regressions: string[] };

@@ -3,6 +3,10 @@
  * non-zero size; latency on a log axis per endpoint, the histogram, users and requests in
  * flight), thresholds and status codes are shown, nothing is fetched from the network,
  * and a screenshot is taken (kept at $LOADTEST_SCREENSHOT when set, for a human look).
+ * The layout is checked from the boxes Chromium lays out: no two text boxes of a chart
+ * (titles, notes, legends, axis labels, ticks) overlap, none leaves its chart, no bar
+ * runs into the title, note or legend, no two series of a chart share a colour, and the
+ * configuration table prints no `null`.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,6 +32,84 @@ const ARGS = [
   '--no-first-run',
 ];
 
+interface Box {
+  kind: string;
+  text: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+interface ChartLayout {
+  id: string;
+  svg: Box;
+  texts: Box[];
+  bars: Box[];
+  swatches: { box: Box; fill: string }[];
+}
+
+/** The boxes Chromium laid out for every chart (a string: no DOM lib in this project's TypeScript). */
+const LAYOUT_SCRIPT = `(() => {
+  const box = (el, kind) => {
+    const r = el.getBoundingClientRect();
+    return { kind, text: (el.textContent || '').trim(), x: r.x, y: r.y, w: r.width, h: r.height };
+  };
+  return [...document.querySelectorAll('svg.chart')].map((svg) => ({
+    id: svg.id,
+    svg: box(svg, 'svg'),
+    texts: [...svg.querySelectorAll(':scope > text')].map((t) => box(t, t.getAttribute('class') || 'text')),
+    bars: [...svg.querySelectorAll('rect.bar')].map((r) => box(r, 'bar')),
+    swatches: [...svg.querySelectorAll('rect.swatch')].map((r) => ({ box: box(r, 'swatch'), fill: r.getAttribute('fill') })),
+  }));
+})()`;
+
+/** Overlap area of two boxes, each shrunk by `slack` px on every side. */
+function overlap(a: Box, b: Box, slack = 0.5): number {
+  const w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x) - 2 * slack;
+  const h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y) - 2 * slack;
+  return w > 0 && h > 0 ? w * h : 0;
+}
+
+const inside = (inner: Box, outer: Box, slack = 1): boolean =>
+  inner.x >= outer.x - slack &&
+  inner.y >= outer.y - slack &&
+  inner.x + inner.w <= outer.x + outer.w + slack &&
+  inner.y + inner.h <= outer.y + outer.h + slack;
+
+const label = (b: Box): string => `${b.kind} "${b.text}"`;
+
+/** Every layout defect of the charts, one line each; empty when the layout is clean. */
+function layoutProblems(charts: ChartLayout[]): string[] {
+  const problems: string[] = [];
+  for (const c of charts) {
+    for (const t of c.texts) {
+      if (!inside(t, c.svg)) problems.push(`${c.id}: ${label(t)} is cut off by the chart's edge`);
+    }
+    for (let i = 0; i < c.texts.length; i++) {
+      for (let j = i + 1; j < c.texts.length; j++) {
+        if (overlap(c.texts[i]!, c.texts[j]!) > 0) {
+          problems.push(`${c.id}: ${label(c.texts[i]!)} overlaps ${label(c.texts[j]!)}`);
+        }
+      }
+    }
+    const header = [
+      ...c.texts.filter((t) => ['title', 'note', 'legend'].includes(t.kind)),
+      ...c.swatches.map((s) => s.box),
+    ];
+    for (const bar of c.bars) {
+      for (const h of header) {
+        if (overlap(bar, h, 0) > 0) problems.push(`${c.id}: a bar runs into ${label(h)}`);
+      }
+    }
+    const fills = c.swatches.map((s) => s.fill);
+    const shared = fills.filter((f, i) => fills.indexOf(f) !== i);
+    if (shared.length > 0)
+      problems.push(`${c.id}: series share the colour ${[...new Set(shared)].join(', ')}`);
+  }
+  return problems;
+}
+
 interface ChartInfo {
   id: string;
   width: number;
@@ -51,7 +133,7 @@ test(
         users: '8',
         duration: '4',
         verifiesPerFlow: '2',
-        refreshProbability: '0',
+        refreshProbability: '0.5',
         quiet: true,
       });
       const report = await runLoadtest(run, { mode: 'inline', log: () => undefined });
@@ -93,6 +175,7 @@ test(
         'chart-histogram',
         'chart-latency-login',
         'chart-latency-logout',
+        'chart-latency-refresh',
         'chart-latency-revoked_check',
         'chart-latency-verify',
         'chart-memory',
@@ -138,6 +221,18 @@ test(
         `decade ticks: ${ticks.join(' ')}`,
       );
       assert.deepEqual(external, [], 'no network requests');
+
+      // Layout: the boxes as laid out, with a check that the check sees text at all.
+      const layout = await page.evaluate<ChartLayout[]>(LAYOUT_SCRIPT);
+      assert.ok(layout.every((c) => c.texts.some((t) => t.kind === 'title' && t.w > 0)));
+      assert.ok(
+        layout.find((c) => c.id === 'chart-throughput')!.swatches.length >= 7,
+        'all series in the legend',
+      );
+      assert.deepEqual(layoutProblems(layout), []);
+      const config = (await page.locator('#config').textContent()) ?? '';
+      assert.doesNotMatch(config, /null|undefined/);
+      assert.match(config, /presetnot set/);
 
       const png = join(dir, 'report.png');
       await page.screenshot({ path: png, fullPage: true });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareReports, delta, formatComparison } from '../../src/compare.js';
+import { compareReports, delta, formatComparison, minSamples } from '../../src/compare.js';
 import type { EndpointReport, LoadtestReport } from '../../src/report-schema.js';
 
 function endpoint(rps: number, p95: number, failed = 0): EndpointReport {
@@ -119,4 +119,35 @@ test('runs of different configurations are compared with a warning naming each d
     'environment cpus: 2 -> 4',
   ]);
   assert.match(formatComparison(c), /warning: the two runs differ in configuration/);
+});
+
+test('a percentile is gated only with at least 10 samples beyond it in both runs', () => {
+  assert.deepEqual(
+    [50, 90, 95, 99, 99.9].map((p) => minSamples(p)),
+    [20, 100, 200, 1000, 10000],
+  );
+  const few = (p95: number, requests: number): LoadtestReport => {
+    const r = report(1000, p95, {});
+    for (const e of [r.totals, r.endpoints.verify!]) e.requests = requests;
+    return r;
+  };
+  // 12 requests, as in a short run: every percentile tripled, none of them a regression.
+  const c = compareReports(few(20, 12), few(60, 12));
+  assert.deepEqual(c.regressions, []);
+  const p99 = c.deltas.find((d) => d.metric === 'total.p99_ms')!;
+  assert.equal(p99.verdict, 'worse');
+  assert.equal(p99.gate, false);
+  assert.deepEqual(p99.samples, { old: 12, new: 12, min: 1000 });
+  assert.match(formatComparison(c), /total\.p99_ms .*worse \(too few samples: 12 < 1000\)/);
+  // 250 requests in one run, 12 in the other: the smaller one decides.
+  assert.deepEqual(compareReports(few(20, 250), few(60, 12)).regressions, []);
+  // 250 in both: p50, p90 and p95 are gated, p99 (1,000 needed) is not.
+  assert.deepEqual(compareReports(few(20, 250), few(60, 250)).regressions.sort(), [
+    'total.p50_ms',
+    'total.p90_ms',
+    'total.p95_ms',
+    'verify.p50_ms',
+    'verify.p90_ms',
+    'verify.p95_ms',
+  ]);
 });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Aggregator } from '../../src/aggregate.js';
 import type { DoneMessage, TickMessage } from '../../src/messages.js';
+import { formatStatus } from '../../src/progress.js';
 import { Recorder } from '../../src/recorder.js';
 import { buildEndpoints, readJsonReport } from '../../src/report-json.js';
 import { createHistogram, recordMs } from '../../src/histogram.js';
@@ -207,3 +208,27 @@ test('the HTML report is self-contained and carries the charts and the data', ()
   assert.doesNotMatch(html, /https?:\/\/(?!www\.w3\.org\/2000\/svg|127\.0\.0\.1)/);
   assert.equal(html.match(/<\/script>/g)?.length, 1, 'embedded JSON cannot close its script tag');
 });
+
+test('live p95: from the seconds received, before any is final; "-" before the first request', () => {
+  const g0 = new Recorder(T0);
+  const g1 = new Recorder(T0);
+  const agg = new Aggregator(2);
+  assert.equal(agg.livePercentile(95), undefined);
+  assert.match(formatStatus(status(agg.livePercentile(95))), /p95 - +requests 0/);
+  for (let i = 0; i < 642; i++) g0.record('verify', T0 + 100, T0 + 100 + 2 + (i % 10) * 0.1, 200);
+  agg.onTick(tick(0, g0, 1));
+  // One generator has reported 642 requests; the other none yet, so no second is final.
+  assert.equal(agg.live().requests, 642);
+  assert.equal(agg.last, undefined);
+  const p95 = agg.livePercentile(95)!;
+  assert.ok(p95 >= 2.8 && p95 <= 3, `p95 ${p95}`);
+  assert.match(formatStatus(status(p95, 642)), /p95 2\.9 ms +requests 642/);
+  // The window: seconds older than the last 5 no longer count.
+  for (let i = 0; i < 100; i++) g1.record('verify', T0 + 9_000, T0 + 9_000 + 50, 200);
+  agg.onTick(tick(1, g1, 10));
+  assert.ok(agg.livePercentile(95)! >= 49, 'second 9 only');
+});
+
+function status(p95: number | undefined, requests = 0): Parameters<typeof formatStatus>[0] {
+  return { elapsedS: 1, totalS: 10, rps: 0, p95, requests, failed: 0, errors: {}, activeUsers: 0 };
+}
