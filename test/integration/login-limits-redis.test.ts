@@ -105,7 +105,8 @@ describe('logins shed for overload are not counted', () => {
     assert.ok(shed.length > 0, 'some were shed');
     for (const r of shed) {
       assert.equal(r.body.error, 'overloaded');
-      assert.equal(r.headers['retry-after'], '1');
+      // Retry-After: the predicted wait for a slot, in whole seconds.
+      assert.ok(Number(r.headers['retry-after']) >= 1, `Retry-After ${r.headers['retry-after']}`);
     }
     const counted = burst.filter((r) => r.status === 401).length;
     assert.equal(counted, 12 - shed.length, 'every answer a judged 401 or a 503');
