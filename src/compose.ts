@@ -19,6 +19,7 @@ import type { UserDirectory } from './accounts/directory/user-directory.js';
 import type { Config } from './config/schema.js';
 import type { GroupBridge } from './group/bridge.js';
 import { localBridge } from './group/local.js';
+import { registerDatabaseMetrics } from './metrics/database-metrics.js';
 import { registerHashingMetrics } from './metrics/hashing-metrics.js';
 import { createMetrics, type AppMetrics } from './metrics/registry.js';
 import { registerPoolMetrics } from './metrics/pool-metrics.js';
@@ -210,6 +211,11 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
   let app: FastifyInstance;
   try {
     if (pool) registerPoolMetrics(metrics.registry, pool);
+    registerDatabaseMetrics(
+      metrics.registry,
+      directory.db.kind === 'postgres' ? 'postgresql' : 'pglite',
+      () => directory.db.poolStats(),
+    );
     const audit = auditTrail(directory, {
       onLost: (type, err) =>
         logger?.error(

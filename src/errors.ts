@@ -28,6 +28,7 @@ export const ERROR_CODES = [
   'mfa_not_enabled',
   'origin_not_allowed',
   'not_found',
+  'method_not_allowed',
   'request_timeout',
   'payload_too_large',
   'unsupported_media_type',
@@ -289,6 +290,17 @@ export class OriginNotAllowedError extends TollgateError {
 export class NotFoundError extends TollgateError {
   readonly code = 'not_found';
   readonly statusCode = 404;
+}
+
+/** A known path asked with a method it does not answer; `Allow` lists the ones it does. */
+export class MethodNotAllowedError extends TollgateError {
+  readonly code = 'method_not_allowed';
+  readonly statusCode = 405;
+  override readonly headers: Readonly<Record<string, string>>;
+  constructor(method: string, path: string, allowed: readonly string[]) {
+    super(`${path} does not answer ${method}; it answers ${allowed.join(', ')}`);
+    this.headers = { Allow: allowed.join(', ') };
+  }
 }
 
 export class RequestTimeoutError extends TollgateError {

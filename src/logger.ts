@@ -12,7 +12,7 @@ import {
   type DestinationStream,
   type Logger,
 } from 'pino';
-import pretty from 'pino-pretty';
+import { prettyFactory } from 'pino-pretty';
 import type { LogFormat, LogLevel } from './config/schema.js';
 
 export const REDACT = [
@@ -63,6 +63,30 @@ export function resolveFormat(format: LogFormat): 'pretty' | 'json' {
   return process.stdout.isTTY ? 'pretty' : 'json';
 }
 
+/**
+ * The terminal format: one line per event, its fields inline after the message (the
+ * start-up summary and errors included, a stack as one escaped string), colored when
+ * `colorize` (the default). pino-pretty's own stream would print errors over many lines.
+ */
+export function prettyDestination(
+  options: { destination?: NodeJS.WritableStream; colorize?: boolean } = {},
+): DestinationStream {
+  const format = prettyFactory({
+    colorize: options.colorize ?? true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'service,hostname',
+    singleLine: true,
+    errorLikeObjectKeys: [],
+  });
+  // Synchronous to stdout, as the JSON format is (see below).
+  const out = options.destination ?? fileDestination({ dest: 1, sync: true });
+  return {
+    write(line: string) {
+      out.write(format(line));
+    },
+  };
+}
+
 export function createLogger(
   settings: LogSettings,
   bindings: Record<string, unknown> = {},
@@ -72,13 +96,7 @@ export function createLogger(
   const out =
     destination ??
     (resolveFormat(settings.format) === 'pretty'
-      ? pretty({
-          sync: true,
-          colorize: true,
-          translateTime: 'SYS:HH:MM:ss.l',
-          ignore: 'service,hostname',
-          singleLine: false,
-        })
+      ? prettyDestination()
       : // Synchronous, so a write to a closed stdout fails at once and pino stops logging,
         // instead of an exit-time flush retrying the broken pipe forever.
         fileDestination({ dest: 1, sync: true }));

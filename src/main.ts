@@ -17,7 +17,8 @@ export async function runSingle(config: Config): Promise<void> {
   try {
     server = await listen(await compose(config, { logger }), logger);
   } catch (err) {
-    logger.fatal({ err: { message: (err as Error).message } }, 'start-up failed');
+    // The error itself, so the log shows its type and message (not a bare object).
+    logger.fatal({ err: err instanceof Error ? err : new Error(String(err)) }, 'start-up failed');
     throw err;
   }
   const stop = (signal: string): void => {

@@ -4,7 +4,7 @@ import { ConfigError } from '../errors.js';
 export function fail(err: unknown): never {
   if (err instanceof ConfigError) {
     console.error(
-      `tollgate: configuration error: ${err.issues.length > 1 ? '\n  ' : ''}${err.message.replace(/\n/g, '\n  ')}`,
+      `tollgate: configuration error:${err.issues.length > 1 ? '\n  ' : ' '}${err.message.replace(/\n/g, '\n  ')}`,
     );
     process.exit(2);
   }

@@ -4,6 +4,7 @@
  * section readers of `sections/` and returns a deeply frozen Config. Every bad variable
  * is reported at once, in one ConfigError that names each of them.
  */
+import type { ConfigIssue } from '../errors.js';
 import { deepFreeze } from '../util/deep-freeze.js';
 import { readEnvFiles, type Env } from './env-files.js';
 import { Reader } from './reader.js';
@@ -25,6 +26,12 @@ export interface LoadOptions {
   cwd?: string;
   /** Skip .env files (tests). */
   skipEnvFiles?: boolean;
+  /**
+   * Checks that need more than the variables (the files of MAIL_TEMPLATES_DIR), run on
+   * the configuration as read: their issues join the variables' issues in the one
+   * ConfigError, so every problem is reported before anything is opened.
+   */
+  checks?: ReadonlyArray<(config: Config) => readonly ConfigIssue[]>;
 }
 
 function reader(realEnv: Env, options: LoadOptions): Reader {
@@ -65,9 +72,10 @@ export function loadConfig(realEnv: Env = process.env, options: LoadOptions = {}
   const refreshCookie = readRefreshCookie(r);
   const accounts = readAccounts(r, serverSection, publicUrl);
   const webauthn = readWebAuthn(r, publicUrl);
-  r.finish();
 
-  return deepFreeze<Config>({
+  // Built even when a variable is bad (the readers fall back), so the checks can run
+  // and report their issues along with the variables'.
+  const config: Config = {
     ...server,
     store,
     redis,
@@ -86,5 +94,10 @@ export function loadConfig(realEnv: Env = process.env, options: LoadOptions = {}
     webauthn,
     ...passwords,
     passwordPolicy,
-  });
+  };
+  for (const check of options.checks ?? []) {
+    for (const issue of check(config)) r.issue(issue.variable, issue.message);
+  }
+  r.finish();
+  return deepFreeze(config);
 }

@@ -120,7 +120,9 @@ export class Reader {
     if (inline) return inline;
     if (!file) return undefined;
     try {
-      return readFileSync(resolve(this.cwd, file), 'utf8').replace(/\r?\n$/, '');
+      // An empty file is the same as no value (e.g. a mounted SMTP URL file left empty).
+      const value = readFileSync(resolve(this.cwd, file), 'utf8').replace(/\r?\n$/, '');
+      return value.trim() === '' ? undefined : value;
     } catch {
       this.issue(fileName, `cannot read the ${what} "${file}"`);
       return undefined;

@@ -5,10 +5,12 @@
  * else is a bug: logged with its context and answered as a bare 500.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { collectAllowedMethods } from './allowed-methods.js';
 import {
   InternalError,
   InvalidRequestError,
   isTollgateError,
+  MethodNotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
   StoreUnavailableError,
@@ -16,9 +18,23 @@ import {
   type TollgateError,
 } from '../errors.js';
 
+/**
+ * Fastify's validation message, naming the property at fault where Ajv's message does
+ * not: "body must NOT have additional properties" becomes "body must NOT have additional
+ * properties: "foo"".
+ */
+function validationMessage(err: FastifyError): string {
+  const first = err.validation?.[0];
+  const params: Record<string, unknown> = first?.params ?? {};
+  if (first?.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') {
+    return `${err.message}: ${JSON.stringify(params.additionalProperty)}`;
+  }
+  return err.message;
+}
+
 /** Fastify's own errors, as catalogue errors; undefined for anything that is a bug. */
 function fromFastifyError(err: FastifyError): TollgateError | undefined {
-  if (err.validation) return new InvalidRequestError(`Invalid request: ${err.message}`);
+  if (err.validation) return new InvalidRequestError(`Invalid request: ${validationMessage(err)}`);
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new PayloadTooLargeError();
@@ -81,7 +97,15 @@ export function installErrorHandling(app: FastifyInstance, hooks: ErrorHooks = {
     return sendError(reply, new InternalError());
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    sendError(reply, new NotFoundError(`No route for ${request.method} ${request.url.split('?')[0]}`)),
-  );
+  // Known path, other method: 405 with Allow (the paths of routes registered after this).
+  // OPTIONS is left to CORS (src/http/cors.ts): a preflight it does not answer stays a 404.
+  const allowedMethods = collectAllowedMethods(app);
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = request.method === 'OPTIONS' ? [] : allowedMethods(path);
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      return sendError(reply, new MethodNotAllowedError(request.method, path, allowed));
+    }
+    return sendError(reply, new NotFoundError(`No route for ${request.method} ${path}`));
+  });
 }

@@ -154,7 +154,11 @@ function addExamples(op: Json, id: string): void {
 }
 
 export function polishOpenApi(doc: Json, options: { serverUrl: string }): Json {
-  doc.servers = [{ url: options.serverUrl, description: 'this service (PUBLIC_URL)' }];
+  // Relative: "Try it out" on /docs calls the host the page was loaded from, whatever
+  // name it was reached by (localhost, 127.0.0.1, PUBLIC_URL). A path in PUBLIC_URL (a
+  // proxy's prefix) is kept.
+  const prefix = new URL(options.serverUrl).pathname.replace(/\/+$/, '');
+  doc.servers = [{ url: prefix || '/', description: `this service (PUBLIC_URL: ${options.serverUrl})` }];
   const info = (doc.info ??= {}) as Json;
   info.license = { name: 'MIT', url: 'https://opensource.org/licenses/MIT' };
   const schemas = ((doc.components as Json | undefined)?.schemas ?? {}) as Record<string, Json>;

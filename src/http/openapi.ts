@@ -5,6 +5,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { DOCS_FAVICON_SVG, DOCS_LOGO_SVG, DOCS_TITLE } from './docs-branding.js';
 import { polishOpenApi } from './openapi-polish.js';
 
 /** Builds the document from the route schemas; `withUi` also serves Swagger UI at /docs. */
@@ -50,7 +51,25 @@ export async function registerOpenApi(
         typeof json.$id === 'string' ? json.$id : `def-${i}`,
     },
   });
-  if (withUi) await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  if (withUi) {
+    await app.register(swaggerUi, {
+      routePrefix: '/docs',
+      staticCSP: true,
+      theme: {
+        title: DOCS_TITLE,
+        favicon: [
+          {
+            filename: 'favicon.svg',
+            rel: 'icon',
+            type: 'image/svg+xml',
+            sizes: 'any',
+            content: DOCS_FAVICON_SVG,
+          },
+        ],
+      },
+      logo: { type: 'image/svg+xml', content: DOCS_LOGO_SVG, href: '/docs', target: '_self' },
+    });
+  }
 }
 
 /** Serves the document; registered after every route so that it lists them all. */

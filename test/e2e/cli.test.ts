@@ -171,6 +171,43 @@ describe('tollgate CLI (built)', () => {
       assert.match(r.stderr, new RegExp(`${variable}: `));
   });
 
+  it('reports the SMTP URL and the mail templates with the other variables, before opening anything', () => {
+    const fresh = join(varDir, 'never-created');
+    const started = Date.now();
+    const r = cli(['serve'], {
+      VAR_DIR: fresh,
+      PORT: 'abc',
+      SMTP_URL: 'smtp://x?foo=1',
+      MAIL_TEMPLATES_DIR: '/nonexistent',
+    });
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(
+      r.stderr,
+      [
+        'tollgate: configuration error:',
+        '  PORT: must be a whole number, got "abc"',
+        '  SMTP_URL: unsupported query parameter "foo" (only requireTLS=true|false, with smtp://)',
+        '  MAIL_TEMPLATES_DIR: cannot read the directory /nonexistent (ENOENT)',
+        '',
+      ].join('\n'),
+    );
+    assert.equal(r.stdout, '', 'nothing logged: nothing was started');
+    assert.ok(!existsSync(fresh), 'no key, no database: nothing was opened');
+    assert.ok(Date.now() - started < 30_000);
+  });
+
+  it('names an unknown command and lists the commands', () => {
+    const r = cli(['frobnicate']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^error: unknown command 'frobnicate'\n/);
+    for (const command of ['serve', 'keys', 'users', 'clients', 'db', 'loadtest'])
+      assert.match(r.stderr, new RegExp(`^  ${command} +\\S`, 'm'), command);
+    assert.doesNotMatch(r.stderr, /too many arguments/);
+    // Known commands and options still work as before.
+    assert.equal(cli(['help']).status, 0);
+    assert.equal(cli(['keys', 'generate']).status, 0);
+  });
+
   it('exits on SIGTERM even when whoever read its output has gone (stdout closed)', async () => {
     const port = await freePort();
     const child = spawn(process.execPath, [CLI, 'serve'], {

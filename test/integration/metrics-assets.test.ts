@@ -16,6 +16,7 @@ import type { ManagedRedisPool } from '../../src/redis/index.js';
 import { composeTestApp, type TestApp } from '../helpers/app.js';
 import { call, PASSWORD, registerAndLogin } from '../helpers/http.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
+import { waitFor } from '../helpers/wait.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OPS = 'ops-token-for-metrics-test-0123';
@@ -121,6 +122,13 @@ describe('the dashboard and the alert rules query live metrics (app on a real Re
     assert.equal((await call(t, 'GET', '/no/such/route')).status, 404);
     assert.equal((await call(t, 'GET', '/health/redis', { token: OPS })).status, 200);
     assert.equal((await call(t, 'POST', '/auth/login', { body: { email, password: PASSWORD } })).status, 200);
+    // A password-reset mail (to the log in development): the mail counter's first series.
+    assert.equal((await call(t, 'POST', '/auth/password-reset/request', { body: { email } })).status, 202);
+    await waitFor(
+      async () =>
+        /^tollgate_mail_messages_total\{/m.test((await call(t, 'GET', '/metrics', { token: OPS })).text),
+      { timeoutMs: 10_000, what: 'the reset mail to be counted' },
+    );
     // One health-check round (otherwise due REDIS_HEALTH_CHECK_INTERVAL after start).
     await (app.composition.pool as ManagedRedisPool).checkHealth();
 
@@ -201,6 +209,8 @@ describe('the dashboard', () => {
       'Redis pool',
       'Logins, shedding, lockouts',
       'Sessions',
+      'Accounts database',
+      'Mail, MFA, passkeys',
     ]) {
       assert.ok(rows.includes(row), `row ${row}`);
     }

@@ -44,6 +44,7 @@ interface Service {
   depends_on?: Record<string, { condition: string }> | string[];
   healthcheck?: { test: string | string[] };
   command?: string | string[];
+  profiles?: string[];
 }
 interface Compose {
   services: Record<string, Service>;
@@ -150,13 +151,12 @@ describe('deploy/docker-compose.yml', () => {
       }
     }
     assert.ok(published > 0, 'nginx publishes a port');
-    assert.deepEqual(
+    const publishing = (profile: boolean) =>
       Object.entries(SERVICES)
-        .filter(([, s]) => s.ports?.length)
-        .map(([n]) => n),
-      ['nginx'],
-      'only nginx is reachable from the host',
-    );
+        .filter(([, s]) => s.ports?.length && Boolean(s.profiles?.length) === profile)
+        .map(([n]) => n);
+    assert.deepEqual(publishing(false), ['nginx'], 'only nginx is reachable from the host');
+    assert.deepEqual(publishing(true), ['grafana'], 'and Grafana with the observability profile');
   });
 
   it('runs tollgate as two instances of two workers, behind nginx', () => {
@@ -212,7 +212,14 @@ describe('deploy/docker-compose.yml', () => {
         assert.match(DOC.secrets?.[secret]?.file ?? '', /^\.\/secrets\/[\w.-]+$/, `${secret} is a file`);
       }
     }
-    const expected = ['DATABASE_URL_FILE', 'JWT_PRIVATE_KEY_FILE', 'OPS_TOKEN_FILE', 'REDIS_PASSWORD_FILE'];
+    const expected = [
+      'DATABASE_URL_FILE',
+      'JWT_PRIVATE_KEY_FILE',
+      'OPS_TOKEN_FILE',
+      'REDIS_PASSWORD_FILE',
+      'SECRETS_KEY_FILE',
+      'SMTP_URL_FILE',
+    ];
     for (const [, s] of tollgates) {
       assert.deepEqual(
         Object.keys(env(s))
@@ -271,7 +278,11 @@ describe('deploy/docker-compose.yml', () => {
         assert.ok(SERVICES[dep], `${dep} exists`);
       }
     }
-    assert.equal(edges, 2 * 2 + 2, 'each tollgate waits for Redis and PostgreSQL; nginx for both tollgates');
+    assert.equal(
+      edges,
+      2 * 2 + 2 + 2 + 1,
+      'each tollgate waits for Redis and PostgreSQL; nginx and Prometheus for both tollgates; Grafana for Prometheus',
+    );
   });
 });
 
@@ -280,8 +291,15 @@ describe('deploy/setup-secrets.sh', () => {
   let out: string;
   const files = Object.values(DOC.secrets ?? {}).map((s) => s.file!.replace('./secrets/', ''));
 
-  function run(): { status: number | null; output: string } {
-    const r = spawnSync('sh', [join(DEPLOY, 'setup-secrets.sh'), out], { encoding: 'utf8', timeout: 30_000 });
+  /** Files a second service reads too (Prometheus, Grafana): group-readable. */
+  const GROUP_READABLE = new Set(['ops-token', 'grafana-admin-password']);
+
+  function run(env: Record<string, string> = {}): { status: number | null; output: string } {
+    const r = spawnSync('sh', [join(DEPLOY, 'setup-secrets.sh'), out], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
     return { status: r.status, output: `${r.stdout}${r.stderr}` };
   }
 
@@ -291,15 +309,17 @@ describe('deploy/setup-secrets.sh', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('creates every file the compose file mounts, mode 600, in a mode 700 directory', () => {
+  it('creates every file the compose file mounts, mode 600 (640 for two readers), in a mode 700 directory', () => {
     const r = run();
     assert.equal(r.status, 0, r.output);
     assert.equal(statSync(out).mode & 0o777, 0o700);
-    assert.deepEqual(files.length, 5);
+    assert.deepEqual(files.length, 8);
     for (const f of files) {
       const st = statSync(join(out, f));
-      assert.equal(st.mode & 0o777, 0o600, `${f} is mode 600`);
-      assert.ok(st.size > 0, `${f} is not empty`);
+      const mode = GROUP_READABLE.has(f) ? 0o640 : 0o600;
+      assert.equal(st.mode & 0o777, mode, `${f} is mode ${mode.toString(8)}`);
+      // Empty only when no SMTP_URL was given: no account mail.
+      assert.equal(st.size > 0, f !== 'smtp-url', `${f} size ${st.size}`);
       // Compose mounts file secrets as they are: the image's `node` user (uid 1000) must own them.
       if (process.getuid?.() === 0) assert.equal(st.uid, 1000, `${f} belongs to uid 1000`);
     }
@@ -328,6 +348,23 @@ describe('deploy/setup-secrets.sh', () => {
     assert.equal(config.trustProxy.toString(), env(service).TRUST_PROXY);
     const keys = await buildKeySet(config.jwt.privateKeyPem!, []);
     assert.equal(keys.signing.alg, 'EdDSA');
+    // TOTP is on (its sealing key is read); mail is off until an SMTP URL is written.
+    assert.equal(config.accounts.secretsKey.current?.toString('hex'), read('secrets-key'));
+    assert.equal(config.accounts.mail.smtpUrl, undefined);
+  });
+
+  it('writes the SMTP URL it is given, which tollgate then reads', () => {
+    const smtp = 'smtp://mailer:p%40ss@mail.example.test:587';
+    const r = run({ SMTP_URL: smtp });
+    assert.equal(r.status, 0, r.output);
+    assert.equal(readFileSync(join(out, 'smtp-url'), 'utf8'), smtp);
+    assert.equal(statSync(join(out, 'smtp-url')).mode & 0o777, 0o600);
+    const config = loadConfig(
+      { SMTP_URL_FILE: join(out, 'smtp-url'), PUBLIC_URL: 'https://auth.example.test' },
+      { skipEnvFiles: true },
+    );
+    assert.equal(config.accounts.mail.smtpUrl, smtp);
+    writeFileSync(join(out, 'smtp-url'), '', { mode: 0o600 }); // back to no mail for the next test
   });
 
   it('keeps existing files when run again, and refuses a database URL that disagrees', () => {

@@ -8,11 +8,38 @@ import { describe, it } from 'node:test';
 import { compose } from '../../src/compose.js';
 import { loadConfig } from '../../src/config/load.js';
 import Fastify from 'fastify';
-import { createLogger, lazyChildLoggerFactory, redactQuery } from '../../src/logger.js';
+import { startupSummary } from '../../src/config/redact.js';
+import { createLogger, lazyChildLoggerFactory, prettyDestination, redactQuery } from '../../src/logger.js';
 import { testHasher } from '../helpers/hasher.js';
 import { PASSWORD, registerAndLogin } from '../helpers/http.js';
 
 describe('logging', () => {
+  it('the pretty format writes one line per event, the start-up summary and an error included', async () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d: Buffer) => (text += d.toString()));
+    const logger = createLogger(
+      { level: 'info', format: 'pretty' },
+      {},
+      prettyDestination({ destination: out, colorize: false }),
+    );
+    const varDir = mkdtempSync(join(tmpdir(), 'tollgate-log-'));
+    try {
+      const config = loadConfig({ VAR_DIR: varDir, WORKERS: '1' }, { skipEnvFiles: true });
+      logger.info(startupSummary(config), 'starting tollgate');
+      logger.warn({ nested: { a: 1, b: [1, 2] } }, 'second event');
+      logger.error({ err: new Error('boom') }, 'third event');
+      await new Promise((r) => setImmediate(r));
+      const lines = text.split('\n').filter((l) => l !== '');
+      assert.equal(lines.length, 3, text);
+      assert.match(lines[0]!, /INFO.*starting tollgate.*"store":/);
+      assert.match(lines[1]!, /WARN.*second event.*"nested":\{"a":1,"b":\[1,2\]\}/);
+      assert.match(lines[2]!, /ERROR.*third event.*"message":"boom"/);
+    } finally {
+      rmSync(varDir, { recursive: true, force: true });
+    }
+  });
+
   it('redacts query values but keeps the path and parameter names', () => {
     assert.equal(redactQuery('/a/b?access_token=SECRET&x=1'), '/a/b?access_token=[redacted]&x=[redacted]');
     assert.equal(redactQuery('/plain'), '/plain');

@@ -1,7 +1,16 @@
 /** SMTP_URL, PUBLIC_URL and MAIL_FROM checks, link building and error classification. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifySendError, createMailer, parseSmtpUrl } from '../../src/accounts/mail/index.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  checkMailTemplates,
+  classifySendError,
+  createMailer,
+  parseSmtpUrl,
+} from '../../src/accounts/mail/index.js';
+import { loadConfig } from '../../src/config/load.js';
 import { buildTokenLink, normalisePublicUrl } from '../../src/accounts/mail/links.js';
 import { ConfigError } from '../../src/errors.js';
 import { captureLogs } from '../helpers/log-capture.js';
@@ -54,6 +63,45 @@ describe('parseSmtpUrl', () => {
       'smtp://u:%E0%A4%A@mail.example.com',
     ]) {
       assert.throws(() => parseSmtpUrl(bad), configError('SMTP_URL', 'hunter2'), bad);
+    }
+  });
+});
+
+describe('mail configuration, checked before start-up', () => {
+  it('checks the whole SMTP_URL and the templates directory with the other variables, in one error', () => {
+    assert.throws(
+      () =>
+        loadConfig(
+          { PORT: 'abc', SMTP_URL: 'smtp://u:hunter2secret@x?foo=1', MAIL_TEMPLATES_DIR: '/nonexistent' },
+          { skipEnvFiles: true, checks: [(c) => checkMailTemplates(c.accounts.mail.templatesDir)] },
+        ),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.deepEqual(
+          err.issues.map((i) => `${i.variable}: ${i.message}`),
+          [
+            'PORT: must be a whole number, got "abc"',
+            'SMTP_URL: unsupported query parameter "foo" (only requireTLS=true|false, with smtp://)',
+            'MAIL_TEMPLATES_DIR: cannot read the directory /nonexistent (ENOENT)',
+          ],
+        );
+        assert.ok(!err.message.includes('hunter2secret'), err.message);
+        return true;
+      },
+    );
+    // A usable directory (the templates' own checks) and no directory pass the check.
+    assert.deepEqual(checkMailTemplates(undefined), []);
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-templates-'));
+    try {
+      writeFileSync(join(dir, 'password-reset.txt'), 'Open {{link}} within {{expires_in}}.\n');
+      assert.deepEqual(checkMailTemplates(dir), []);
+      writeFileSync(join(dir, 'password-reset.subject.txt'), 'Hi {{name}}');
+      assert.deepEqual(
+        checkMailTemplates(dir).map((i) => i.variable),
+        ['MAIL_TEMPLATES_DIR'],
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -35,6 +35,14 @@ describe('development mailer (log)', () => {
     assert.ok((mailLine.mail as { text: string }).text.includes(link));
     assert.match(String(mailLine.msg), new RegExp(`link: ${link.replace(/[?.]/g, '\\$&')}$`));
     assert.equal(mailer.stats().sent, 1);
+    // One story: the mail's own line says it went to the log, and nothing says it was sent.
+    assert.match(String(mailLine.msg), /^mail written to this log instead of sent \(no SMTP_URL\)/);
+    const mailLines = entries.filter((e) => /\bmail\b/.test(String(e.msg)) && e.msg !== mailLine.msg);
+    assert.deepEqual(
+      mailLines.map((e) => e.msg),
+      [],
+      'no other line about this mail',
+    );
     await mailer.close(1000);
   });
 

@@ -47,8 +47,9 @@ describe('the served OpenAPI document', () => {
     );
   });
 
-  it('names the server, and lists exactly the catalogue codes as the error enum', () => {
-    assert.deepEqual(doc.servers[0].url, 'https://auth.example.test');
+  it('names the server relative to where the document is read, and lists exactly the catalogue codes as the error enum', () => {
+    assert.deepEqual(doc.servers[0].url, '/');
+    assert.match(String(doc.servers[0].description), /PUBLIC_URL: https:\/\/auth\.example\.test/);
     assert.deepEqual(doc.components.schemas.Error.properties.error.enum, [...ERROR_CODES]);
   });
 

@@ -13,8 +13,24 @@ export interface Queryable {
   query<T extends object = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
 }
 
+/**
+ * The connections of the accounts database in this process: PostgreSQL's pool (`pg`),
+ * or PGlite's one in-process connection (`max` 1; a query waits while another runs).
+ */
+export interface DatabasePoolStats {
+  /** Connections allowed (DATABASE_POOL_SIZE; 1 for PGlite). */
+  max: number;
+  /** Open connections, busy or idle. */
+  total: number;
+  idle: number;
+  /** Queries (or transactions) waiting for a connection. */
+  waiting: number;
+}
+
 export interface Database extends Queryable {
   readonly kind: 'postgres' | 'pglite';
+  /** A snapshot of the connections, read by /metrics. */
+  poolStats(): DatabasePoolStats;
   /** Runs `fn` in one transaction (committed when it resolves, rolled back when it throws). */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** A cheap round trip, bounded by the statement timeout. */

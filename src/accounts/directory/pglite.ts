@@ -79,28 +79,44 @@ export async function openPGlite(options: PGliteOptions): Promise<Database> {
     throw err;
   }
   let closed = false;
+  // PGlite runs one statement or transaction at a time: what is started beyond the first waits.
+  let started = 0;
+  const counted = <T>(work: () => Promise<T>): Promise<T> => {
+    started += 1;
+    return work().finally(() => {
+      started -= 1;
+    });
+  };
   return {
     kind: 'pglite',
-    query: (sql, params) => run(db, sql, params),
+    poolStats: () => ({
+      max: 1,
+      total: closed ? 0 : 1,
+      idle: closed || started > 0 ? 0 : 1,
+      waiting: Math.max(0, started - 1),
+    }),
+    query: (sql, params) => counted(() => run(db, sql, params)),
     transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      return db
-        .transaction((tx) =>
-          fn({
-            query: async <R extends object>(sql: string, params?: readonly unknown[]) => {
-              try {
-                return (await tx.query<R>(sql, params as unknown[])).rows;
-              } catch (err) {
-                throw classifyDatabaseError(err);
-              }
-            },
+      return counted(() =>
+        db
+          .transaction((tx) =>
+            fn({
+              query: async <R extends object>(sql: string, params?: readonly unknown[]) => {
+                try {
+                  return (await tx.query<R>(sql, params as unknown[])).rows;
+                } catch (err) {
+                  throw classifyDatabaseError(err);
+                }
+              },
+            }),
+          )
+          .catch((err: unknown) => {
+            throw classifyDatabaseError(err);
           }),
-        )
-        .catch((err: unknown) => {
-          throw classifyDatabaseError(err);
-        });
+      );
     },
     async ping() {
-      await run(db, 'SELECT 1');
+      await counted(() => run(db, 'SELECT 1'));
     },
     async close() {
       if (closed) return;
@@ -125,6 +141,7 @@ export async function preparedPGliteDump(setup: (db: Database) => Promise<void>)
   try {
     const wrapped: Database = {
       kind: 'pglite',
+      poolStats: () => ({ max: 1, total: 1, idle: 1, waiting: 0 }),
       query: (sql, params) => run(raw, sql, params),
       transaction: (fn) =>
         raw.transaction((tx) =>

@@ -48,6 +48,12 @@ export function openPostgres(options: PostgresOptions): Database {
   pool.on('error', () => undefined);
   return {
     kind: 'postgres',
+    poolStats: () => ({
+      max: options.poolSize,
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+    }),
     query: (sql, params) => run(pool, sql, params),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       let client: pg.PoolClient;

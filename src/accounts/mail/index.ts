@@ -14,10 +14,11 @@ export {
   type MailMessage,
   type MailTransport,
 } from './message.js';
-export { parseSmtpUrl, type SmtpEndpoint } from './smtp-url.js';
+export { parseSmtpUrl, type SmtpEndpoint } from '../../config/smtp-url.js';
 export { classifySendError, createSmtpTransport, type SmtpTimeouts } from './smtp-transport.js';
 export { createLogTransport } from './log-transport.js';
 export {
+  checkMailTemplates,
   loadMailTemplates,
   renderMail,
   escapeHtml,

@@ -11,7 +11,7 @@ import { buildTokenLink, normalisePublicUrl } from './links.js';
 import { createLogTransport } from './log-transport.js';
 import type { MailKind, MailMessage, MailTransport } from './message.js';
 import { MailQueue, type MailEvent, type MailQueueTuning, type MailStats } from './queue.js';
-import { parseSmtpUrl } from './smtp-url.js';
+import { parseSmtpUrl } from '../../config/smtp-url.js';
 import { classifySendError, createSmtpTransport, type SmtpTimeouts } from './smtp-transport.js';
 import { describeDuration, loadMailTemplates, renderMail } from './templates.js';
 

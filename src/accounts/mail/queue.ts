@@ -214,7 +214,8 @@ export class MailQueue {
       await abortable(this.transport.send(job.message, signal), signal);
       this.sending.delete(job);
       this.counts.sent += 1;
-      this.logger.info(this.logFields(job), 'mail sent');
+      // The log transport's own line is the whole story of a development mail.
+      if (this.transport.name !== 'log') this.logger.info(this.logFields(job), 'mail sent');
       this.emit({ type: 'sent', kind: job.message.kind, attempts: job.attempts });
     } catch (err) {
       this.sending.delete(job);

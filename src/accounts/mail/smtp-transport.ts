@@ -8,7 +8,7 @@
 import nodemailer from 'nodemailer';
 import { abortable } from './abortable.js';
 import type { MailMessage, MailTransport } from './message.js';
-import type { SmtpEndpoint } from './smtp-url.js';
+import type { SmtpEndpoint } from '../../config/smtp-url.js';
 
 export interface SmtpTimeouts {
   /** TCP (and TLS) connect. Default 10 s. */

@@ -6,9 +6,9 @@
  * malformed placeholder, or a body without its `{{link}}`, stops start-up instead of
  * producing a broken mail later. Values are HTML-escaped in the HTML body.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError } from '../../errors.js';
+import { ConfigError, type ConfigIssue } from '../../errors.js';
 import { MAIL_KINDS, type MailKind } from './message.js';
 
 export const TEMPLATES_VARIABLE = 'MAIL_TEMPLATES_DIR';
@@ -150,14 +150,15 @@ export function checkTemplate(template: string, part: Part, source: string): voi
 /**
  * The built-in templates, with the files of `dir` (when given) in place of the built-in
  * ones of the same name. Any problem (missing directory, unknown file name, bad
- * placeholder) is a ConfigError naming MAIL_TEMPLATES_DIR.
+ * placeholder) is a ConfigError naming MAIL_TEMPLATES_DIR. Synchronous: it runs once,
+ * at start-up, and `checkMailTemplates` runs it with the configuration checks.
  */
-export async function loadMailTemplates(dir?: string): Promise<MailTemplates> {
+export function readMailTemplates(dir?: string): MailTemplates {
   const overrides = new Map<string, string>();
   if (dir !== undefined) {
     let names: string[];
     try {
-      names = await readdir(dir);
+      names = readdirSync(dir);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'error';
       throw new ConfigError(TEMPLATES_VARIABLE, `cannot read the directory ${dir} (${code})`);
@@ -171,7 +172,12 @@ export async function loadMailTemplates(dir?: string): Promise<MailTemplates> {
           `${join(dir, name)}: not a template name (known: ${[...known].join(', ')})`,
         );
       }
-      overrides.set(name, await readFile(join(dir, name), 'utf8'));
+      try {
+        overrides.set(name, readFileSync(join(dir, name), 'utf8'));
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? 'error';
+        throw new ConfigError(TEMPLATES_VARIABLE, `cannot read ${join(dir, name)} (${code})`);
+      }
     }
   }
   const result = {} as Record<MailKind, Record<Part, string>>;
@@ -186,6 +192,26 @@ export async function loadMailTemplates(dir?: string): Promise<MailTemplates> {
     }
   }
   return result;
+}
+
+/** The templates of `dir`, loaded as the mailer will load them. */
+export async function loadMailTemplates(dir?: string): Promise<MailTemplates> {
+  return readMailTemplates(dir);
+}
+
+/**
+ * The problems of a templates directory, as configuration issues (none when `dir` is
+ * unset or its templates are usable): `tollgate serve` reports them with every other bad
+ * variable before it opens anything.
+ */
+export function checkMailTemplates(dir: string | undefined): ConfigIssue[] {
+  try {
+    readMailTemplates(dir);
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.issues];
+    throw err;
+  }
 }
 
 export function escapeHtml(value: string): string {

@@ -4,6 +4,7 @@
  * REQUIRE_VERIFIED_EMAIL, REAUTH_MAX_AGE (the step-up window of credential changes), and SECRETS_KEY (the key TOTP secrets are sealed under).
  */
 import { parseSecretsKey } from '../secrets-key.js';
+import { parseSmtpUrl } from '../smtp-url.js';
 import { ConfigError } from '../../errors.js';
 import type { Reader } from '../reader.js';
 import type { AccountsConfig, MailConfig, SecretsKeyConfig } from '../schema.js';
@@ -20,16 +21,13 @@ function checkLinkPath(r: Reader, name: string, v: string, fallback: string): st
 function readSmtpUrl(r: Reader): string | undefined {
   const v = r.secret('SMTP_URL', 'SMTP URL file');
   if (v === undefined) return undefined;
-  let url: URL;
   try {
-    url = new URL(v);
-  } catch {
-    // The value may carry a password: it is never repeated.
-    r.issue('SMTP_URL', 'is not a valid URL (smtp://[user:password@]host[:port] or smtps://...)');
-    return undefined;
-  }
-  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
-    r.issue('SMTP_URL', `must use smtp:// or smtps://, got "${url.protocol}"`);
+    // The whole URL is checked here, so a bad one is reported with every other bad
+    // variable before anything starts. The messages never repeat it (it may hold a password).
+    parseSmtpUrl(v);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const issue of err.issues) r.issue(issue.variable, issue.message);
     return undefined;
   }
   return v;

@@ -4,7 +4,7 @@
  * byte). User and password are percent-decoded. Errors never echo the URL, which may
  * hold the password.
  */
-import { ConfigError } from '../../errors.js';
+import { ConfigError } from '../errors.js';
 
 export const SMTP_URL_VARIABLE = 'SMTP_URL';
 
