@@ -175,6 +175,8 @@ test(
       // LOG_LEVEL info: without SMTP_URL, development mail (the verification link) goes to the log.
       tg = await startTollgate({
         env: { PORT: String(port), PUBLIC_URL: origin, STORE: 'memory', LOG_LEVEL: 'info' },
+        // The first start creates the embedded database: slow on a busy machine.
+        readyTimeoutMs: 90_000,
       });
       browser = await chromium.launch({
         executablePath: CHROMIUM,

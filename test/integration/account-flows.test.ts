@@ -115,7 +115,7 @@ describe('account flows (2 workers, Redis, PostgreSQL, real SMTP)', () => {
 
       const done = await post('/auth/password-reset', { token, new_password: NEW_PASSWORD });
       assert.equal(done.status, 200, done.text);
-      assert.deepEqual(done.body, { revoked: 2 });
+      assert.deepEqual(done.body, { revoked: 2, factors_removed: { passkeys: 0, totp: false } });
 
       // At once, on every worker: each request on its own connection.
       for (const s of sessions) {

@@ -60,6 +60,29 @@ describe('mail templates', () => {
     assert.ok(!/\{\{|\}\}/.test(mail.text + mail.html + mail.subject), 'every placeholder filled');
   });
 
+  it('names the files of the email-change link and of the security notice, and renders the notice', async () => {
+    assert.equal(templateFileName('email_change', 'text'), 'email-change.txt');
+    assert.equal(templateFileName('account_notice', 'subject'), 'account-notice.subject.txt');
+    const templates = await loadMailTemplates();
+    const change = 'A passkey named "<Work>" was added to your account on 2026-12-07 12:00:00 UTC.';
+    const notice = renderMail(templates, 'account_notice', {
+      ...VALUES,
+      link: 'https://auth.example.test/',
+      expires_in: '',
+      change,
+    });
+    assert.equal(notice.subject, 'Security notice for your Example account');
+    assert.ok(notice.text.startsWith(change), notice.text);
+    assert.match(
+      notice.text,
+      /reset your password now from the sign-in page at https:\/\/auth\.example\.test\//,
+    );
+    assert.ok(notice.html.includes('&quot;&lt;Work&gt;&quot;'), 'the change is escaped in HTML');
+    const moved = renderMail(templates, 'email_change', VALUES);
+    assert.ok(moved.text.includes(VALUES.link));
+    assert.match(moved.subject, /Confirm the new email address/);
+  });
+
   it('keeps the subject on one line whatever a template or value holds', async () => {
     const dir = templateDir({ 'password-reset.subject.txt': 'Reset\r\n{{product_name}}\n' });
     const templates = await loadMailTemplates(dir);
