@@ -331,7 +331,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Set a new password with the token of a reset link; every session of the account ends */
+    /** Set a new password with the token of a reset link; every session of the account ends and, unless keep_factors, every passkey and TOTP is removed */
     post: operations['postAuthPasswordReset'];
     delete?: never;
     options?: never;
@@ -365,7 +365,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Mark the email verified with the token of a verification link */
+    /** Mark the email verified with the token of a verification link, or move the account to the new address of an email-change link */
     post: operations['postAuthEmailVerification'];
     delete?: never;
     options?: never;
@@ -382,7 +382,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** A new TOTP secret (RFC 6238), not in force until enabled with a first code */
+    /** A new TOTP secret (RFC 6238), not in force until enabled with a first code (needs a recent sign-in and a verified email) */
     post: operations['postAuthMfaTotpSetup'];
     delete?: never;
     options?: never;
@@ -399,7 +399,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Turn TOTP on with a first code; answers ten recovery codes, shown this once */
+    /** Turn TOTP on with a first code; answers ten recovery codes, shown this once (needs a recent sign-in and a verified email) */
     post: operations['postAuthMfaTotpEnable'];
     delete?: never;
     options?: never;
@@ -424,6 +424,63 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/auth/reauthenticate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Prove again who you are, for a credential change: a new access token with a fresh auth_time
+     * @description Send what a sign-in needs: `password`, plus `code` (a TOTP or recovery code) when two-factor login is on; `code` alone for an account without a password. Passkey-only accounts sign in again with a passkey instead. Wrong passwords count against the login limits, wrong codes against the code limit.
+     */
+    post: operations['postAuthReauthenticate'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/mfa/recovery-codes': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Ten new recovery codes in place of the old ones (needs a recent sign-in) */
+    post: operations['postAuthMfaRecoveryCodes'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/email': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Change the email address: a link goes to the new address; the change happens when it is used
+     * @description Needs a recent sign-in. The link opens the email verification page, which posts its token to POST /auth/email-verification; the current address is told at once. Requests share the verification limit of the account (5 an hour).
+     */
+    post: operations['postAuthEmail'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/auth/passkeys/register/options': {
     parameters: {
       query?: never;
@@ -433,7 +490,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Options to create a passkey for the caller (challenge valid 5 minutes, once) */
+    /** Options to create a passkey for the caller (challenge valid 5 minutes, once; needs a recent sign-in and a verified email) */
     post: operations['postAuthPasskeysRegisterOptions'];
     delete?: never;
     options?: never;
@@ -485,7 +542,7 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** Remove one of the caller's passkeys */
+    /** Remove one of the caller's passkeys (needs a recent sign-in) */
     delete: operations['deleteAuthPasskeysById'];
     options?: never;
     head?: never;
@@ -610,6 +667,40 @@ export interface paths {
     /** End every session of an account */
     post: operations['postAdminUsersByIdLogoutAll'];
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/users/{id}/factors': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** An account's sign-in factors: its passkeys and TOTP (audited) */
+    get: operations['getAdminUsersByIdFactors'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/users/{id}/factors/{factor}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Remove sign-in factors of an account: `totp`, `passkeys` (all), `all`, or one passkey id (audited; the owner is mailed) */
+    delete: operations['deleteAdminUsersByIdFactorsByFactor'];
     options?: never;
     head?: never;
     patch?: never;
@@ -760,6 +851,7 @@ export interface components {
         | 'invalid_grant'
         | 'invalid_token'
         | 'invalid_client'
+        | 'reauthentication_required'
         | 'unauthorized'
         | 'forbidden'
         | 'account_disabled'
@@ -770,6 +862,7 @@ export interface components {
         | 'mfa_not_enabled'
         | 'origin_not_allowed'
         | 'not_found'
+        | 'method_not_allowed'
         | 'request_timeout'
         | 'payload_too_large'
         | 'unsupported_media_type'
@@ -2066,6 +2159,11 @@ export interface operations {
           /** @description The `token` query parameter of the mailed link */
           token: string;
           new_password: string;
+          /**
+           * @description Keep the passkeys and TOTP of the account (default: remove them). Ignored for an account whose address was not verified before the reset: its factors are always removed.
+           * @default false
+           */
+          keep_factors?: boolean;
         };
       };
     };
@@ -2078,11 +2176,22 @@ export interface operations {
         content: {
           /**
            * @example {
-           *       "revoked": 2
+           *       "revoked": 2,
+           *       "factors_removed": {
+           *         "passkeys": 1,
+           *         "totp": true
+           *       }
            *     }
            */
           'application/json': {
+            /** @description Sessions ended */
             revoked: number;
+            factors_removed: {
+              /** @description Passkeys removed */
+              passkeys: number;
+              /** @description Whether TOTP (and its recovery codes) was removed */
+              totp: boolean;
+            };
           };
         };
       };
@@ -2239,6 +2348,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description `email_taken`: an email-change link whose address another account took meanwhile */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description `payload_too_large`: the body is over BODY_LIMIT_BYTES */
       413: {
         headers: {
@@ -2293,7 +2411,7 @@ export interface operations {
           };
         };
       };
-      /** @description Not authenticated (see the `error` code) */
+      /** @description `invalid_token`: no valid access token of a live session. `reauthentication_required`: the last sign-in or re-authentication of this token is older than REAUTH_MAX_AGE (POST /auth/reauthenticate, then retry with the new token) */
       401: {
         headers: {
           /** @description Bearer error="invalid_token" (RFC 6750) */
@@ -2304,7 +2422,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `feature_disabled`: TOTP is off on this server (no SECRETS_KEY) */
+      /** @description `feature_disabled`: TOTP is off on this server (no SECRETS_KEY). `email_not_verified`: the account's address is not verified yet */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2376,7 +2494,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Not authenticated (see the `error` code) */
+      /** @description `invalid_token`: no valid access token of a live session. `reauthentication_required`: the last sign-in or re-authentication of this token is older than REAUTH_MAX_AGE (POST /auth/reauthenticate, then retry with the new token) */
       401: {
         headers: {
           /** @description Bearer error="invalid_token" (RFC 6750) */
@@ -2387,7 +2505,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `feature_disabled`: TOTP is off on this server (no SECRETS_KEY) */
+      /** @description `feature_disabled`: TOTP is off on this server (no SECRETS_KEY). `email_not_verified`: the account's address is not verified yet */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2553,6 +2671,289 @@ export interface operations {
       };
     };
   };
+  postAuthReauthenticate: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "password": "correct horse battery staple"
+         *     }
+         */
+        'application/json': {
+          password?: string;
+          /** @description A TOTP code or a recovery code (with TOTP on) */
+          code?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "access_token": "eyJ…",
+           *       "token_type": "bearer",
+           *       "expires_in": 900,
+           *       "auth_time": 1767225600,
+           *       "amr": [
+           *         "pwd"
+           *       ]
+           *     }
+           */
+          'application/json': {
+            /** @description A new access token of the same session, with the new auth_time */
+            access_token: string;
+            /** @enum {string} */
+            token_type: 'bearer';
+            expires_in: number;
+            /** @description When the proof was made (seconds since the epoch) */
+            auth_time: number;
+            /** @description RFC 8176 methods of the proof */
+            amr: string[];
+          };
+        };
+      };
+      /** @description `invalid_request`: a malformed body, or a proof this account cannot use */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `invalid_token`: no valid access token of a live session. `invalid_credentials`: a wrong password. `invalid_code`: a wrong, used or missing code */
+      401: {
+        headers: {
+          /** @description Bearer error="invalid_token" (RFC 6750) */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `payload_too_large`: the body is over BODY_LIMIT_BYTES */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `too_many_attempts`: the login or code limit is reached (`Retry-After`) */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`, `overloaded` or `shutting_down`: retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  postAuthMfaRecoveryCodes: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description Shown this once: each signs in once in place of a TOTP code */
+            recovery_codes: string[];
+          };
+        };
+      };
+      /** @description `invalid_token`: no valid access token of a live session. `reauthentication_required`: the last sign-in or re-authentication of this token is older than REAUTH_MAX_AGE (POST /auth/reauthenticate, then retry with the new token) */
+      401: {
+        headers: {
+          /** @description Bearer error="invalid_token" (RFC 6750) */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `feature_disabled`: TOTP is off on this server (no SECRETS_KEY) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `mfa_not_enabled`: TOTP is not on */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`, `overloaded` or `shutting_down`: retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  postAuthEmail: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          email: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Accepted */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            message: string;
+          };
+        };
+      };
+      /** @description `invalid_request`: a malformed body or email, or the current address */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `invalid_token`: no valid access token of a live session. `reauthentication_required`: the last sign-in or re-authentication of this token is older than REAUTH_MAX_AGE (POST /auth/reauthenticate, then retry with the new token) */
+      401: {
+        headers: {
+          /** @description Bearer error="invalid_token" (RFC 6750) */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `feature_disabled`: this server sends no mail (no SMTP_URL) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `email_taken`: another account has this address */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `payload_too_large`: the body is over BODY_LIMIT_BYTES */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unsupported_media_type`: the body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `too_many_attempts`: too many verification mails for this account (`Retry-After`) */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`, `overloaded` or `shutting_down`: retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
   postAuthPasskeysRegisterOptions: {
     parameters: {
       query?: never;
@@ -2602,11 +3003,20 @@ export interface operations {
           };
         };
       };
-      /** @description `invalid_token`: no valid access token of a live session */
+      /** @description `invalid_token`: no valid access token of a live session. `reauthentication_required`: the last sign-in or re-authentication of this token is older than REAUTH_MAX_AGE (POST /auth/reauthenticate, then retry with the new token) */
       401: {
         headers: {
           /** @description Bearer error="invalid_token" (RFC 6750) */
           'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `email_not_verified`: the account's address is not verified yet */
+      403: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -2686,11 +3096,20 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `invalid_token`: no valid access token of a live session */
+      /** @description `invalid_token`: no valid access token of a live session. `reauthentication_required`: the last sign-in or re-authentication of this token is older than REAUTH_MAX_AGE (POST /auth/reauthenticate, then retry with the new token) */
       401: {
         headers: {
           /** @description Bearer error="invalid_token" (RFC 6750) */
           'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `email_not_verified`: the account's address is not verified yet */
+      403: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -2814,7 +3233,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `invalid_token`: no valid access token of a live session */
+      /** @description `invalid_token`: no valid access token of a live session. `reauthentication_required`: the last sign-in or re-authentication of this token is older than REAUTH_MAX_AGE (POST /auth/reauthenticate, then retry with the new token) */
       401: {
         headers: {
           /** @description Bearer error="invalid_token" (RFC 6750) */
@@ -3478,6 +3897,179 @@ export interface operations {
           'application/json': {
             revoked: number;
           };
+        };
+      };
+      /** @description Not authenticated (see the `error` code) */
+      401: {
+        headers: {
+          /** @description Bearer error="invalid_token" (RFC 6750) */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed (see the `error` code) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`, `overloaded` or `shutting_down`: retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getAdminUsersByIdFactors: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            passkeys: {
+              /** Format: uuid */
+              id: string;
+              name: string;
+              /** Format: date-time */
+              created_at: string;
+              /** Format: date-time */
+              last_used_at: string | null;
+              /**
+               * @description `multiDevice`: a synced passkey
+               * @enum {string}
+               */
+              device_type: 'singleDevice' | 'multiDevice';
+              backed_up: boolean;
+              transports: string[];
+            }[];
+            /** @description null when TOTP is off; `enabled: false` for a setup not confirmed yet */
+            totp: {
+              enabled: boolean;
+              /** Format: date-time */
+              enabled_at: string | null;
+              recovery_codes_left: number;
+            } | null;
+          };
+        };
+      };
+      /** @description `invalid_request`: a malformed body, query, path or header */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not authenticated (see the `error` code) */
+      401: {
+        headers: {
+          /** @description Bearer error="invalid_token" (RFC 6750) */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not allowed (see the `error` code) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `not_found` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unavailable`, `overloaded` or `shutting_down`: retry after `Retry-After` seconds */
+      503: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deleteAdminUsersByIdFactorsByFactor: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+        /** @description `totp`, `passkeys` (every passkey), `all`, or the id of one passkey */
+        factor: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description Passkeys removed */
+            passkeys: number;
+            /** @description Whether TOTP and its recovery codes were removed */
+            totp: boolean;
+          };
+        };
+      };
+      /** @description `invalid_request`: a malformed body, query, path or header */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
         };
       };
       /** @description Not authenticated (see the `error` code) */
