@@ -25,7 +25,12 @@ const PERSISTENCE_MODES = ['aof', 'aof+rdb', 'rdb', 'none', 'unknown'] as const;
 
 export function registerRedisStateMetrics(registry: Registry, sample: () => RedisStateSample): void {
   const read = oncePerScrape(sample);
-  const gauge = (name: string, help: string, value: (s: RedisStateSample) => number, aggregator: 'max' | 'min' = 'max') =>
+  const gauge = (
+    name: string,
+    help: string,
+    value: (s: RedisStateSample) => number,
+    aggregator: 'max' | 'min' = 'max',
+  ) =>
     new Gauge({
       name,
       help,
@@ -89,7 +94,11 @@ export function registerRedisStateMetrics(registry: Registry, sample: () => Redi
       this.inc({ cause: 'missing' }, s.dataLossDetections.missing);
     },
   });
-  counter('tollgate_session_revocation_replays_total', 'Replays of the revocation log into Redis', (s) => s.replays);
+  counter(
+    'tollgate_session_revocation_replays_total',
+    'Replays of the revocation log into Redis',
+    (s) => s.replays,
+  );
   counter(
     'tollgate_session_revocations_replayed_total',
     'Recorded session ends applied to Redis again by replays',

@@ -101,7 +101,9 @@ return 1
  * presented hash was rotated into nextHash within the grace and nextHash is still
  * current); {2} reuse (session deleted); {0} invalid. A session whose generation is not
  * the user's current one was ended by a logout-all: it is deleted and answers {0}. A
- * session opened before generations existed gets one on its first rotation.
+ * session opened before generations existed gets one on its first rotation. A session
+ * that rotated (it has `ph`) but whose history of old hashes is gone (evicted) can no
+ * longer tell an old token from a foreign one: any other hash ends it as reuse.
  */
 export const ROTATE_REFRESH = defineScript(
   'rotate_refresh',
@@ -133,7 +135,7 @@ end
 if f[2] == ARGV[1] and f[1] == ARGV[2] and now - tonumber(f[3]) <= tonumber(ARGV[5]) then
   return {3, f[4], f[5]}
 end
-if redis.call('ZSCORE', KEYS[2], ARGV[1]) then
+if redis.call('ZSCORE', KEYS[2], ARGV[1]) or (f[2] and redis.call('EXISTS', KEYS[2]) == 0) then
   redis.call('DEL', KEYS[1], KEYS[2])
   redis.call('ZREM', KEYS[3], ARGV[4])
   return {2}
@@ -148,11 +150,12 @@ export const DELETE_SESSION = defineScript(
   'delete_session',
   `
 if ARGV[2] ~= '' then
-  local cur = redis.call('HGET', KEYS[1], 'rh')
-  if not cur then
+  local f = redis.call('HMGET', KEYS[1], 'rh', 'ph')
+  if not f[1] then
     return 0
   end
-  if cur ~= ARGV[2] and not redis.call('ZSCORE', KEYS[2], ARGV[2]) then
+  -- An older hash of the family counts; so does any, once the family's history is lost.
+  if f[1] ~= ARGV[2] and not redis.call('ZSCORE', KEYS[2], ARGV[2]) and not (f[2] and redis.call('EXISTS', KEYS[2]) == 0) then
     return 0
   end
 end

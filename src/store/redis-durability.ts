@@ -114,7 +114,9 @@ export async function readRedis(redis: RedisExecutor): Promise<RedisReading> {
 export const MEMORY_DEGRADED_RATIO = 0.9;
 
 /** Standing warnings: what this deployment cannot keep, whatever happens next. */
-export function assessRedis(r: Pick<RedisReading, 'evictionPolicy' | 'persistence' | 'appendfsync'>): RedisDurability {
+export function assessRedis(
+  r: Pick<RedisReading, 'evictionPolicy' | 'persistence' | 'appendfsync'>,
+): RedisDurability {
   const warnings: string[] = [];
   const policy = r.evictionPolicy;
   const evicting = policy !== undefined && policy !== 'noeviction';
@@ -136,7 +138,9 @@ export function assessRedis(r: Pick<RedisReading, 'evictionPolicy' | 'persistenc
       'Redis persists only RDB snapshots: a restart loses every write since the last snapshot. Sessions opened and refresh tokens rotated since are lost (users must log in again), and sessions ended since come back in Redis until tollgate has replayed its revocation log (tollgate itself refuses them meanwhile; other readers of the session keys do not). Turn on AOF (appendonly yes).',
     );
   } else if (r.persistence === 'unknown') {
-    warnings.push('Could not read Redis persistence (CONFIG is not allowed): make sure AOF is on (appendonly yes).');
+    warnings.push(
+      'Could not read Redis persistence (CONFIG is not allowed): make sure AOF is on (appendonly yes).',
+    );
   }
   return { evictionPolicy: policy, evicting, persistence: r.persistence, warnings };
 }

@@ -165,9 +165,14 @@ export class RedisStore implements Store {
 
   private async runDelete(uid: string, sid: string, refreshHash: string): Promise<boolean> {
     // Deleting is idempotent in effect (the answer may differ on a repeat, the state does not).
-    const r = await this.redis.script(DELETE_SESSION, this.sessionKeys(uid, sid).slice(0, 3), [sid, refreshHash], {
-      idempotent: true,
-    });
+    const r = await this.redis.script(
+      DELETE_SESSION,
+      this.sessionKeys(uid, sid).slice(0, 3),
+      [sid, refreshHash],
+      {
+        idempotent: true,
+      },
+    );
     return asNumber(r) === 1;
   }
 

@@ -67,7 +67,6 @@ export interface RedisStateReport {
   reasons: string[];
 }
 
-
 /** For metrics (src/metrics/redis-state-metrics.ts reads the same shape): plain numbers. */
 export interface RedisStateSample {
   persistence: string;
@@ -229,7 +228,8 @@ export class RedisWatch {
     this.#reading = reading;
     this.#checkedAt = new Date();
     const reasons = this.report().reasons;
-    for (const r of reasons) if (!this.#lastReasons.has(r)) this.#o.logger?.warn({ reason: r }, 'the session store is degraded');
+    for (const r of reasons)
+      if (!this.#lastReasons.has(r)) this.#o.logger?.warn({ reason: r }, 'the session store is degraded');
     this.#lastReasons = new Set(reasons);
   }
 
@@ -254,12 +254,17 @@ export class RedisWatch {
       );
     }
     if (r && assessed?.evicting) {
-      reasons.push(`Redis maxmemory-policy is ${r.evictionPolicy}: Redis may evict session keys. Set maxmemory-policy noeviction.`);
+      reasons.push(
+        `Redis maxmemory-policy is ${r.evictionPolicy}: Redis may evict session keys. Set maxmemory-policy noeviction.`,
+      );
     }
     if (this.#evictedDelta > 0) {
-      reasons.push(`Redis evicted ${this.#evictedDelta} keys since the previous check: sessions and login counters may have been lost.`);
+      reasons.push(
+        `Redis evicted ${this.#evictedDelta} keys since the previous check: sessions and login counters may have been lost.`,
+      );
     }
-    if (r && !r.lastBgsaveOk) reasons.push('Redis could not write its last RDB snapshot (rdb_last_bgsave_status).');
+    if (r && !r.lastBgsaveOk)
+      reasons.push('Redis could not write its last RDB snapshot (rdb_last_bgsave_status).');
     if (r && !r.aofLastWriteOk) reasons.push('Redis could not write its AOF (aof_last_write_status).');
     if (r && r.maxmemoryBytes > 0 && r.usedMemoryBytes / r.maxmemoryBytes >= MEMORY_DEGRADED_RATIO) {
       const pct = Math.round((100 * r.usedMemoryBytes) / r.maxmemoryBytes);

@@ -158,11 +158,13 @@ export async function replayRevocations(store: Store, log: RevocationLog): Promi
   for await (const page of log.pending()) {
     for (let i = 0; i < page.length; i += REPLAY_CONCURRENCY) {
       await Promise.all(
-        page.slice(i, i + REPLAY_CONCURRENCY).map((r) =>
-          r.sessionId === null
-            ? store.deleteOtherSessions(r.userId, r.keepSessionId ?? '', r.id)
-            : store.deleteSession(r.userId, r.sessionId),
-        ),
+        page
+          .slice(i, i + REPLAY_CONCURRENCY)
+          .map((r) =>
+            r.sessionId === null
+              ? store.deleteOtherSessions(r.userId, r.keepSessionId ?? '', r.id)
+              : store.deleteSession(r.userId, r.sessionId),
+          ),
       );
     }
     applied += page.length;

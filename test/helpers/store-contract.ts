@@ -222,7 +222,11 @@ export function storeContract(name: string, harness: ContractHarness): void {
       for (const sid of ['old', 'keep']) await s.createSession(session(uid, sid));
       assert.equal(await s.deleteOtherSessions(uid, 'keep', 'gen-1'), 1);
       await s.createSession(session(uid, 'new'));
-      assert.equal(await s.deleteOtherSessions(uid, 'keep', 'gen-1'), 0, 'a replay ends nothing opened since');
+      assert.equal(
+        await s.deleteOtherSessions(uid, 'keep', 'gen-1'),
+        0,
+        'a replay ends nothing opened since',
+      );
       assert.equal(await s.isSessionAlive(uid, 'new'), true);
       assert.equal(await s.isSessionAlive(uid, 'keep'), true);
       assert.equal(await s.isSessionAlive(uid, 'old'), false);

@@ -84,7 +84,8 @@ export function healthRoutes(ctx: AppContext) {
         const state = ctx.redisState?.();
         const reasons = [...(state?.reasons ?? [])];
         // The accounts database down means no logins, but verification still works.
-        if (!database) reasons.push('The accounts database is unreachable: logins and account changes answer 503.');
+        if (!database)
+          reasons.push('The accounts database is unreachable: logins and account changes answer 503.');
         const body = {
           status: reasons.length === 0 ? 'ok' : 'degraded',
           reasons,
