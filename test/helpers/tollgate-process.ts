@@ -28,6 +28,8 @@ export interface TollgateOptions {
   /** Bearer token for ops endpoints (when OPS_TOKEN is set). */
   opsToken?: string;
   readyTimeoutMs?: number;
+  /** The built CLI to run (default: this checkout's dist/src/cli.js); benchmarks compare builds. */
+  cli?: string;
 }
 
 export interface ExitStatus {
@@ -73,7 +75,8 @@ function killQuietly(pid: number, signal: NodeJS.Signals): void {
 }
 
 export async function startTollgate(options: TollgateOptions = {}): Promise<TollgateProcess> {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
+  const cli = options.cli ?? CLI;
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-proc-'));
   const port = options.env?.PORT ? Number(options.env.PORT) : await freePort();
   const env: Record<string, string> = {
@@ -91,7 +94,7 @@ export async function startTollgate(options: TollgateOptions = {}): Promise<Toll
   if (workers !== undefined && workers !== '1' && env.DATABASE_URL === undefined) {
     env.DATABASE_URL = await postgresDatabase();
   }
-  const child: ChildProcess = spawn(process.execPath, [CLI, 'serve'], {
+  const child: ChildProcess = spawn(process.execPath, [cli, 'serve'], {
     cwd: dir,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
