@@ -140,21 +140,29 @@ async function main(): Promise<void> {
     tg = await startTollgate({
       env: {
         WORKERS: '2',
+        // A loaded machine starts workers slowly: allow them 70 s (2 × this + 10 s).
+        REDIS_CONNECT_TIMEOUT_MS: '30000',
         REDIS_URL: redis.url,
         TOKEN_AUDIENCE: AUDIENCE,
         INTROSPECTION_CLIENTS: client.entry,
         LOG_LEVEL: 'warn',
       },
       expectWorkers: 2,
-      readyTimeoutMs: 60_000,
+      readyTimeoutMs: 120_000,
     });
     if (BASELINE) {
       baseRedis = await startRedis();
       baseTg = await startTollgate({
         cli: join(BASELINE, 'dist/src/cli.js'),
-        env: { WORKERS: '2', REDIS_URL: baseRedis.url, TOKEN_AUDIENCE: AUDIENCE, LOG_LEVEL: 'warn' },
+        env: {
+          WORKERS: '2',
+          REDIS_CONNECT_TIMEOUT_MS: '30000',
+          REDIS_URL: baseRedis.url,
+          TOKEN_AUDIENCE: AUDIENCE,
+          LOG_LEVEL: 'warn',
+        },
         expectWorkers: 2,
-        readyTimeoutMs: 60_000,
+        readyTimeoutMs: 120_000,
       });
     }
     const settings = {
