@@ -25,7 +25,12 @@ const REPEAT = Number(process.env.REPEAT ?? 3);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const redis = await startRedis();
-const db = openPostgres({ url: await postgresDatabase(), poolSize: 4, connectTimeoutMs: 5000, statementTimeoutMs: 60_000 });
+const db = openPostgres({
+  url: await postgresDatabase(),
+  poolSize: 4,
+  connectTimeoutMs: 5000,
+  statementTimeoutMs: 60_000,
+});
 const config = loadConfig({ REDIS_URL: redis.url, LOG_LEVEL: 'silent' }, { skipEnvFiles: true });
 const pool = createPool(config.redis, { name: 'bench' });
 try {
@@ -40,7 +45,12 @@ try {
       const uid = randomUUID();
       const all = recorded % 10 === 0;
       await log.record(
-        { id: all ? randomUUID() : randomUUID(), userId: uid, sessionId: all ? null : randomUUID(), keepSessionId: null },
+        {
+          id: all ? randomUUID() : randomUUID(),
+          userId: uid,
+          sessionId: all ? null : randomUUID(),
+          keepSessionId: null,
+        },
         86_400,
       );
     }
@@ -52,7 +62,9 @@ try {
       if (applied !== size) throw new Error(`replayed ${applied} of ${size}`);
     }
     const ms = median(times);
-    rows.push(`| ${size.toLocaleString('en-US')} | ${(ms / 1000).toFixed(2)} | ${Math.round(size / (ms / 1000)).toLocaleString('en-US')} |`);
+    rows.push(
+      `| ${size.toLocaleString('en-US')} | ${(ms / 1000).toFixed(2)} | ${Math.round(size / (ms / 1000)).toLocaleString('en-US')} |`,
+    );
   }
   console.log(
     [

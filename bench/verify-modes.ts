@@ -112,8 +112,8 @@ function parseWrk(out: string): Omit<Sample, 'serviceCpuPerK' | 'totalCpuPerK'> 
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   return {
     rps: Number(grab(/Requests\/sec:\s+([\d.]+)/)),
-    p50Ms: ms(grab(/^\s+50%\s+(\S+)$/m)),
-    p99Ms: ms(grab(/^\s+99%\s+(\S+)$/m)),
+    p50Ms: ms(grab(/^\s+50%\s+(\S+)\s*$/m)),
+    p99Ms: ms(grab(/^\s+99%\s+(\S+)\s*$/m)),
     requests: Number(grab(/(\d+) requests in/)),
     non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
     socketErrors: socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
