@@ -19,7 +19,7 @@
  * what a change to the session check costs, as a ratio in one run.
  *
  * Run: `npm run bench:verify` (= `npm run build && node --import tsx bench/verify-modes.ts`)
- * (env: ROUNDS=3 SECONDS=10 CONNECTIONS=32 USERS=64 BASELINE=). Writes bench/results/verify-modes-<date>.{json,md}.
+ * (env: ROUNDS=3 SECONDS=10 CONNECTIONS=32 USERS=64 BASELINE= ONLY=tollgate). Writes bench/results/verify-modes-<date>.{json,md}.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,10 +53,10 @@ const AUDIENCE = 'orders-api';
 const BASELINE = process.env.BASELINE ? resolve(process.env.BASELINE) : undefined;
 
 type Target = 'jwt-only' | 'redis' | 'introspect' | 'tollgate' | 'tollgate-baseline';
+/** ONLY=tollgate measures tollgate's own check alone (and the baseline build), no resource services. */
+const TOLLGATE_ONLY = process.env.ONLY === 'tollgate';
 const TARGETS: readonly Target[] = [
-  'jwt-only',
-  'redis',
-  'introspect',
+  ...(TOLLGATE_ONLY ? [] : (['jwt-only', 'redis', 'introspect'] as const)),
   'tollgate',
   ...(BASELINE ? (['tollgate-baseline'] as const) : []),
 ];
@@ -172,15 +172,20 @@ async function main(): Promise<void> {
       clientSecret: client.secret,
       redisUrl: redis.url,
     };
-    services.set(
-      'jwt-only',
-      await startResourceService({
-        script: join(ROOT, 'bench/jwt-only-service.ts'),
-        env: { TOLLGATE_URL: tg.url, TOLLGATE_AUDIENCE: AUDIENCE },
-      }),
-    );
-    services.set('redis', await startResourceService({ env: ordersServiceEnv('redis', settings) }));
-    services.set('introspect', await startResourceService({ env: ordersServiceEnv('introspect', settings) }));
+    if (!TOLLGATE_ONLY) {
+      services.set(
+        'jwt-only',
+        await startResourceService({
+          script: join(ROOT, 'bench/jwt-only-service.ts'),
+          env: { TOLLGATE_URL: tg.url, TOLLGATE_AUDIENCE: AUDIENCE },
+        }),
+      );
+      services.set('redis', await startResourceService({ env: ordersServiceEnv('redis', settings) }));
+      services.set(
+        'introspect',
+        await startResourceService({ env: ordersServiceEnv('introspect', settings) }),
+      );
+    }
 
     const loginAll = async (url: string): Promise<string[]> => {
       const out: string[] = [];
@@ -292,7 +297,7 @@ async function main(): Promise<void> {
         rounds: xs.map((s) => Math.round(s.rps)),
       };
     });
-    const baseline = summary.find((s) => s.target === 'jwt-only')!.rps;
+    const baseline = (summary.find((s) => s.target === 'jwt-only') ?? summary[0]!).rps;
     const label: Record<Target, string> = {
       'jwt-only': 'JWT only (jose + JWKS, no session check): baseline',
       redis: '`@tollgate/verify`, `redis` mode (JWT + one EXISTS)',
@@ -302,7 +307,7 @@ async function main(): Promise<void> {
     };
     const date = new Date().toISOString().slice(0, 10);
     const lines = [
-      `Measured ${date} with \`node --import tsx bench/verify-modes.ts\` (ROUNDS=${ROUNDS} SECONDS=${SECONDS} CONNECTIONS=${CONNECTIONS} USERS=${USERS}).`,
+      `Measured ${date} with \`node --import tsx bench/verify-modes.ts\` (${TOLLGATE_ONLY ? 'ONLY=tollgate ' : ''}${BASELINE ? 'BASELINE=<build> ' : ''}ROUNDS=${ROUNDS} SECONDS=${SECONDS} CONNECTIONS=${CONNECTIONS} USERS=${USERS}).`,
       '',
       `Machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB RAM, shared with other work; Node ${process.version}; redis-server from PATH; tollgate WORKERS=2; wrk -t1 -c${CONNECTIONS} on the same machine.`,
       '',
@@ -326,9 +331,10 @@ async function main(): Promise<void> {
     process.stdout.write(md);
     const out = join(ROOT, 'bench/results');
     mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, `verify-modes-${date}.md`), md);
+    const name = `verify-modes-${date}${TOLLGATE_ONLY ? '-tollgate' : ''}`;
+    writeFileSync(join(out, `${name}.md`), md);
     writeFileSync(
-      join(out, `verify-modes-${date}.json`),
+      join(out, `${name}.json`),
       JSON.stringify(
         {
           date,
