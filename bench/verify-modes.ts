@@ -12,8 +12,14 @@
  * a rotated order; the figure per service is the median of its rounds. Every answer
  * must be a 200 (the run fails otherwise). CPU time of each process is read from /proc.
  *
+ * The `tollgate` target sends the same tokens to tollgate's own GET /api/protected (JWT +
+ * tollgate's session check, one script on Redis). With BASELINE=<a built checkout of
+ * another tollgate version>, that build runs too (its own Redis and database) and its
+ * /api/protected is the `tollgate-baseline` target, measured in the same rotated rounds:
+ * what a change to the session check costs, as a ratio in one run.
+ *
  * Run: `npm run bench:verify` (= `npm run build && node --import tsx bench/verify-modes.ts`)
- * (env: ROUNDS=3 SECONDS=10 CONNECTIONS=32 USERS=64). Writes bench/results/verify-modes-<date>.{json,md}.
+ * (env: ROUNDS=3 SECONDS=10 CONNECTIONS=32 USERS=64 BASELINE= ONLY=tollgate). Writes bench/results/verify-modes-<date>.{json,md}.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,8 +50,16 @@ const CONNECTIONS = num('CONNECTIONS', 32);
 const USERS = num('USERS', 64);
 const AUDIENCE = 'orders-api';
 
-type Target = 'jwt-only' | 'redis' | 'introspect';
-const TARGETS: readonly Target[] = ['jwt-only', 'redis', 'introspect'];
+const BASELINE = process.env.BASELINE ? resolve(process.env.BASELINE) : undefined;
+
+type Target = 'jwt-only' | 'redis' | 'introspect' | 'tollgate' | 'tollgate-baseline';
+/** ONLY=tollgate measures tollgate's own check alone (and the baseline build), no resource services. */
+const TOLLGATE_ONLY = process.env.ONLY === 'tollgate';
+const TARGETS: readonly Target[] = [
+  ...(TOLLGATE_ONLY ? [] : (['jwt-only', 'redis', 'introspect'] as const)),
+  'tollgate',
+  ...(BASELINE ? (['tollgate-baseline'] as const) : []),
+];
 
 interface Sample {
   rps: number;
@@ -98,8 +112,8 @@ function parseWrk(out: string): Omit<Sample, 'serviceCpuPerK' | 'totalCpuPerK'> 
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   return {
     rps: Number(grab(/Requests\/sec:\s+([\d.]+)/)),
-    p50Ms: ms(grab(/^\s+50%\s+(\S+)$/m)),
-    p99Ms: ms(grab(/^\s+99%\s+(\S+)$/m)),
+    p50Ms: ms(grab(/^\s+50%\s+(\S+)\s*$/m)),
+    p99Ms: ms(grab(/^\s+99%\s+(\S+)\s*$/m)),
     requests: Number(grab(/(\d+) requests in/)),
     non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
     socketErrors: socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
@@ -118,20 +132,39 @@ async function main(): Promise<void> {
   const client = clientSecret('orders-api');
   let redis: RedisServerHandle | undefined;
   let tg: TollgateProcess | undefined;
+  let baseRedis: RedisServerHandle | undefined;
+  let baseTg: TollgateProcess | undefined;
   const services = new Map<Target, ResourceService>();
   try {
     redis = await startRedis();
     tg = await startTollgate({
       env: {
         WORKERS: '2',
+        // A loaded machine starts workers slowly: allow them 70 s (2 × this + 10 s).
+        REDIS_CONNECT_TIMEOUT_MS: '30000',
         REDIS_URL: redis.url,
         TOKEN_AUDIENCE: AUDIENCE,
         INTROSPECTION_CLIENTS: client.entry,
         LOG_LEVEL: 'warn',
       },
       expectWorkers: 2,
-      readyTimeoutMs: 60_000,
+      readyTimeoutMs: 120_000,
     });
+    if (BASELINE) {
+      baseRedis = await startRedis();
+      baseTg = await startTollgate({
+        cli: join(BASELINE, 'dist/src/cli.js'),
+        env: {
+          WORKERS: '2',
+          REDIS_CONNECT_TIMEOUT_MS: '30000',
+          REDIS_URL: baseRedis.url,
+          TOKEN_AUDIENCE: AUDIENCE,
+          LOG_LEVEL: 'warn',
+        },
+        expectWorkers: 2,
+        readyTimeoutMs: 120_000,
+      });
+    }
     const settings = {
       tollgateUrl: tg.url,
       audience: AUDIENCE,
@@ -139,51 +172,99 @@ async function main(): Promise<void> {
       clientSecret: client.secret,
       redisUrl: redis.url,
     };
-    services.set(
-      'jwt-only',
-      await startResourceService({
-        script: join(ROOT, 'bench/jwt-only-service.ts'),
-        env: { TOLLGATE_URL: tg.url, TOLLGATE_AUDIENCE: AUDIENCE },
-      }),
-    );
-    services.set('redis', await startResourceService({ env: ordersServiceEnv('redis', settings) }));
-    services.set('introspect', await startResourceService({ env: ordersServiceEnv('introspect', settings) }));
+    if (!TOLLGATE_ONLY) {
+      services.set(
+        'jwt-only',
+        await startResourceService({
+          script: join(ROOT, 'bench/jwt-only-service.ts'),
+          env: { TOLLGATE_URL: tg.url, TOLLGATE_AUDIENCE: AUDIENCE },
+        }),
+      );
+      services.set('redis', await startResourceService({ env: ordersServiceEnv('redis', settings) }));
+      services.set(
+        'introspect',
+        await startResourceService({ env: ordersServiceEnv('introspect', settings) }),
+      );
+    }
 
-    const tokens: string[] = [];
-    await inLanes(USERS, 4, async (i) => {
-      const email = `bench-verify-${i}@example.test`;
-      await register(tg!.url, email);
-      tokens[i] = (await login(tg!.url, email)).access;
-    });
+    const loginAll = async (url: string): Promise<string[]> => {
+      const out: string[] = [];
+      await inLanes(USERS, 2, async (i) => {
+        const email = `bench-verify-${i}@example.test`;
+        // A loaded machine answers 503 `overloaded` while passwords are hashed: retry, bounded.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await register(url, email);
+            break;
+          } catch (err) {
+            if (attempt >= 10) throw err;
+            await new Promise((r) => setTimeout(r, 1000));
+          }
+        }
+        out[i] = (await login(url, email)).access;
+      });
+      return out;
+    };
+    const tokens = await loginAll(tg.url);
     for (const [target, service] of services) {
       const r = await call(service.url, 'GET', '/orders', { token: tokens[0]! });
       if (r.status !== 200) throw new Error(`${target}: ${r.status} ${r.text}`);
     }
-    const script = join(dir, 'tokens.lua');
-    writeFileSync(
-      script,
-      [
-        `local tokens = {${tokens.map((t) => `"${t}"`).join(',')}}`,
-        'local i = 0',
-        'request = function()',
-        '  i = i % #tokens + 1',
-        '  return wrk.format("GET", nil, {["Authorization"] = "Bearer " .. tokens[i]})',
-        'end',
-      ].join('\n'),
-    );
-
+    const writeScript = (name: string, list: string[]): string => {
+      const path = join(dir, name);
+      writeFileSync(
+        path,
+        [
+          `local tokens = {${list.map((t) => `"${t}"`).join(',')}}`,
+          'local i = 0',
+          'request = function()',
+          '  i = i % #tokens + 1',
+          '  return wrk.format("GET", nil, {["Authorization"] = "Bearer " .. tokens[i]})',
+          'end',
+        ].join('\n'),
+      );
+      return path;
+    };
+    const script = writeScript('tokens.lua', tokens);
+    const baseScript = baseTg ? writeScript('baseline-tokens.lua', await loginAll(baseTg.url)) : script;
+    /** Where each target is measured, with which tokens, and which processes do its work. */
+    const endpoints = new Map<
+      Target,
+      { url: string; script: string; service: number[]; backing: number[] }
+    >();
     const tollgatePids = [tg.pid, ...childPids(tg.pid)];
+    for (const [target, service] of services) {
+      endpoints.set(target, {
+        url: `${service.url}/orders`,
+        script,
+        service: [service.pid],
+        backing: [...tollgatePids, redis.pid!],
+      });
+    }
+    endpoints.set('tollgate', {
+      url: `${tg.url}/api/protected`,
+      script,
+      service: tollgatePids,
+      backing: [redis.pid!],
+    });
+    if (baseTg && baseRedis) {
+      endpoints.set('tollgate-baseline', {
+        url: `${baseTg.url}/api/protected`,
+        script: baseScript,
+        service: [baseTg.pid, ...childPids(baseTg.pid)],
+        backing: [baseRedis.pid!],
+      });
+    }
+
     const samples = new Map<Target, Sample[]>(TARGETS.map((t) => [t, []]));
     for (let round = 0; round < ROUNDS; round++) {
       const order = TARGETS.map((_, i) => TARGETS[(i + round) % TARGETS.length]!);
       for (const target of order) {
-        const service = services.get(target)!;
-        const url = `${service.url}/orders`;
-        await runWrk(url, script, WARMUP_SECONDS);
-        const pids = { service: [service.pid], backing: [...tollgatePids, redis.pid!] };
+        const { url, script: tokensScript, ...pids } = endpoints.get(target)!;
+        await runWrk(url, tokensScript, WARMUP_SECONDS);
         const before = pids.service.map(cpuTicks);
         const beforeBacking = pids.backing.map(cpuTicks);
-        const sample = parseWrk(await runWrk(url, script, SECONDS));
+        const sample = parseWrk(await runWrk(url, tokensScript, SECONDS));
         const serviceMs = pids.service.reduce((a, p, i) => a + cpuTicks(p) - before[i]!, 0) * TICK_MS;
         const backingMs = pids.backing.reduce((a, p, i) => a + cpuTicks(p) - beforeBacking[i]!, 0) * TICK_MS;
         const perK = (x: number): number => (x / Math.max(1, sample.requests)) * 1000;
@@ -216,15 +297,17 @@ async function main(): Promise<void> {
         rounds: xs.map((s) => Math.round(s.rps)),
       };
     });
-    const baseline = summary.find((s) => s.target === 'jwt-only')!.rps;
+    const baseline = (summary.find((s) => s.target === 'jwt-only') ?? summary[0]!).rps;
     const label: Record<Target, string> = {
       'jwt-only': 'JWT only (jose + JWKS, no session check): baseline',
       redis: '`@tollgate/verify`, `redis` mode (JWT + one EXISTS)',
       introspect: '`@tollgate/verify`, `introspect` mode (JWT + one call to tollgate)',
+      tollgate: "tollgate's own GET /api/protected (JWT + tollgate's session check)",
+      'tollgate-baseline': "tollgate's own GET /api/protected, baseline build (BASELINE)",
     };
     const date = new Date().toISOString().slice(0, 10);
     const lines = [
-      `Measured ${date} with \`node --import tsx bench/verify-modes.ts\` (ROUNDS=${ROUNDS} SECONDS=${SECONDS} CONNECTIONS=${CONNECTIONS} USERS=${USERS}).`,
+      `Measured ${date} with \`node --import tsx bench/verify-modes.ts\` (${TOLLGATE_ONLY ? 'ONLY=tollgate ' : ''}${BASELINE ? 'BASELINE=<build> ' : ''}ROUNDS=${ROUNDS} SECONDS=${SECONDS} CONNECTIONS=${CONNECTIONS} USERS=${USERS}).`,
       '',
       `Machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB RAM, shared with other work; Node ${process.version}; redis-server from PATH; tollgate WORKERS=2; wrk -t1 -c${CONNECTIONS} on the same machine.`,
       '',
@@ -235,13 +318,23 @@ async function main(): Promise<void> {
           `| ${label[s.target]} | ${Math.round(s.rps).toLocaleString('en-US')} | ${Math.round((s.rps / baseline) * 100)} % | ${s.p50Ms.toFixed(2)} | ${s.p99Ms.toFixed(2)} | ${s.serviceCpuPerK.toFixed(0)} | ${s.totalCpuPerK.toFixed(0)} | ${s.rounds.join(', ')} |`,
       ),
     ];
+    const own = summary.find((s) => s.target === 'tollgate');
+    const base = summary.find((s) => s.target === 'tollgate-baseline');
+    if (own && base) {
+      const perRound = own.rounds.map((r, i) => (r / base.rounds[i]!).toFixed(2)).join(', ');
+      lines.push(
+        '',
+        `tollgate / baseline build: ${(own.rps / base.rps).toFixed(2)} × the requests per second (per round: ${perRound}); p50 ${own.p50Ms.toFixed(2)} vs ${base.p50Ms.toFixed(2)} ms; tollgate CPU ms / 1k req ${own.serviceCpuPerK.toFixed(0)} vs ${base.serviceCpuPerK.toFixed(0)}.`,
+      );
+    }
     const md = lines.join('\n') + '\n';
     process.stdout.write(md);
     const out = join(ROOT, 'bench/results');
     mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, `verify-modes-${date}.md`), md);
+    const name = `verify-modes-${date}${TOLLGATE_ONLY ? '-tollgate' : ''}`;
+    writeFileSync(join(out, `${name}.md`), md);
     writeFileSync(
-      join(out, `verify-modes-${date}.json`),
+      join(out, `${name}.json`),
       JSON.stringify(
         {
           date,
@@ -258,6 +351,8 @@ async function main(): Promise<void> {
     for (const s of services.values()) await s.stop().catch(() => undefined);
     await tg?.stop().catch(() => undefined);
     await redis?.stop().catch(() => undefined);
+    await baseTg?.stop().catch(() => undefined);
+    await baseRedis?.stop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -23,11 +23,15 @@ import { registerDatabaseMetrics } from './metrics/database-metrics.js';
 import { registerHashingMetrics } from './metrics/hashing-metrics.js';
 import { createMetrics, type AppMetrics } from './metrics/registry.js';
 import { registerPoolMetrics } from './metrics/pool-metrics.js';
+import { registerRedisStateMetrics } from './metrics/redis-state-metrics.js';
 import { createPool } from './redis/index.js';
 import type { RedisPool } from './redis/types.js';
 import { MemoryStore } from './store/memory-store.js';
+import { SqlRevocationLog } from './accounts/directory/revocation-log.js';
 import { inspectRedis } from './store/redis-durability.js';
 import { RedisStore } from './store/redis-store.js';
+import { RedisWatch } from './store/redis-watch.js';
+import { RecordedStore } from './store/revocations.js';
 import type { Store } from './store/store.js';
 
 /**
@@ -55,10 +59,31 @@ export interface SessionStoreHandle {
   pool: RedisPool | undefined;
   /** What the store will not keep (Redis eviction and persistence), for operators. */
   warnings: readonly string[];
+  /** Present when the store is Redis and watched: its state now (docs/sessions.md). */
+  watch?: RedisWatch;
+}
+
+/** Revocations are kept this much longer than the longest a session can live. */
+const REVOCATION_MARGIN_SECONDS = 3600;
+
+export interface OpenSessionStoreOptions {
+  logger?: Logger | undefined;
+  /**
+   * The accounts database: with Redis, every end of a session is recorded there and
+   * replayed when Redis loses writes. Without it (never in a serving process) ends are
+   * applied in Redis only.
+   */
+  database?: Database | undefined;
+  /** Run the Redis watch (a serving process); a one-shot command only records. Default true. */
+  watch?: boolean;
 }
 
 /** Opens the session store the config names: Redis through the pool, or the memory store. */
-export async function openSessionStore(config: Config, logger?: Logger): Promise<SessionStoreHandle> {
+export async function openSessionStore(
+  config: Config,
+  options: OpenSessionStoreOptions = {},
+): Promise<SessionStoreHandle> {
+  const { logger, database } = options;
   if (config.store === 'memory') {
     logger?.warn(
       'using the embedded memory store: state lives in this process only (set REDIS_URL for Redis, required for WORKERS > 1)',
@@ -95,7 +120,36 @@ export async function openSessionStore(config: Config, logger?: Logger): Promise
     );
   }
   for (const w of durability.warnings) logger?.warn(w);
-  return { store: new RedisStore(pool, pool), pool, warnings: durability.warnings };
+  const redisStore = new RedisStore(pool, pool, config.jwt.refreshTokenTtl);
+  if (!database) return { store: redisStore, pool, warnings: durability.warnings };
+  const log = new SqlRevocationLog(database);
+  const keepSeconds = config.jwt.refreshTokenTtl + REVOCATION_MARGIN_SECONDS;
+  if (options.watch === false) {
+    return { store: new RecordedStore(redisStore, log, keepSeconds), pool, warnings: durability.warnings };
+  }
+  const watch = new RedisWatch({
+    pool,
+    store: redisStore,
+    log,
+    intervalMs: config.redis.healthCheckIntervalMs,
+    gateTimeoutMs: config.redis.acquireTimeoutMs,
+    replayOnReconnect: config.redis.mode === 'cluster',
+    logger,
+  });
+  try {
+    await watch.start();
+  } catch (err) {
+    watch.stop();
+    await pool.close().catch(() => undefined);
+    throw err;
+  }
+  const store = new RecordedStore(redisStore, log, keepSeconds, watch.gate);
+  const close = store.close.bind(store);
+  store.close = async () => {
+    watch.stop();
+    await close();
+  };
+  return { store, pool, warnings: durability.warnings, watch };
 }
 
 /**
@@ -118,15 +172,16 @@ export async function openDirectory(
 }
 
 /**
- * Deletes audit events past the retention and expired mailed links, hourly (jittered),
- * off the request path.
+ * Deletes audit events past the retention, expired mailed links and revocations no
+ * session can outlive any more, hourly (jittered), off the request path.
  */
 function auditPruner(
-  directory: UserDirectory,
+  directory: SqlUserDirectory,
   flows: Pick<AccountFlows, 'links'>,
   retentionDays: number,
   logger?: Logger,
 ): { stop(): void } {
+  const revocations = new SqlRevocationLog(directory.db);
   const failed = (err: unknown): void =>
     logger?.warn({ err: { message: (err as Error).message } }, 'pruning the accounts database failed');
   const prune = (): void => {
@@ -135,6 +190,9 @@ function auditPruner(
     }, failed);
     flows.links.pruneExpired().then((n) => {
       if (n > 0) logger?.info({ deleted: n }, 'deleted expired reset and verification links');
+    }, failed);
+    revocations.prune().then((n) => {
+      if (n > 0) logger?.info({ deleted: n }, 'pruned session revocations no session can outlive');
     }, failed);
   };
   const timer = setInterval(prune, 3_600_000 + Math.floor(Math.random() * 300_000));
@@ -189,8 +247,9 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
   let store: Store;
   let pool: RedisPool | undefined;
   let warnings: readonly string[];
+  let watch: RedisWatch | undefined;
   try {
-    ({ store, pool, warnings } = await openSessionStore(config, logger));
+    ({ store, pool, warnings, watch } = await openSessionStore(config, { logger, database: directory.db }));
   } catch (err) {
     await directory.close().catch(() => undefined);
     await closeHasher();
@@ -216,6 +275,7 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
       directory.db.kind === 'postgres' ? 'postgresql' : 'pglite',
       () => directory.db.poolStats(),
     );
+    if (watch) registerRedisStateMetrics(metrics.registry, () => watch.sample());
     const audit = auditTrail(directory, {
       onLost: (type, err) =>
         logger?.error(
@@ -250,6 +310,7 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
       metrics,
       group: options.group ?? localBridge(metrics.registry, () => pool?.stats()),
       storeWarnings: warnings,
+      ...(watch ? { redisState: () => watch.report() } : {}),
       logger: logger ?? false,
     });
   } catch (err) {

@@ -26,7 +26,8 @@ export async function openAccountsCli(config: Config): Promise<AccountsCli> {
   let store: Store | undefined;
   if (config.store === 'redis') {
     try {
-      store = (await openSessionStore(config)).store;
+      // Ends of sessions are recorded in the accounts database like the service's own.
+      store = (await openSessionStore(config, { database: directory.db, watch: false })).store;
     } catch (err) {
       await directory.close();
       throw err;

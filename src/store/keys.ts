@@ -23,6 +23,17 @@ export const keys = {
   sessionOldHashes: (uid: string, sid: string) => `${KEY_PREFIX}sess:{${uid}}:${sid}:old`,
   /** Sorted set of a user's session ids, scored by expiry (ms). */
   userSessions: (uid: string) => `${KEY_PREFIX}usess:{${uid}}`,
+  /**
+   * The user's session generation: a session is alive only while its `g` field equals
+   * this value (ending all sessions writes a new one). See docs/sessions.md.
+   */
+  userGeneration: (uid: string) => `${KEY_PREFIX}ugen:{${uid}}`,
+  /**
+   * The run id of the Redis server whose data tollgate last confirmed holds every
+   * recorded session end; a different run id (restart, failover) or none (data lost)
+   * makes tollgate replay the revocation log.
+   */
+  epoch: `${KEY_PREFIX}epoch`,
   /** Login failure counters. */
   attemptsAccountIp: (email: string, ip: string) => `${KEY_PREFIX}rl:aip:${email}|${ip}`,
   attemptsIp: (ip: string) => `${KEY_PREFIX}rl:ip:${ip}`,

@@ -13,18 +13,51 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 `;
 
 /**
- * KEYS: session, oldHashes, userSessions.
+ * The user's session generation: every session carries the generation it was opened (or
+ * last confirmed) under in its `g` field, and is alive only while that equals the value of
+ * the user's generation key. Ending all of a user's sessions writes a new generation, so
+ * it ends every session whether or not the index still lists it; losing the generation
+ * key ends every session of the user (fail closed). Sessions opened before generations
+ * existed have no `g` and count as alive while the user has no generation key.
+ * Expects `gen` (the generation key's value or false) and extends the key to `ttl`.
+ */
+const ENSURE_GENERATION = `
+if not gen then
+  gen = ARGV[GEN_ARG]
+  redis.call('SET', KEYS[GEN_KEY], gen, 'PX', ttl * 1000)
+elseif redis.call('PTTL', KEYS[GEN_KEY]) < ttl * 1000 then
+  redis.call('PEXPIRE', KEYS[GEN_KEY], ttl * 1000)
+end
+`;
+
+const ensureGeneration = (key: number, arg: number): string =>
+  ENSURE_GENERATION.replaceAll('GEN_KEY', String(key)).replaceAll('GEN_ARG', String(arg));
+
+/**
+ * KEYS: session, oldHashes, userSessions, generation.
  * ARGV: sid, uid, email, refreshHash, ttlSeconds, sessionPrefix, maxPerUser, ip, userAgent,
- * authTime (seconds), amr (space-separated).
- * Creates the session and indexes it by expiry; drops expired ids from the index and,
- * past `maxPerUser`, ends the sessions closest to expiry. Returns how many it ended.
+ * authTime (seconds), amr (space-separated), freshGeneration (used when the user has none).
+ * Creates the session under the user's generation and indexes it by expiry; drops expired
+ * ids from the index and, past `maxPerUser`, ends the sessions closest to expiry. When
+ * the generation is new, indexed sessions without one are stamped with it. Returns how
+ * many sessions it ended.
  */
 export const CREATE_SESSION = defineScript(
   'create_session',
   `${NOW_MS}
 local ttl = tonumber(ARGV[5])
+local gen = redis.call('GET', KEYS[4])
+if not gen then
+  for _, s in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
+    local k = ARGV[6] .. s
+    if redis.call('EXISTS', k) == 1 and not redis.call('HGET', k, 'g') then
+      redis.call('HSET', k, 'g', ARGV[12])
+    end
+  end
+end
+${ensureGeneration(4, 12)}
 redis.call('DEL', KEYS[2])
-redis.call('HSET', KEYS[1], 'uid', ARGV[2], 'email', ARGV[3], 'rh', ARGV[4], 'ca', now, 'ls', now, 'ip', ARGV[8], 'ua', ARGV[9], 'at', ARGV[10], 'amr', ARGV[11])
+redis.call('HSET', KEYS[1], 'uid', ARGV[2], 'email', ARGV[3], 'rh', ARGV[4], 'ca', now, 'ls', now, 'ip', ARGV[8], 'ua', ARGV[9], 'at', ARGV[10], 'amr', ARGV[11], 'g', gen)
 redis.call('EXPIRE', KEYS[1], ttl)
 redis.call('ZADD', KEYS[3], now + ttl * 1000, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
@@ -42,26 +75,53 @@ if redis.call('PTTL', KEYS[3]) < ttl * 1000 then
 end
 return ended
 `,
-  3,
+  4,
 );
 
 /**
- * KEYS: session, oldHashes, userSessions.
- * ARGV: presentedHash, nextHash, ttlSeconds, sid, graceMs, maxOldHashes.
+ * KEYS: session, generation. The verify check, one round trip: 1 when the session exists
+ * and carries the user's current generation, else 0. Read-only.
+ */
+export const SESSION_ALIVE = defineScript(
+  'session_alive',
+  `
+local f = redis.call('HMGET', KEYS[1], 'uid', 'g')
+if not f[1] or f[2] ~= redis.call('GET', KEYS[2]) then
+  return 0
+end
+return 1
+`,
+  2,
+);
+
+/**
+ * KEYS: session, oldHashes, userSessions, generation.
+ * ARGV: presentedHash, nextHash, ttlSeconds, sid, graceMs, maxOldHashes, freshGeneration.
  * Returns {1, uid, email} rotated; {3, uid, email} a retry of the last rotation (the
  * presented hash was rotated into nextHash within the grace and nextHash is still
- * current); {2} reuse (session deleted); {0} invalid.
+ * current); {2} reuse (session deleted); {0} invalid. A session whose generation is not
+ * the user's current one was ended by a logout-all: it is deleted and answers {0}. A
+ * session opened before generations existed gets one on its first rotation. A session
+ * that rotated (it has `ph`) but whose history of old hashes is gone (evicted) can no
+ * longer tell an old token from a foreign one: any other hash ends it as reuse.
  */
 export const ROTATE_REFRESH = defineScript(
   'rotate_refresh',
   `${NOW_MS}
-local f = redis.call('HMGET', KEYS[1], 'rh', 'ph', 'pt', 'uid', 'email')
+local f = redis.call('HMGET', KEYS[1], 'rh', 'ph', 'pt', 'uid', 'email', 'g')
 if not f[1] then
+  return {0}
+end
+local gen = redis.call('GET', KEYS[4])
+if f[6] ~= gen then
+  redis.call('DEL', KEYS[1], KEYS[2])
+  redis.call('ZREM', KEYS[3], ARGV[4])
   return {0}
 end
 if f[1] == ARGV[1] then
   local ttl = tonumber(ARGV[3])
-  redis.call('HSET', KEYS[1], 'rh', ARGV[2], 'ph', ARGV[1], 'pt', now)
+  ${ensureGeneration(4, 7)}
+  redis.call('HSET', KEYS[1], 'rh', ARGV[2], 'ph', ARGV[1], 'pt', now, 'g', gen)
   redis.call('ZADD', KEYS[2], now, ARGV[1])
   redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[6]) + 1))
   redis.call('EXPIRE', KEYS[1], ttl)
@@ -75,14 +135,14 @@ end
 if f[2] == ARGV[1] and f[1] == ARGV[2] and now - tonumber(f[3]) <= tonumber(ARGV[5]) then
   return {3, f[4], f[5]}
 end
-if redis.call('ZSCORE', KEYS[2], ARGV[1]) then
+if redis.call('ZSCORE', KEYS[2], ARGV[1]) or (f[2] and redis.call('EXISTS', KEYS[2]) == 0) then
   redis.call('DEL', KEYS[1], KEYS[2])
   redis.call('ZREM', KEYS[3], ARGV[4])
   return {2}
 end
 return {0}
 `,
-  3,
+  4,
 );
 
 /** KEYS: session, oldHashes, userSessions. ARGV: sid, refreshHash ('' = unconditional). Returns 1 if deleted. */
@@ -90,11 +150,12 @@ export const DELETE_SESSION = defineScript(
   'delete_session',
   `
 if ARGV[2] ~= '' then
-  local cur = redis.call('HGET', KEYS[1], 'rh')
-  if not cur then
+  local f = redis.call('HMGET', KEYS[1], 'rh', 'ph')
+  if not f[1] then
     return 0
   end
-  if cur ~= ARGV[2] and not redis.call('ZSCORE', KEYS[2], ARGV[2]) then
+  -- An older hash of the family counts; so does any, once the family's history is lost.
+  if f[1] ~= ARGV[2] and not redis.call('ZSCORE', KEYS[2], ARGV[2]) and not (f[2] and redis.call('EXISTS', KEYS[2]) == 0) then
     return 0
   end
 end
@@ -107,45 +168,76 @@ return n
 );
 
 /**
- * KEYS: userSessions. ARGV: sessionPrefix, keepSid ('' = none).
- * Deletes every session of the user but keepSid. Returns how many live ones it deleted.
+ * KEYS: userSessions, generation. ARGV: sessionPrefix, keepSid ('' = none), newGeneration, ttlMs.
+ * Ends every session of the user but keepSid by making `newGeneration` the user's
+ * generation (kept at least `ttlMs`, the longest a session can live): that ends them
+ * even when the index lost them. The indexed ones are deleted too; keepSid is moved to
+ * the new generation. Applying the same generation again (a replay) keeps the sessions
+ * opened under it. Returns how many indexed sessions it deleted.
  */
 export const DELETE_ALL_SESSIONS = defineScript(
   'delete_all_sessions',
   `
 local n = 0
 for _, s in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  if s ~= ARGV[2] then
+  if s ~= ARGV[2] and redis.call('HGET', ARGV[1] .. s, 'g') ~= ARGV[3] then
     n = n + redis.call('DEL', ARGV[1] .. s)
     redis.call('DEL', ARGV[1] .. s .. ':old')
     redis.call('ZREM', KEYS[1], s)
   end
 end
+if ARGV[2] ~= '' and redis.call('EXISTS', ARGV[1] .. ARGV[2]) == 1 then
+  redis.call('HSET', ARGV[1] .. ARGV[2], 'g', ARGV[3])
+end
+local ttl = tonumber(ARGV[4])
+local left = redis.call('PTTL', KEYS[2])
+if left > ttl then
+  ttl = left
+end
+redis.call('SET', KEYS[2], ARGV[3], 'PX', ttl)
 return n
 `,
-  1,
+  2,
 );
 
-/** KEYS: userSessions. Returns the number of live (unexpired) session ids. */
+/** Lua: true when session key `k` exists under generation `gen` (false when the user has none). */
+const ALIVE_UNDER_GEN = `
+local function alive(k)
+  local f = redis.call('HMGET', k, 'uid', 'g')
+  return f[1] and f[2] == gen
+end
+`;
+
+/** KEYS: userSessions, generation. ARGV: sessionPrefix. Returns the number of live sessions. */
 export const COUNT_SESSIONS = defineScript(
   'count_sessions',
   `${NOW_MS}
-return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')
+local gen = redis.call('GET', KEYS[2])
+${ALIVE_UNDER_GEN}
+local n = 0
+for _, s in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')) do
+  if alive(ARGV[1] .. s) then
+    n = n + 1
+  end
+end
+return n
 `,
-  1,
+  2,
 );
 
 /**
- * KEYS: userSessions. ARGV: sessionPrefix.
+ * KEYS: userSessions, generation. ARGV: sessionPrefix.
  * Returns a flat list {sid, createdAt, lastSeenAt, ip, ua, ...} of the live sessions, oldest first.
  */
 export const LIST_SESSIONS = defineScript(
   'list_sessions',
   `${NOW_MS}
+local gen = redis.call('GET', KEYS[2])
+${ALIVE_UNDER_GEN}
 local out = {}
 for _, s in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')) do
   local f = redis.call('HMGET', ARGV[1] .. s, 'ca', 'ls', 'ip', 'ua')
-  if f[1] then
+  if f[1] and alive(ARGV[1] .. s) then
     table.insert(out, s)
     table.insert(out, f[1])
     table.insert(out, f[2] or f[1])
@@ -155,7 +247,7 @@ for _, s in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')) do
 end
 return out
 `,
-  1,
+  2,
 );
 
 /** KEYS: session. ARGV: resolutionMs. Sets `ls` to now when older than the resolution; never creates. */
@@ -224,6 +316,37 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
   return 0
 end
 redis.call('HSET', KEYS[1], 'at', ARGV[1], 'amr', ARGV[2])
+return 1
+`,
+  1,
+);
+
+/** Lua: the run id of the Redis server running the script. */
+const RUN_ID = `
+local runId = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)')
+`;
+
+/**
+ * KEYS: epoch. Returns {runId, confirmedRunId or false}: the server's run id and the run id
+ * tollgate last confirmed (every recorded session end applied). Read-only. Runs on the
+ * node that holds the key, so the two always describe the same server.
+ */
+export const READ_EPOCH = defineScript(
+  'read_epoch',
+  `${RUN_ID}
+return {runId, redis.call('GET', KEYS[1])}
+`,
+  1,
+);
+
+/** KEYS: epoch. ARGV: runId. Confirms `runId` unless the server changed meanwhile. Returns 1 if confirmed. */
+export const CONFIRM_EPOCH = defineScript(
+  'confirm_epoch',
+  `${RUN_ID}
+if runId ~= ARGV[1] then
+  return 0
+end
+redis.call('SET', KEYS[1], runId)
 return 1
 `,
   1,

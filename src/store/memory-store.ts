@@ -4,6 +4,7 @@
  * access and by a periodic sweep (unref'd, cleared by close()). A user's sessions are
  * few (capped by `maxPerUser`), so their index is a plain Map.
  */
+import { randomUUID } from 'node:crypto';
 import { StoreUnavailableError } from '../errors.js';
 import { MAX_OLD_REFRESH_HASHES } from './keys.js';
 import type {
@@ -34,6 +35,8 @@ interface SessionEntry {
   ip: string;
   userAgent: string;
   auth: SessionAuth;
+  /** The user's generation when it opened or was kept (see Store.deleteAllSessions). */
+  generation: string | undefined;
 }
 
 interface Counter {
@@ -52,6 +55,8 @@ export class MemoryStore implements Store {
   /** uid → sid → session. */
   private readonly sessions = new Map<string, Map<string, SessionEntry>>();
   private readonly counters = new Map<string, Counter>();
+  /** uid → the generation of the user's last ending of all sessions (dropped with the last session). */
+  private readonly generations = new Map<string, string>();
   /** Single-use values: key → value and when it expires (ms). */
   private readonly onceValues = new Map<string, { value: string; expiresAt: number }>();
   private readonly now: () => number;
@@ -87,7 +92,10 @@ export class MemoryStore implements Store {
   private dropSession(s: SessionEntry): void {
     const mine = this.sessions.get(s.uid);
     mine?.delete(s.sid);
-    if (mine && mine.size === 0) this.sessions.delete(s.uid);
+    if (mine && mine.size === 0) {
+      this.sessions.delete(s.uid);
+      this.generations.delete(s.uid);
+    }
   }
 
   private liveCounter(key: string): Counter | undefined {
@@ -141,6 +149,7 @@ export class MemoryStore implements Store {
         ip: s.ip,
         userAgent: s.userAgent,
         auth: { authTime: s.auth.authTime, amr: [...s.auth.amr] },
+        generation: this.generations.get(s.uid),
       });
       for (const other of mine.values()) if (other.expiresAt <= now) this.dropSession(other);
       // Past the cap, end the sessions closest to expiry (the least recently refreshed).
@@ -208,18 +217,24 @@ export class MemoryStore implements Store {
     });
   }
 
-  deleteAllSessions(uid: string): Promise<number> {
-    return this.deleteOtherSessions(uid, '');
+  deleteAllSessions(uid: string, generation?: string): Promise<number> {
+    return this.deleteOtherSessions(uid, '', generation);
   }
 
-  deleteOtherSessions(uid: string, keepSid: string): Promise<number> {
+  deleteOtherSessions(uid: string, keepSid: string, generation: string = randomUUID()): Promise<number> {
     return this.op(() => {
       let n = 0;
       for (const s of [...(this.sessions.get(uid)?.values() ?? [])]) {
-        if (s.sid === keepSid) continue;
+        if (s.sid === keepSid) {
+          s.generation = generation;
+          continue;
+        }
+        // Sessions opened under this very generation came after it: a repeat keeps them.
+        if (s.generation === generation) continue;
         if (this.liveSession(uid, s.sid)) n++;
         this.dropSession(s);
       }
+      if (this.sessions.has(uid)) this.generations.set(uid, generation);
       return n;
     });
   }

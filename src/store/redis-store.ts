@@ -3,6 +3,7 @@
  * through the pool. Reads and idempotent writes are marked so the pool may retry them;
  * scripts that change state (rotation, failure counting) are never blindly retried.
  */
+import { randomBytes } from 'node:crypto';
 import { InternalError } from '../errors.js';
 import type { RedisExecutor, RedisPool, RedisReply } from '../redis/types.js';
 import { keys, MAX_OLD_REFRESH_HASHES } from './keys.js';
@@ -18,6 +19,7 @@ import {
   RESET_UNLESS_BLOCKED,
   ROTATE_REFRESH,
   SET_SESSION_AUTH,
+  SESSION_ALIVE,
   TOUCH_SESSION,
 } from './lua.js';
 import type {
@@ -75,16 +77,31 @@ function decide(
     : { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
 }
 
+/** A new session generation: random, so no earlier one can come back (docs/sessions.md). */
+export function newGeneration(): string {
+  return randomBytes(12).toString('base64url');
+}
+
 export class RedisStore implements Store {
   readonly kind = 'redis' as const;
 
+  /**
+   * `sessionTtlSeconds` is the longest a session can live (the refresh-token lifetime):
+   * a new generation is kept at least that long.
+   */
   constructor(
     private readonly redis: RedisExecutor,
     private readonly owned?: Pick<RedisPool, 'close'>,
+    private readonly sessionTtlSeconds = 30 * 86_400,
   ) {}
 
   private sessionKeys(uid: string, sid: string): string[] {
-    return [keys.session(uid, sid), keys.sessionOldHashes(uid, sid), keys.userSessions(uid)];
+    return [
+      keys.session(uid, sid),
+      keys.sessionOldHashes(uid, sid),
+      keys.userSessions(uid),
+      keys.userGeneration(uid),
+    ];
   }
 
   async createSession(s: NewSession): Promise<void> {
@@ -104,13 +121,16 @@ export class RedisStore implements Store {
         s.userAgent,
         String(s.auth.authTime),
         s.auth.amr.join(' '),
+        newGeneration(),
       ],
       { idempotent: true },
     );
   }
 
   async isSessionAlive(uid: string, sid: string): Promise<boolean> {
-    const r = await this.redis.command(['EXISTS', keys.session(uid, sid)], { idempotent: true });
+    const r = await this.redis.script(SESSION_ALIVE, [keys.session(uid, sid), keys.userGeneration(uid)], [], {
+      idempotent: true,
+    });
     return asNumber(r) === 1;
   }
 
@@ -126,6 +146,7 @@ export class RedisStore implements Store {
           q.sid,
           String(q.retryGraceMs),
           String(MAX_OLD_REFRESH_HASHES),
+          newGeneration(),
         ],
         { idempotent: false },
       ),
@@ -148,21 +169,27 @@ export class RedisStore implements Store {
 
   private async runDelete(uid: string, sid: string, refreshHash: string): Promise<boolean> {
     // Deleting is idempotent in effect (the answer may differ on a repeat, the state does not).
-    const r = await this.redis.script(DELETE_SESSION, this.sessionKeys(uid, sid), [sid, refreshHash], {
-      idempotent: true,
-    });
+    const r = await this.redis.script(
+      DELETE_SESSION,
+      this.sessionKeys(uid, sid).slice(0, 3),
+      [sid, refreshHash],
+      {
+        idempotent: true,
+      },
+    );
     return asNumber(r) === 1;
   }
 
-  async deleteAllSessions(uid: string): Promise<number> {
-    return this.deleteOtherSessions(uid, '');
+  async deleteAllSessions(uid: string, generation?: string): Promise<number> {
+    return this.deleteOtherSessions(uid, '', generation);
   }
 
-  async deleteOtherSessions(uid: string, keepSid: string): Promise<number> {
+  async deleteOtherSessions(uid: string, keepSid: string, generation = newGeneration()): Promise<number> {
+    // Idempotent: the generation is chosen before the first attempt, so a retry writes the same one.
     const r = await this.redis.script(
       DELETE_ALL_SESSIONS,
-      [keys.userSessions(uid)],
-      [keys.sessionPrefix(uid), keepSid],
+      [keys.userSessions(uid), keys.userGeneration(uid)],
+      [keys.sessionPrefix(uid), keepSid, generation, String(this.sessionTtlSeconds * 1000)],
       { idempotent: true },
     );
     return asNumber(r);
@@ -170,15 +197,23 @@ export class RedisStore implements Store {
 
   async countSessions(uid: string): Promise<number> {
     return asNumber(
-      await this.redis.script(COUNT_SESSIONS, [keys.userSessions(uid)], [], { idempotent: true }),
+      await this.redis.script(
+        COUNT_SESSIONS,
+        [keys.userSessions(uid), keys.userGeneration(uid)],
+        [keys.sessionPrefix(uid)],
+        { idempotent: true },
+      ),
     );
   }
 
   async listSessions(uid: string): Promise<SessionRecord[]> {
     const flat = asArray(
-      await this.redis.script(LIST_SESSIONS, [keys.userSessions(uid)], [keys.sessionPrefix(uid)], {
-        idempotent: true,
-      }),
+      await this.redis.script(
+        LIST_SESSIONS,
+        [keys.userSessions(uid), keys.userGeneration(uid)],
+        [keys.sessionPrefix(uid)],
+        { idempotent: true },
+      ),
     );
     const out: SessionRecord[] = [];
     for (let i = 0; i + 4 < flat.length; i += 5) {

@@ -109,10 +109,15 @@ export interface Store {
   deleteSession(uid: string, sid: string): Promise<boolean>;
   /** Deletes the session only if `refreshHash` belongs to it (current or older). */
   deleteSessionByRefresh(uid: string, sid: string, refreshHash: string): Promise<boolean>;
-  /** Deletes every session of a user; returns how many were alive. */
-  deleteAllSessions(uid: string): Promise<number>;
-  /** Deletes every session of a user but `keepSid`; returns how many were alive. */
-  deleteOtherSessions(uid: string, keepSid: string): Promise<number>;
+  /**
+   * Ends every session of a user, including any the user's session index no longer
+   * lists; returns how many it deleted. `generation` names this ending (random when
+   * absent): ending with the same generation again is a no-op for sessions opened since
+   * (how a recorded ending is replayed, docs/sessions.md).
+   */
+  deleteAllSessions(uid: string, generation?: string): Promise<number>;
+  /** Ends every session of a user but `keepSid` (as deleteAllSessions); returns how many it deleted. */
+  deleteOtherSessions(uid: string, keepSid: string, generation?: string): Promise<number>;
   /** How many live sessions the user has (bounded by `maxPerUser`). */
   countSessions(uid: string): Promise<number>;
   /** The user's live sessions, oldest first. */

@@ -232,6 +232,37 @@ export function storeContract(name: string, harness: ContractHarness): void {
       assert.equal(await s.countSessions(uid), 0);
     });
 
+    it('ends all sessions but one; the kept one still verifies and rotates', async () => {
+      const s = harness.store();
+      const uid = randomUUID();
+      for (const sid of ['keep', 'x', 'y']) await s.createSession(session(uid, sid));
+      assert.equal(await s.deleteOtherSessions(uid, 'keep'), 2);
+      assert.equal(await s.isSessionAlive(uid, 'x'), false);
+      assert.equal(await s.isSessionAlive(uid, 'keep'), true);
+      assert.equal((await s.rotateRefresh(rotate(uid, 'keep', 'keep', 'keep2'))).status, 'rotated');
+      assert.equal(await s.isSessionAlive(uid, 'keep'), true);
+      assert.equal(await s.countSessions(uid), 1);
+    });
+
+    it('a repeated ending (same generation) keeps the sessions opened after it, and the kept one', async () => {
+      const s = harness.store();
+      const uid = randomUUID();
+      for (const sid of ['old', 'keep']) await s.createSession(session(uid, sid));
+      assert.equal(await s.deleteOtherSessions(uid, 'keep', 'gen-1'), 1);
+      await s.createSession(session(uid, 'new'));
+      assert.equal(
+        await s.deleteOtherSessions(uid, 'keep', 'gen-1'),
+        0,
+        'a replay ends nothing opened since',
+      );
+      assert.equal(await s.isSessionAlive(uid, 'new'), true);
+      assert.equal(await s.isSessionAlive(uid, 'keep'), true);
+      assert.equal(await s.isSessionAlive(uid, 'old'), false);
+      assert.equal(await s.deleteAllSessions(uid, 'gen-2'), 2);
+      assert.equal(await s.isSessionAlive(uid, 'new'), false);
+      assert.equal(await s.isSessionAlive(uid, 'keep'), false);
+    });
+
     it('login limits: checking writes nothing; exactly `limit` failures pass, even concurrently', async () => {
       const s = harness.store();
       const r = rule(5);

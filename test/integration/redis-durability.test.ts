@@ -81,11 +81,24 @@ describe('Redis eviction and persistence at start-up', () => {
     assert.deepEqual(await warningsOf(r.url), []);
   });
 
-  it('says when it cannot read the policy (CONFIG disabled)', async () => {
-    const r = await redisWith('--rename-command', 'CONFIG', '');
+  it('reads the policy from INFO and says it cannot read persistence when CONFIG is disabled', async () => {
+    const r = await redisWith('--rename-command', 'CONFIG', '', '--maxmemory-policy', 'allkeys-lru');
     const warnings = await warningsOf(r.url);
     assert.ok(
-      warnings.some((w) => /Could not read maxmemory-policy/.test(w)),
+      warnings.some((w) => /maxmemory-policy is allkeys-lru/.test(w)),
+      warnings.join(' | '),
+    );
+    assert.ok(
+      warnings.some((w) => /Could not read Redis persistence/.test(w)),
+      warnings.join(' | '),
+    );
+  });
+
+  it('names the risk of RDB-only persistence', async () => {
+    const r = await redisWith('--appendonly', 'no', '--save', '3600 1');
+    const warnings = await warningsOf(r.url);
+    assert.ok(
+      warnings.some((w) => /only RDB snapshots: a restart loses every write since the last snapshot/.test(w)),
       warnings.join(' | '),
     );
   });

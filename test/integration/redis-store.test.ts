@@ -56,7 +56,12 @@ describe('RedisStore layout', () => {
     const found = (await redis.cli('--scan', '--pattern', `*${uid}*`)).split('\n').filter(Boolean).sort();
     assert.deepEqual(
       found,
-      [keys.sessionOldHashes(uid, 'k1'), keys.session(uid, 'k1'), keys.userSessions(uid)].sort(),
+      [
+        keys.sessionOldHashes(uid, 'k1'),
+        keys.session(uid, 'k1'),
+        keys.userSessions(uid),
+        keys.userGeneration(uid),
+      ].sort(),
     );
     for (const k of found) {
       assert.ok(k.startsWith('tg:'));

@@ -96,6 +96,27 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX passkeys_user_idx ON passkeys (user_id, created_at)`,
     ],
   },
+  {
+    version: 4,
+    name: 'session revocation log',
+    statements: [
+      // Every acknowledged end of a session, kept until the session could no longer be alive
+      // (expires_at), and replayed into Redis when Redis may have lost writes
+      // (docs/sessions.md). session_id NULL: every session of the user but
+      // keep_session_id, ended by writing generation `id`. No foreign key: the rows of a
+      // deleted account must outlive it.
+      `CREATE TABLE session_revocations (
+        id text PRIMARY KEY,
+        user_id text NOT NULL,
+        session_id text,
+        keep_session_id text,
+        revoked_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+        expires_at timestamptz NOT NULL
+      )`,
+      `CREATE INDEX session_revocations_expires_idx ON session_revocations (expires_at)`,
+      `CREATE INDEX session_revocations_user_idx ON session_revocations (user_id, revoked_at)`,
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -81,11 +81,31 @@ export function healthRoutes(ctx: AppContext) {
           redisCommandsProcessed(ctx),
           databaseReachable(ctx),
         ]);
+        const state = ctx.redisState?.();
+        const reasons = [...(state?.reasons ?? [])];
+        // The accounts database down means no logins, but verification still works.
+        if (!database)
+          reasons.push('The accounts database is unreachable: logins and account changes answer 503.');
         const body = {
-          // The accounts database down means no logins, but verification still works.
-          status: database ? 'ok' : 'degraded',
+          status: reasons.length === 0 ? 'ok' : 'degraded',
+          reasons,
+          warnings: state ? state.warnings : [...(ctx.storeWarnings ?? [])],
           store: ctx.store.kind,
-          redis: { connected: processed !== undefined, commands_processed: processed ?? 0 },
+          redis: {
+            connected: processed !== undefined,
+            commands_processed: processed ?? 0,
+            ...(state
+              ? {
+                  persistence: state.persistence,
+                  maxmemory_policy: state.maxmemory_policy,
+                  evicted_keys: state.evicted_keys,
+                  used_memory_bytes: state.used_memory_bytes,
+                  maxmemory_bytes: state.maxmemory_bytes,
+                  revocations_confirmed: state.revocations_confirmed,
+                  checked_at: state.checked_at,
+                }
+              : {}),
+          },
           database: { connected: database },
           pool,
           timestamp: new Date().toISOString(),
@@ -145,13 +165,15 @@ export function healthRoutes(ctx: AppContext) {
             'Redis is not configured: the embedded memory store is in use (one process only).',
           );
         }
-        advice.warnings.push(...(ctx.storeWarnings ?? []));
+        const state = ctx.redisState?.();
+        if (state) advice.warnings.push(...state.reasons, ...state.warnings);
+        else advice.warnings.push(...(ctx.storeWarnings ?? []));
         const r = ctx.config.redis;
         const status = memory
           ? 'not_configured'
           : !healthy
             ? 'unhealthy'
-            : advice.band === 'scale_up'
+            : advice.band === 'scale_up' || (state?.reasons.length ?? 0) > 0
               ? 'degraded'
               : 'healthy';
         const body = {
@@ -168,6 +190,7 @@ export function healthRoutes(ctx: AppContext) {
             acquire_timeout_ms: r.acquireTimeoutMs,
           },
           utilization_band: advice.band,
+          ...(state ? { redis: state } : {}),
           warnings: advice.warnings,
           recommendations: advice.recommendations,
           timestamp: new Date().toISOString(),

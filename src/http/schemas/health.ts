@@ -28,10 +28,24 @@ export const healthBody = {
     status: { type: 'string' },
     error: { type: 'string' },
     message: { type: 'string' },
+    /** Why the status is `degraded` (empty when it is not). */
+    reasons: { type: 'array', items: { type: 'string' } },
+    /** What this deployment cannot keep (Redis persistence and eviction), whatever happens next. */
+    warnings: { type: 'array', items: { type: 'string' } },
     store: { type: 'string' },
     redis: {
       type: 'object',
-      properties: { connected: { type: 'boolean' }, commands_processed: { type: 'integer' } },
+      properties: {
+        connected: { type: 'boolean' },
+        commands_processed: { type: 'integer' },
+        persistence: { type: 'string' },
+        maxmemory_policy: { type: ['string', 'null'] },
+        evicted_keys: { type: 'integer' },
+        used_memory_bytes: { type: 'integer' },
+        maxmemory_bytes: { type: 'integer' },
+        revocations_confirmed: { type: 'boolean' },
+        checked_at: { type: ['string', 'null'] },
+      },
     },
     database: { type: 'object', properties: { connected: { type: 'boolean' } } },
     pool: poolSnapshot,
@@ -75,6 +89,8 @@ export const healthRedisBody = {
       },
     },
     utilization_band: { type: 'string' },
+    /** The Redis server as last read on the health-check cadence (docs/sessions.md). */
+    redis: { type: 'object', additionalProperties: true },
     warnings: { type: 'array', items: { type: 'string' } },
     recommendations: { type: 'array', items: { type: 'string' } },
     timestamp: { type: 'string' },
