@@ -152,6 +152,8 @@ export interface Config {
   host: string;
   port: number;
   workers: number;
+  /** Preloaded spare workers (modules loaded, no connections) that replace a crashed one (WORKERS > 1). */
+  standbyWorkers: number;
   store: 'memory' | 'redis';
   redis: RedisConfig;
   database: DatabaseConfig;
