@@ -345,10 +345,12 @@ export class ClusterPrimary {
     this.exitCode = Math.max(this.exitCode, exitCode);
     for (const slot of this.slots) slot.cancelTimers();
     clearTimeout(this.spareTimer);
-    // Spares serve nothing: they close their stores and exit.
+    // Spares serve nothing: a ready one closes its stores and exits; one still starting
+    // has nothing to finish and is not waited for.
     for (const [worker, spare] of this.spares) {
       clearTimeout(spare.timer);
-      this.send(worker, { tg: 'drain' });
+      if (spare.parked) this.send(worker, { tg: 'drain' });
+      else worker.process.kill('SIGKILL');
     }
     const live = this.liveWorkers();
     this.logger.info(

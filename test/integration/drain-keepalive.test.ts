@@ -193,6 +193,8 @@ describe('drain with keep-alive clients', { timeout: 120_000 }, () => {
         REDIS_URL: redis.url,
         DATABASE_URL: await pg.createDatabase('drain_two'),
         SHUTDOWN_GRACE_SECONDS: String(GRACE_SECONDS),
+        // A longer start-up bound (2 × this + 10 s) for a shared, loaded test machine.
+        REDIS_CONNECT_TIMEOUT_MS: '30000',
       },
       expectWorkers: 2,
       readyTimeoutMs: 60_000,
