@@ -6,9 +6,10 @@
  *   and a request the client had already sent on one (still unread in the kernel's
  *   buffer) would be answered by a TCP reset;
  * - every request that arrives on an open connection gets the catalogue's 503
- *   `shutting_down` with Retry-After and `Connection: close`, and every response
- *   (in-flight ones included) carries `Connection: close`, so Node closes each
- *   connection right after its answer and the client reconnects elsewhere;
+ *   `shutting_down` with Retry-After and `Connection: close`, so Node closes the
+ *   connection right after that answer and the client reconnects elsewhere; requests
+ *   in flight finish as usual (without `Connection: close`, so that a request pipelined
+ *   behind one is still read and answered 503 rather than dropped);
  * - a connection that stays idle (no request in progress, no byte received) for
  *   DRAIN_IDLE_CLOSE_MS is ended then; the server's own grace-period timer
  *   (src/server.ts) still closes whatever is left when the grace period is over.
@@ -83,11 +84,5 @@ export function installDraining(app: FastifyInstance, idleCloseMs = DRAIN_IDLE_C
   app.addHook('onRequest', (_request, reply, done) => {
     if (!closing) return done();
     void sendError(reply, new ShuttingDownError());
-  });
-  // A request that was in flight when the drain began is answered as usual, but its
-  // connection is not kept for another one.
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (closing) reply.header('connection', 'close');
-    done(null, payload);
   });
 }
