@@ -164,7 +164,14 @@ export async function openDirectory(
   if (!opened && !config.database.url) {
     logger?.info({ dir: config.database.dataDir }, 'opening the embedded accounts database (PGlite)');
   }
-  const { database, migration } = await openMigratedDatabase(config.database, opened);
+  const { database, migration } = await openMigratedDatabase(config.database, opened, (host, previous) => {
+    if (previous === undefined) logger?.debug({ host }, 'accounts database: using this host');
+    else
+      logger?.warn(
+        { host, previous },
+        'accounts database: moved to another host (the previous one failed or is read-only)',
+      );
+  });
   if (migration.applied.length > 0) {
     logger?.info({ applied: migration.applied, version: migration.version }, 'accounts database migrated');
   }

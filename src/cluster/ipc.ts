@@ -18,6 +18,8 @@ export type WorkerMessage =
   | { tg: 'hello' }
   /** The worker listens and serves. */
   | { tg: 'ready'; url: string }
+  /** A spare has composed (stores connected) and waits for `take`. */
+  | { tg: 'standing-by' }
   /** The worker could not start (sent before it exits non-zero). */
   | { tg: 'startup-failed'; message: string }
   /** A group-wide question, answered with `group-answer`. */
@@ -27,7 +29,10 @@ export type WorkerMessage =
 
 /** Primary → worker. */
 export type PrimaryMessage =
+  /** `slot` is SPARE_SLOT for a spare: compose, do not listen, say `standing-by`. */
   | { tg: 'config'; config: Config; slot: number }
+  /** A spare takes a crashed worker's slot: listen now. */
+  | { tg: 'take'; slot: number }
   | { tg: 'drain' }
   | { tg: 'collect'; id: number; op: CollectOp }
   /** `answer` is null when the primary could not build it (the worker answers alone). */
@@ -40,8 +45,8 @@ function tagged(msg: unknown): msg is { tg: string } {
   return typeof msg === 'object' && msg !== null && typeof (msg as { tg?: unknown }).tg === 'string';
 }
 
-const WORKER_TAGS = new Set(['hello', 'ready', 'startup-failed', 'group-ask', 'collected']);
-const PRIMARY_TAGS = new Set(['config', 'drain', 'collect', 'group-answer']);
+const WORKER_TAGS = new Set(['hello', 'ready', 'standing-by', 'startup-failed', 'group-ask', 'collected']);
+const PRIMARY_TAGS = new Set(['config', 'take', 'drain', 'collect', 'group-answer']);
 
 export function isWorkerMessage(msg: unknown): msg is WorkerMessage {
   return tagged(msg) && WORKER_TAGS.has(msg.tg);
@@ -50,6 +55,9 @@ export function isWorkerMessage(msg: unknown): msg is WorkerMessage {
 export function isPrimaryMessage(msg: unknown): msg is PrimaryMessage {
   return tagged(msg) && PRIMARY_TAGS.has(msg.tg);
 }
+
+/** The slot a spare is given until it takes a crashed worker's. */
+export const SPARE_SLOT = -1;
 
 /** How long the primary waits for every worker's part of a group answer. */
 export const COLLECT_TIMEOUT_MS = 1000;

@@ -28,6 +28,8 @@ export class PrimaryChannel {
   private onConfig: ((msg: { config: Config; slot: number }) => void) | undefined;
   private collectHandler: CollectHandler | undefined;
   private drainHandler: (() => void) | undefined;
+  private takeHandler: ((slot: number) => void) | undefined;
+  private takeRequested: number | undefined;
   private drainRequested = false;
 
   constructor() {
@@ -40,6 +42,10 @@ export class PrimaryChannel {
     switch (msg.tg) {
       case 'config':
         this.onConfig?.({ config: msg.config, slot: msg.slot });
+        break;
+      case 'take':
+        this.takeRequested = msg.slot;
+        this.takeHandler?.(msg.slot);
         break;
       case 'drain':
         this.drainRequested = true;
@@ -120,6 +126,12 @@ export class PrimaryChannel {
 
   onCollect(handler: CollectHandler): void {
     this.collectHandler = handler;
+  }
+
+  /** A spare: runs `handler` when the primary gives it a slot (at once if it already did). */
+  onTake(handler: (slot: number) => void): void {
+    this.takeHandler = handler;
+    if (this.takeRequested !== undefined) handler(this.takeRequested);
   }
 
   /** Runs `handler` on the primary's drain (at once if it already asked). */

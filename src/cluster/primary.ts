@@ -1,6 +1,8 @@
 /**
  * The cluster primary: forks one worker per slot, hands each the validated config,
  * restarts crashed workers with backoff (giving up on a slot that crashes in a loop),
+ * keeps STANDBY_WORKERS spares composed (stores connected, not listening) so that a
+ * crashed worker's slot is taken by a spare that only has to listen,
  * answers group-wide questions (metrics, pool stats) by asking every worker, and on
  * SIGTERM/SIGINT drains the group within the grace period.
  *
@@ -14,12 +16,13 @@ import { aggregateGroupMetrics, createClusterMetrics, type ClusterMetrics } from
 import { GroupCollector } from './group-collector.js';
 import {
   COLLECT_TIMEOUT_MS,
+  SPARE_SLOT,
   isWorkerMessage,
   type CollectOp,
   type GroupAnswer,
   type PrimaryMessage,
 } from './ipc.js';
-import type { RespawnPolicyOptions } from './respawn.js';
+import { RespawnPolicy, type RespawnPolicyOptions } from './respawn.js';
 import { WorkerSlot } from './slot.js';
 import type { Config } from '../config/schema.js';
 
@@ -45,6 +48,13 @@ export class ClusterPrimary {
   private exitCode = 0;
   private drainTimer: NodeJS.Timeout | undefined;
   private listeningUrl: string | undefined;
+  /** Which slot each serving worker fills (spares have none until they take one). */
+  private readonly slotOf = new Map<Worker, WorkerSlot>();
+  /** Spares: forked, and `parked` once told to stand by. */
+  private readonly spares = new Map<Worker, { parked: boolean; timer: NodeJS.Timeout | undefined }>();
+  private readonly spareRespawn: RespawnPolicy;
+  private spareTimer: NodeJS.Timeout | undefined;
+  private sparesGivenUp = false;
 
   constructor(
     private readonly config: Config,
@@ -55,6 +65,7 @@ export class ClusterPrimary {
     this.startupTimeoutMs =
       options.startupTimeoutMs ?? Math.max(30_000, 2 * config.redis.connectTimeoutMs + 10_000);
     this.slots = Array.from({ length: config.workers }, (_, index) => new WorkerSlot(index, options.respawn));
+    this.spareRespawn = new RespawnPolicy(options.respawn);
   }
 
   start(): void {
@@ -68,16 +79,36 @@ export class ClusterPrimary {
     return this.slots.flatMap((s) => (s.worker ? [s.worker] : []));
   }
 
-  private fork(slot: WorkerSlot): void {
+  /** A new worker process with the primary's listeners; what it is for is decided on `hello`. */
+  private spawn(): Worker {
     // The worker's libuv thread pool, sized before it starts (src/config/sections/security.ts).
     const worker = cluster.fork({ UV_THREADPOOL_SIZE: String(this.config.passwordHashing.threadPoolSize) });
+    worker.on('message', (msg: unknown) => this.onMessage(worker, msg));
+    worker.on('error', (err: Error) => {
+      this.logger.warn({ worker: worker.id, err: { message: err.message } }, 'worker channel error');
+    });
+    worker.once('exit', (code: number | null, signal: NodeJS.Signals | null) => {
+      const slot = this.slotOf.get(worker);
+      this.slotOf.delete(worker);
+      if (slot) this.onExit(slot, worker, code, signal);
+      else this.onSpareExit(worker, code, signal);
+    });
+    return worker;
+  }
+
+  private fork(slot: WorkerSlot): void {
+    this.assign(slot, this.spawn());
+  }
+
+  /** Puts `worker` in `slot`, bounded by the start-up timeout. */
+  private assign(slot: WorkerSlot, worker: Worker): void {
     slot.worker = worker;
+    this.slotOf.set(worker, slot);
     this.metrics.live.set(this.liveWorkers().length);
     this.logger.debug(
       { slot: slot.index, worker: worker.id, worker_pid: worker.process.pid },
       'worker forked',
     );
-
     slot.armStartupTimer(this.startupTimeoutMs, () => {
       slot.startupError = `not ready within ${this.startupTimeoutMs} ms`;
       this.logger.error(
@@ -86,14 +117,54 @@ export class ClusterPrimary {
       );
       worker.process.kill('SIGKILL');
     });
+  }
 
-    worker.on('message', (msg: unknown) => this.onMessage(slot, worker, msg));
-    worker.on('error', (err: Error) => {
-      this.logger.warn({ worker: worker.id, err: { message: err.message } }, 'worker channel error');
-    });
-    worker.once('exit', (code: number | null, signal: NodeJS.Signals | null) =>
-      this.onExit(slot, worker, code, signal),
-    );
+  /** A parked spare, if any. */
+  private parkedSpare(): Worker | undefined {
+    for (const [worker, spare] of this.spares) if (spare.parked) return worker;
+    return undefined;
+  }
+
+  /**
+   * Forks spares up to STANDBY_WORKERS, once every slot serves (a spare loading its
+   * modules would slow down the workers that are starting).
+   */
+  private topUpSpares(): void {
+    if (this.state !== 'running' || this.sparesGivenUp || this.spareTimer) return;
+    if (!this.slots.every((s) => s.givenUp || s.serving)) return;
+    while (this.spares.size < this.config.standbyWorkers) {
+      const worker = this.spawn();
+      const timer = setTimeout(() => {
+        this.logger.warn({ worker_pid: worker.process.pid }, 'spare worker not ready in time: killing it');
+        worker.process.kill('SIGKILL');
+      }, this.startupTimeoutMs);
+      this.spares.set(worker, { parked: false, timer });
+    }
+  }
+
+  private onSpareExit(worker: Worker, code: number | null, signal: NodeJS.Signals | null): void {
+    const spare = this.spares.get(worker);
+    clearTimeout(spare?.timer);
+    this.spares.delete(worker);
+    if (this.state === 'draining') {
+      if (this.liveWorkers().length === 0 && this.spares.size === 0) this.finish();
+      return;
+    }
+    const decision = this.spareRespawn.onCrash(Date.now());
+    const info = { worker: worker.id, worker_pid: worker.process.pid, code, signal };
+    if (decision.action === 'give-up') {
+      this.sparesGivenUp = true;
+      this.logger.error(
+        { ...info, recent_crashes: decision.recentCrashes },
+        'spare workers crash in a loop: no longer keeping one',
+      );
+      return;
+    }
+    this.logger.warn({ ...info, restart_in_ms: decision.delayMs }, 'spare worker exited: replacing it');
+    this.spareTimer = setTimeout(() => {
+      this.spareTimer = undefined;
+      this.topUpSpares();
+    }, decision.delayMs);
   }
 
   private send(worker: Worker, message: PrimaryMessage): void {
@@ -104,8 +175,28 @@ export class ClusterPrimary {
     });
   }
 
-  private onMessage(slot: WorkerSlot, worker: Worker, msg: unknown): void {
+  private onMessage(worker: Worker, msg: unknown): void {
     if (!isWorkerMessage(msg)) return;
+    const slot = this.slotOf.get(worker);
+    if (!slot) {
+      // A spare: composes without listening, then waits until a slot needs it.
+      const spare = this.spares.get(worker);
+      if (!spare) return;
+      if (msg.tg === 'hello') {
+        this.send(worker, { tg: 'config', config: this.config, slot: SPARE_SLOT });
+        if (this.state === 'draining') this.send(worker, { tg: 'drain' });
+      } else if (msg.tg === 'standing-by') {
+        clearTimeout(spare.timer);
+        spare.parked = true;
+        this.logger.info({ worker_pid: worker.process.pid }, 'spare worker ready and standing by');
+      } else if (msg.tg === 'startup-failed') {
+        this.logger.warn(
+          { worker_pid: worker.process.pid, error: msg.message },
+          'a spare worker could not start',
+        );
+      }
+      return;
+    }
     switch (msg.tg) {
       case 'hello':
         this.send(worker, { tg: 'config', config: this.config, slot: slot.index });
@@ -137,6 +228,7 @@ export class ClusterPrimary {
     slot.clearStartupTimer();
     slot.startupError = undefined;
     slot.everReady = true;
+    slot.serving = true;
     const info = { slot: slot.index, worker: worker.id, worker_pid: worker.process.pid };
     if (slot.crashedAt !== undefined) {
       this.logger.info({ ...info, restart_ms: Date.now() - slot.crashedAt }, 'worker replaced and serving');
@@ -156,6 +248,7 @@ export class ClusterPrimary {
         `tollgate listening on ${url} with ${this.config.workers} workers`,
       );
     }
+    this.topUpSpares();
   }
 
   private async answer(op: CollectOp): Promise<GroupAnswer | null> {
@@ -172,6 +265,7 @@ export class ClusterPrimary {
 
   private onExit(slot: WorkerSlot, worker: Worker, code: number | null, signal: NodeJS.Signals | null): void {
     slot.clearStartupTimer();
+    slot.serving = false;
     if (slot.worker === worker) slot.worker = undefined;
     this.collector.workerGone(worker.id);
     this.metrics.live.set(this.liveWorkers().length);
@@ -179,7 +273,7 @@ export class ClusterPrimary {
 
     if (this.state === 'draining') {
       this.logger.info(info, 'worker stopped');
-      if (this.liveWorkers().length === 0) this.finish();
+      if (this.liveWorkers().length === 0 && this.spares.size === 0) this.finish();
       return;
     }
 
@@ -208,7 +302,20 @@ export class ClusterPrimary {
       slot.scheduleRespawn(decision.delayMs, () => {
         if (this.state === 'draining') return;
         this.metrics.restarts.inc();
-        this.fork(slot);
+        const spare = this.parkedSpare();
+        if (!spare) {
+          this.fork(slot);
+          return;
+        }
+        // The spare is composed and connected: it only has to listen.
+        clearTimeout(this.spares.get(spare)?.timer);
+        this.spares.delete(spare);
+        this.assign(slot, spare);
+        this.send(spare, { tg: 'take', slot: slot.index });
+        this.logger.info(
+          { slot: slot.index, worker_pid: spare.process.pid },
+          'a spare worker takes the slot',
+        );
       });
       return;
     }
@@ -237,18 +344,26 @@ export class ClusterPrimary {
     this.state = 'draining';
     this.exitCode = Math.max(this.exitCode, exitCode);
     for (const slot of this.slots) slot.cancelTimers();
+    clearTimeout(this.spareTimer);
+    // Spares serve nothing: a ready one closes its stores and exits; one still starting
+    // has nothing to finish and is not waited for.
+    for (const [worker, spare] of this.spares) {
+      clearTimeout(spare.timer);
+      if (spare.parked) this.send(worker, { tg: 'drain' });
+      else worker.process.kill('SIGKILL');
+    }
     const live = this.liveWorkers();
     this.logger.info(
       { reason, workers: live.length, grace_ms: this.config.shutdownGraceMs, url: this.listeningUrl },
       'draining: workers stop accepting and finish in-flight requests',
     );
-    if (live.length === 0) {
+    if (live.length === 0 && this.spares.size === 0) {
       this.finish();
       return;
     }
     for (const worker of live) this.send(worker, { tg: 'drain' });
     this.drainTimer = setTimeout(() => {
-      const stragglers = this.liveWorkers();
+      const stragglers = [...this.liveWorkers(), ...this.spares.keys()];
       this.logger.warn(
         { pids: stragglers.map((w) => w.process.pid) },
         'workers did not stop within the grace period: killing them',

@@ -11,6 +11,8 @@ export class WorkerSlot {
   /** The slot's worker has been ready at least once. */
   everReady = false;
   givenUp = false;
+  /** The slot's current worker has said it is ready (and has not exited since). */
+  serving = false;
   /** When the last crash of this slot happened (to measure the restart time). */
   crashedAt: number | undefined;
   /** The last start-up error a worker of this slot reported. */

@@ -11,7 +11,11 @@ export function redactConfig(config: Config): Record<string, unknown> {
       extraPublicKeysPem: config.jwt.extraPublicKeysPem.length,
     },
     opsToken: config.opsToken ? '[redacted]' : undefined,
-    database: { ...config.database, url: config.database.url ? redactUrl(config.database.url) : undefined },
+    database: {
+      ...config.database,
+      url: config.database.url ? redactUrl(config.database.url) : undefined,
+      hosts: config.database.hosts.map(redactUrl),
+    },
     accounts: {
       ...config.accounts,
       mail: {
@@ -33,6 +37,9 @@ export function redactUrl(url: string): string {
     if (u.password) u.password = 'redacted';
     return u.toString();
   } catch {
+    // A multi-host PostgreSQL URL (h1:5432,h2:5432) is not a WHATWG URL: hide the password by hand.
+    const userinfo = /^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]*@/i;
+    if (userinfo.test(url)) return url.replace(userinfo, '$1redacted@');
     return '[unparsable URL]';
   }
 }

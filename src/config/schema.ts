@@ -96,6 +96,17 @@ export interface PasswordHashingConfig {
 export interface DatabaseConfig {
   /** PostgreSQL URL; undefined = the embedded PGlite in `dataDir`. */
   url: string | undefined;
+  /**
+   * One single-host URL per host of `url`, in the order given (a multi-host URL,
+   * `postgres://u:p@h1:5432,h2:5432/db`, names several); empty for PGlite.
+   */
+  hosts: readonly string[];
+  /**
+   * `read-write`: use only a host that accepts writes (not in recovery, not read-only),
+   * and look for another when it stops accepting them. From `target_session_attrs`
+   * (`read-write` or `primary`); a multi-host URL without it means `read-write`.
+   */
+  targetSessionAttrs: 'any' | 'read-write';
   dataDir: string;
   /** Connections of this process (its share of DATABASE_POOL_SIZE). */
   poolSize: number;
@@ -164,6 +175,8 @@ export interface Config {
   host: string;
   port: number;
   workers: number;
+  /** Preloaded spare workers (modules loaded, no connections) that replace a crashed one (WORKERS > 1). */
+  standbyWorkers: number;
   store: 'memory' | 'redis';
   redis: RedisConfig;
   database: DatabaseConfig;

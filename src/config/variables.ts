@@ -36,6 +36,12 @@ export const VARIABLE_GROUPS: readonly VariableGroup[] = [
         meaning: 'worker processes, or auto (one per core); > 1 needs Redis',
       },
       {
+        name: 'STANDBY_WORKERS',
+        default: '1',
+        meaning:
+          'WORKERS > 1: spare workers kept loaded (no connections) to replace a crashed worker at once; 0 = none',
+      },
+      {
         name: 'TRUST_PROXY',
         default: 'false',
         meaning: 'proxies whose X-Forwarded-For is believed: a hop count or addresses/CIDRs',

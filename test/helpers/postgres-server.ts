@@ -114,6 +114,87 @@ export async function startPostgres(): Promise<PostgresHandle> {
   };
 }
 
+export interface StandbyHandle {
+  readonly port: number;
+  /** Same database name as the primary's `url`, on the standby. */
+  readonly url: string;
+  psql(sql: string, database?: string): Promise<string>;
+  /** `pg_ctl promote`: the standby becomes a read-write primary (waits until it is). */
+  promote(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A streaming standby of `primary` on loopback: `pg_basebackup -R` (which writes
+ * standby.signal and primary_conninfo), then pg_ctl start on its own port. With
+ * `synchronous`, the primary waits for the standby to flush every commit
+ * (`synchronous_standby_names = '*'`, `synchronous_commit = on`) before acknowledging it.
+ */
+export async function startStandby(primary: PostgresHandle, synchronous = true): Promise<StandbyHandle> {
+  const bin = binDir();
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-pg-standby-'));
+  const data = join(dir, 'data');
+  if (asRoot) chownSync(dir, owner!, ownerGid!);
+  const port = await freePort();
+  const exec = async (name: string, args: string[], timeout = 60_000): Promise<string> => {
+    const [cmd, argv] = pgCommand(join(bin, name), args);
+    const { stdout } = await run(cmd, argv, { timeout });
+    return stdout;
+  };
+  await exec('pg_basebackup', [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(primary.port),
+    '-U',
+    'postgres',
+    '-D',
+    data,
+    '-R',
+    '-X',
+    'stream',
+    '-c',
+    'fast',
+    '--no-sync',
+  ]);
+  const options = `-c listen_addresses=127.0.0.1 -c port=${port} -c fsync=off -c full_page_writes=off -c unix_socket_directories=${dir} -c max_connections=200`;
+  await exec('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '30', 'start']);
+  const base = `postgres://postgres@127.0.0.1:${port}`;
+  const psql = async (sql: string, database = 'postgres'): Promise<string> => {
+    const { stdout } = await run(
+      join(bin, 'psql'),
+      ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-c', sql, `${base}/${database}`],
+      {
+        timeout: 30_000,
+      },
+    );
+    return stdout.trim();
+  };
+  if (synchronous) {
+    await primary.psql("ALTER SYSTEM SET synchronous_standby_names = '*'");
+    await primary.psql('ALTER SYSTEM SET synchronous_commit = on');
+    await primary.psql('SELECT pg_reload_conf()');
+    for (let i = 0; ; i++) {
+      const state = await primary.psql('SELECT sync_state FROM pg_stat_replication');
+      if (state.split('\n').includes('sync')) break;
+      if (i > 300) throw new Error(`the standby did not become synchronous (${state})`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    port,
+    url: `${base}/${new URL(primary.url).pathname.slice(1)}`,
+    psql,
+    async promote() {
+      await exec('pg_ctl', ['-D', data, '-w', '-t', '30', 'promote']);
+    },
+    async stop() {
+      await exec('pg_ctl', ['-D', data, '-m', 'immediate', '-w', '-t', '30', 'stop']).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 let shared: Promise<PostgresHandle> | undefined;
 let databases = 0;
 

@@ -54,6 +54,7 @@ function isUnavailableCode(code: string): boolean {
     code === '57P02' || // crash_shutdown
     code === '57P03' || // cannot_connect_now
     code === '57014' || // query_canceled (statement_timeout)
+    code === '25006' || // read_only_sql_transaction (the host became a standby)
     code === '53300' || // too_many_connections
     code === '53000' || // insufficient_resources
     code === '40001' || // serialization_failure

@@ -8,11 +8,27 @@ import { migrate, type MigrationReport } from './migrate.js';
 import { openPGlite } from './pglite.js';
 import { openPostgres } from './postgres.js';
 
-export function openDatabase(config: DatabaseConfig): Promise<Database> {
+/** Told when the PostgreSQL pool moves to another host of a multi-host DATABASE_URL. */
+export type HostChangeListener = (host: string, previous: string | undefined) => void;
+
+/** `host:port` of a single-host URL, for logs (no credentials). */
+function hostOf(url: string): string {
+  const m = /^[a-z]+:\/\/(?:[^@/]*@)?([^/?#]*)/i.exec(url);
+  return m?.[1] ?? 'unknown';
+}
+
+export function openDatabase(config: DatabaseConfig, onHostChange?: HostChangeListener): Promise<Database> {
   if (config.url) {
+    const hosts = config.hosts.length > 0 ? config.hosts : [config.url];
     return Promise.resolve(
       openPostgres({
-        url: config.url,
+        hosts,
+        requireReadWrite: config.targetSessionAttrs === 'read-write',
+        onHostChange: (index, previous) =>
+          onHostChange?.(
+            hostOf(hosts[index]!),
+            previous === undefined ? undefined : hostOf(hosts[previous]!),
+          ),
         poolSize: config.poolSize,
         connectTimeoutMs: config.connectTimeoutMs,
         statementTimeoutMs: config.statementTimeoutMs,
@@ -26,8 +42,9 @@ export function openDatabase(config: DatabaseConfig): Promise<Database> {
 export async function openMigratedDatabase(
   config: DatabaseConfig,
   opened?: Database,
+  onHostChange?: HostChangeListener,
 ): Promise<{ database: Database; migration: MigrationReport }> {
-  const database = opened ?? (await openDatabase(config));
+  const database = opened ?? (await openDatabase(config, onHostChange));
   try {
     return { database, migration: await migrate(database) };
   } catch (err) {

@@ -13,6 +13,8 @@ export interface ServerSection {
   host: string;
   port: number;
   workers: number;
+  /** Preloaded spare workers that take a crashed worker's place (WORKERS > 1). */
+  standbyWorkers: number;
   trustProxy: TrustProxy;
   logLevel: LogLevel;
   logFormat: LogFormat;
@@ -35,6 +37,7 @@ export function readServer(r: Reader): ServerSection {
     host: r.string('HOST', production ? '0.0.0.0' : '127.0.0.1'),
     port: r.int('PORT', 8000, 0, 65535),
     workers,
+    standbyWorkers: r.int('STANDBY_WORKERS', 1, 0, 16),
     trustProxy: r.trustProxy('TRUST_PROXY'),
     logLevel: r.oneOf<LogLevel>('LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: r.oneOf<LogFormat>('LOG_FORMAT', ['auto', 'pretty', 'json'], 'auto'),
