@@ -28,6 +28,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { login, register } from '../test/helpers/http.js';
+import { patiently } from './patiently.js';
 import { freePort } from '../test/helpers/ports.js';
 import { startRedis, type RedisServerHandle } from '../test/helpers/redis-server.js';
 import { startCluster, startSentinel } from '../test/helpers/redis-topology.js';
@@ -303,10 +304,10 @@ async function measure(topology: Topology, workers: number, dir: string): Promis
     });
     ceiling = await startCeiling(workers, redis.ceiling);
     const tokens: string[] = [];
-    await inLanes(USERS, 4, async (i) => {
+    await inLanes(USERS, 2, async (i) => {
       const email = `bench-ceiling-${topology}-${workers}-${i}@example.test`;
-      await register(tg!.url, email);
-      tokens[i] = (await login(tg!.url, email)).access;
+      await patiently(() => register(tg!.url, email));
+      tokens[i] = (await patiently(() => login(tg!.url, email))).access;
     });
     const script = join(dir, 'tokens.lua');
     writeFileSync(

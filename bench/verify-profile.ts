@@ -17,6 +17,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { login, register } from '../test/helpers/http.js';
+import { patiently } from './patiently.js';
 import { startRedis } from '../test/helpers/redis-server.js';
 import { CLI, inLanes, startTollgate } from '../test/helpers/tollgate-process.js';
 
@@ -83,15 +84,16 @@ async function profileBuild(build: { name: string; cli: string }, dir: string) {
     cli: build.cli,
     nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--trace-gc-nvp'],
     env: { WORKERS: '1', LOG_LEVEL: 'warn', REDIS_URL: redis.url },
+    readyTimeoutMs: 120_000,
   });
   try {
     execFileSync('taskset', ['-a', '-pc', '0', String(tg.pid)], { stdio: 'ignore' });
     if (redis.pid) execFileSync('taskset', ['-a', '-pc', '1', String(redis.pid)], { stdio: 'ignore' });
     const tokens: string[] = [];
-    await inLanes(16, 4, async (i) => {
+    await inLanes(16, 2, async (i) => {
       const email = `profile-${build.name}-${i}@example.test`;
-      await register(tg.url, email);
-      tokens[i] = (await login(tg.url, email)).access;
+      await patiently(() => register(tg.url, email));
+      tokens[i] = (await patiently(() => login(tg.url, email))).access;
     });
     const script = join(dir, 'tokens.lua');
     writeFileSync(
