@@ -199,8 +199,8 @@ function runWrk(url: string, script: string, seconds: number, cpu: string | unde
       try {
         done({
           rps: Number(grab(/Requests\/sec:\s+([\d.]+)/)),
-          p50Ms: ms(grab(/^\s+50%\s+(\S+)$/m)),
-          p99Ms: ms(grab(/^\s+99%\s+(\S+)$/m)),
+          p50Ms: ms(grab(/^\s+50%\s+(\S+)\s*$/m)),
+          p99Ms: ms(grab(/^\s+99%\s+(\S+)\s*$/m)),
           requests: Number(grab(/(\d+) requests in/)),
           non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
           socketErrors: socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
