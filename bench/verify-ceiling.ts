@@ -28,6 +28,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { login, register } from '../test/helpers/http.js';
+import { patiently } from './patiently.js';
 import { freePort } from '../test/helpers/ports.js';
 import { startRedis, type RedisServerHandle } from '../test/helpers/redis-server.js';
 import { startCluster, startSentinel } from '../test/helpers/redis-topology.js';
@@ -198,8 +199,8 @@ function runWrk(url: string, script: string, seconds: number, cpu: string | unde
       try {
         done({
           rps: Number(grab(/Requests\/sec:\s+([\d.]+)/)),
-          p50Ms: ms(grab(/^\s+50%\s+(\S+)$/m)),
-          p99Ms: ms(grab(/^\s+99%\s+(\S+)$/m)),
+          p50Ms: ms(grab(/^\s+50%\s+(\S+)\s*$/m)),
+          p99Ms: ms(grab(/^\s+99%\s+(\S+)\s*$/m)),
           requests: Number(grab(/(\d+) requests in/)),
           non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
           socketErrors: socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
@@ -303,10 +304,10 @@ async function measure(topology: Topology, workers: number, dir: string): Promis
     });
     ceiling = await startCeiling(workers, redis.ceiling);
     const tokens: string[] = [];
-    await inLanes(USERS, 4, async (i) => {
+    await inLanes(USERS, 2, async (i) => {
       const email = `bench-ceiling-${topology}-${workers}-${i}@example.test`;
-      await register(tg!.url, email);
-      tokens[i] = (await login(tg!.url, email)).access;
+      await patiently(() => register(tg!.url, email));
+      tokens[i] = (await patiently(() => login(tg!.url, email))).access;
     });
     const script = join(dir, 'tokens.lua');
     writeFileSync(

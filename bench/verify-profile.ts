@@ -15,8 +15,10 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { join, resolve } from 'node:path';
 import { login, register } from '../test/helpers/http.js';
+import { patiently } from './patiently.js';
 import { startRedis } from '../test/helpers/redis-server.js';
 import { CLI, inLanes, startTollgate } from '../test/helpers/tollgate-process.js';
 
@@ -35,6 +37,8 @@ interface ProfileNode {
   children?: number[];
 }
 interface CpuProfile {
+  startTime: number;
+  endTime: number;
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
@@ -54,13 +58,25 @@ function wrk(url: string, script: string, seconds: number): Promise<{ rps: numbe
   });
 }
 
-/** Self time per function ("name file:line"), as a share of all samples. */
-function topSelf(profile: CpuProfile, n: number): { entries: Array<[string, number]>; gc: number } {
+/**
+ * Self time per function ("name file:line"), as a share of the samples taken in
+ * [fromUs, toUs] (profile clock, microseconds): the measured wrk run only, not start-up,
+ * account set-up or shutdown.
+ */
+function topSelf(
+  profile: CpuProfile,
+  n: number,
+  fromUs: number,
+  toUs: number,
+): { entries: Array<[string, number]>; gc: number } {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const self = new Map<string, number>();
   let total = 0;
+  let t = profile.startTime;
   profile.samples.forEach((id, i) => {
     const dt = profile.timeDeltas[i] ?? 0;
+    t += dt;
+    if (t < fromUs || t > toUs) return;
     const f = byId.get(id)!.callFrame;
     const file = f.url ? f.url.replace(/^file:\/\//, '').replace(/^.*node_modules\//, '') : '';
     const short = file.replace(`${ROOT}/`, '');
@@ -83,15 +99,16 @@ async function profileBuild(build: { name: string; cli: string }, dir: string) {
     cli: build.cli,
     nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--trace-gc-nvp'],
     env: { WORKERS: '1', LOG_LEVEL: 'warn', REDIS_URL: redis.url },
+    readyTimeoutMs: 120_000,
   });
   try {
     execFileSync('taskset', ['-a', '-pc', '0', String(tg.pid)], { stdio: 'ignore' });
     if (redis.pid) execFileSync('taskset', ['-a', '-pc', '1', String(redis.pid)], { stdio: 'ignore' });
     const tokens: string[] = [];
-    await inLanes(16, 4, async (i) => {
+    await inLanes(16, 2, async (i) => {
       const email = `profile-${build.name}-${i}@example.test`;
-      await register(tg.url, email);
-      tokens[i] = (await login(tg.url, email)).access;
+      await patiently(() => register(tg.url, email));
+      tokens[i] = (await patiently(() => login(tg.url, email))).access;
     });
     const script = join(dir, 'tokens.lua');
     writeFileSync(
@@ -108,11 +125,14 @@ async function profileBuild(build: { name: string; cli: string }, dir: string) {
     const url = `${tg.url}/api/protected`;
     await wrk(url, script, 3);
     const from = tg.stdout().length;
+    const runStart = performance.now();
     const run = await wrk(url, script, SECONDS);
+    const runEnd = performance.now();
     const gcLines = tg.stdout().slice(from);
     const allocated = [...gcLines.matchAll(/ allocated=(\d+)/g)].reduce((a, m) => a + Number(m[1]), 0);
     const gcPauseMs = [...gcLines.matchAll(/ pause=([\d.]+)/g)].reduce((a, m) => a + Number(m[1]), 0);
     await tg.stop();
+    const exited = performance.now();
     const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error(`no CPU profile written by ${build.name}`);
     const profile = JSON.parse(readFileSync(join(profDir, file), 'utf8')) as CpuProfile;
@@ -122,7 +142,13 @@ async function profileBuild(build: { name: string; cli: string }, dir: string) {
       requests: run.requests,
       bytesPerVerify: allocated / run.requests,
       gcPauseShare: (gcPauseMs / (SECONDS * 1000)) * 100,
-      ...topSelf(profile, 10),
+      // The profile ends when the process exits: the run's window, counted back from there.
+      ...topSelf(
+        profile,
+        10,
+        profile.endTime - (exited - runStart) * 1000,
+        profile.endTime - (exited - runEnd) * 1000,
+      ),
     };
   } finally {
     await tg.stop().catch(() => undefined);
@@ -151,7 +177,7 @@ async function main(): Promise<void> {
   const lines = [
     `Measured ${date} with \`npm run build && flock /tmp/tollgate-bench.lock node --import tsx bench/verify-profile.ts\` (SECONDS=${SECONDS} CONNECTIONS=${CONNECTIONS} ROUNDS=${ROUNDS}${process.env.BEFORE_CLI ? ', BEFORE_CLI = the build before these changes' : ''}); ${cpus().length} cores, shared; tollgate WORKERS=1 on CPU 0 under \`--cpu-prof --trace-gc-nvp\`, wrk and Redis on CPU 1.`,
     '',
-    '| build | req/s (profiled) | bytes allocated / verify | GC share of CPU samples | GC pause / wall time |',
+    "| build | req/s (profiled) | bytes allocated / verify | GC share of the run's CPU samples | GC pause / wall time |",
     '|---|---|---|---|---|',
     ...results.map(
       (r) =>
@@ -162,7 +188,7 @@ async function main(): Promise<void> {
     const r = results.filter((x) => x.build === b.name).at(-1)!;
     lines.push(
       '',
-      `Top 10 self time, ${b.name}:`,
+      `Top 10 self time during the measured run, ${b.name} (share of all samples in the run, idle included):`,
       '',
       '| # | function (file:line) | self % |',
       '|---|---|---|',
