@@ -15,6 +15,7 @@ import type {
   RateLimitRule,
   RotateRequest,
   RotateResult,
+  SessionAuth,
   SessionRecord,
   Store,
 } from './store.js';
@@ -114,6 +115,14 @@ export class RecordedStore implements Store {
 
   touchSession(uid: string, sid: string): Promise<void> {
     return this.inner.touchSession(uid, sid);
+  }
+
+  sessionAuth(uid: string, sid: string): Promise<SessionAuth | null> {
+    return this.inner.sessionAuth(uid, sid);
+  }
+
+  setSessionAuth(uid: string, sid: string, auth: SessionAuth): Promise<boolean> {
+    return this.inner.setSessionAuth(uid, sid, auth);
   }
 
   checkLoginLimits(rules: readonly RateLimitRule[]): Promise<RateLimitDecision> {
