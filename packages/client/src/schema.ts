@@ -4214,10 +4214,19 @@ export interface operations {
             status?: string;
             error?: string;
             message?: string;
+            reasons?: string[];
+            warnings?: string[];
             store?: string;
             redis?: {
               connected?: boolean;
               commands_processed?: number;
+              persistence?: string;
+              maxmemory_policy?: string | null;
+              evicted_keys?: number;
+              used_memory_bytes?: number;
+              maxmemory_bytes?: number;
+              revocations_confirmed?: boolean;
+              checked_at?: string | null;
             };
             database?: {
               connected?: boolean;
@@ -4262,10 +4271,19 @@ export interface operations {
             status?: string;
             error?: string;
             message?: string;
+            reasons?: string[];
+            warnings?: string[];
             store?: string;
             redis?: {
               connected?: boolean;
               commands_processed?: number;
+              persistence?: string;
+              maxmemory_policy?: string | null;
+              evicted_keys?: number;
+              used_memory_bytes?: number;
+              maxmemory_bytes?: number;
+              revocations_confirmed?: boolean;
+              checked_at?: string | null;
             };
             database?: {
               connected?: boolean;
@@ -4416,6 +4434,9 @@ export interface operations {
               acquire_timeout_ms?: number;
             };
             utilization_band?: string;
+            redis?: {
+              [key: string]: unknown;
+            };
             warnings?: string[];
             recommendations?: string[];
             timestamp?: string;
@@ -4476,6 +4497,9 @@ export interface operations {
               acquire_timeout_ms?: number;
             };
             utilization_band?: string;
+            redis?: {
+              [key: string]: unknown;
+            };
             warnings?: string[];
             recommendations?: string[];
             timestamp?: string;
