@@ -9,6 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { compose, type Composition } from '../../src/compose.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
@@ -30,6 +31,8 @@ export interface TestApp {
 export interface TestAppOptions {
   /** Default: argon2id at test cost. */
   hasher?: PasswordHasher;
+  /** Where the app logs (default: nowhere); e.g. `captureLogs().logger`. */
+  logger?: Logger;
 }
 
 function testConfig(env: Record<string, string>, varDir: string): Config {
@@ -67,6 +70,7 @@ async function build(
     const composition = await compose(config, {
       hasher: options.hasher ?? testHasher,
       ...(database ? { database } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
     });
     const server = listening ? await listen(composition) : undefined;
     return {
