@@ -147,7 +147,11 @@ export const VARIABLE_GROUPS: readonly VariableGroup[] = [
         meaning: 'previous public keys still accepted and published (rotation)',
       },
       { name: 'JWT_PUBLIC_KEYS_FILE', default: '', meaning: 'a file holding JWT_PUBLIC_KEYS' },
-      { name: 'TOKEN_ISSUER', default: 'tollgate', meaning: 'iss of access tokens' },
+      {
+        name: 'TOKEN_ISSUER',
+        default: 'PUBLIC_URL',
+        meaning: 'iss of access tokens and the metadata issuer; must equal PUBLIC_URL (RFC 8414)',
+      },
       {
         name: 'TOKEN_AUDIENCE',
         default: 'tollgate',
