@@ -245,6 +245,23 @@ export const VARIABLE_GROUPS: readonly VariableGroup[] = [
         default: '100',
         meaning: 'wrong passwords per address per window',
       },
+      { name: 'REGISTER_MAX_PER_IP', default: '20', meaning: 'accounts one address may register per hour' },
+      {
+        name: 'PASSKEY_OPTIONS_MAX_PER_IP',
+        default: '30',
+        meaning: 'passkey sign-in options (each a stored challenge) per address per minute',
+      },
+      {
+        name: 'PASSKEY_CHALLENGES_MAX',
+        default: '100000',
+        meaning: 'passkey sign-in challenges given out per 5 minutes, all addresses together (bounds Redis)',
+      },
+      {
+        name: 'AUDIT_REFUSAL_WINDOW',
+        default: '60',
+        meaning:
+          'seconds: requests refused before any check (429, refused /admin) are one audit row per address per window',
+      },
       { name: 'PASSWORD_MIN_LENGTH', default: '8', meaning: 'characters (code points)' },
       { name: 'PASSWORD_MAX_LENGTH', default: '128', meaning: 'characters (code points)' },
       {

@@ -44,6 +44,9 @@ function testConfig(env: Record<string, string>, varDir: string): Config {
       LOG_LEVEL: 'silent',
       LOGIN_MAX_FAILURES_PER_ACCOUNT_IP: '5',
       LOGIN_MAX_FAILURES_PER_IP: '100000',
+      // Tests register and sign in many users from one address; the limit tests lower these.
+      REGISTER_MAX_PER_IP: '100000',
+      PASSKEY_OPTIONS_MAX_PER_IP: '100000',
       // No strength thread per test app (the dictionaries cost ~50 MB and most of a
       // second); the password-policy tests turn it on. Production default: min-score:3.
       PASSWORD_POLICY: 'off',

@@ -33,7 +33,15 @@ describe('config', () => {
     assert.equal(c.port, 8000);
     assert.equal(c.jwt.accessTokenTtl, 900);
     assert.equal(c.jwt.refreshTokenTtl, 604800);
-    assert.deepEqual(c.rateLimit, { windowSeconds: 900, maxFailuresPerAccountIp: 10, maxFailuresPerIp: 100 });
+    assert.deepEqual(c.rateLimit, {
+      windowSeconds: 900,
+      maxFailuresPerAccountIp: 10,
+      maxFailuresPerIp: 100,
+      registrationsPerIp: 20,
+      passkeyOptionsPerIp: 30,
+      passkeyChallenges: 100_000,
+      refusalAuditWindowSeconds: 60,
+    });
     assert.equal(c.redis.healthCheckIntervalMs, 30_000);
     assert.equal(c.passwordHashing.queueOrder, 'adaptive');
     assert.equal(c.passwordHashing.overloadMs, 500);

@@ -5,7 +5,7 @@
  * an email without any (unknown, or an account with none) gets a stand-in credential
  * derived from the email under a server key, the same on every call, so the answer
  * does not tell whether the email has an account. Refused (429) while the address is
- * over its login failure limit.
+ * over its login failure limit, or past the options limits (login-limits.ts).
  */
 import { createHmac } from 'node:crypto';
 import {
@@ -17,7 +17,7 @@ import { parseEmail } from '../../auth/email.js';
 import { InvalidRequestError } from '../../errors.js';
 import { CHALLENGE_TTL_SECONDS, keepChallenge, newChallenge } from './challenges.js';
 import type { PasskeyDeps } from './deps.js';
-import { refuseIfLocked } from './login-limits.js';
+import { countOptionsRequest, refuseIfLocked } from './login-limits.js';
 import type { CredentialDescriptor } from './passkey-store.js';
 
 /** Kept with a login challenge: the credentials it may be answered with (any, when absent). */
@@ -36,11 +36,16 @@ export async function loginOptions(
   client: ClientInfo,
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
   await refuseIfLocked(deps, client);
+  let email: string | undefined;
+  if (emailInput !== undefined) {
+    email = parseEmail(emailInput) ?? undefined;
+    if (!email) throw new InvalidRequestError('email must be a valid email address');
+  }
+  // Before the lookup and the stored challenge.
+  await countOptionsRequest(deps, client);
   let allow: CredentialDescriptor[] | undefined;
   let kept: LoginChallenge = {};
-  if (emailInput !== undefined) {
-    const email = parseEmail(emailInput);
-    if (!email) throw new InvalidRequestError('email must be a valid email address');
+  if (email !== undefined) {
     const found = await deps.passkeys.credentialsByEmail(email);
     allow = found.length > 0 ? found : [decoy(deps, email)];
     kept = { allow: found.map((c) => c.credentialId) };
