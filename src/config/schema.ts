@@ -153,6 +153,11 @@ export interface WebAuthnConfig {
   rpName: string;
   /** Origins whose pages may register and use passkeys (PUBLIC_URL's origin by default). */
   origins: readonly string[];
+  /**
+   * Top-level origins that may embed the sign-in page in a frame (WEBAUTHN_TOP_ORIGINS);
+   * empty: an assertion made in a cross-origin frame is refused.
+   */
+  topOrigins: readonly string[];
 }
 
 export interface Config {

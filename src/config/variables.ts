@@ -212,6 +212,12 @@ export const VARIABLE_GROUPS: readonly VariableGroup[] = [
       },
       { name: 'WEBAUTHN_RP_NAME', default: 'tollgate', meaning: 'the service name authenticators show' },
       {
+        name: 'WEBAUTHN_TOP_ORIGINS',
+        default: '',
+        meaning:
+          'passkeys: sites that may show the sign-in page in a frame (comma-separated origins); none: a framed (crossOrigin) sign-in is refused',
+      },
+      {
         name: 'WEBAUTHN_ORIGINS',
         default: "PUBLIC_URL's origin",
         meaning: 'origins of the pages that register and use passkeys (comma-separated; under the rp id)',

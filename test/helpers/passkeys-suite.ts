@@ -265,6 +265,20 @@ export function passkeysSuite(name: string, start: () => Promise<TestApp>): void
         );
       });
 
+      it('refuses an assertion made in a cross-origin frame when no top origin is configured', async () => {
+        const u = await user();
+        const { authenticator } = await addPasskey(u.access);
+        for (const topOrigin of [null, 'https://framing.example']) {
+          const { result } = await signIn(authenticator, { topOrigin });
+          assert.equal(result.status, 401, String(topOrigin));
+          assert.equal(result.body.error, 'invalid_credentials');
+        }
+        const events = (await app.composition.directory.listAudit({ type: 'login_failure', limit: 50 }))
+          .items;
+        assert.ok(events.some((e) => e.detail.reason === 'cross_origin'));
+        assert.equal((await signIn(authenticator)).result.status, 200, 'the same passkey, not framed');
+      });
+
       it('by email: the account passkeys are offered; an email without passkeys gets a stable stand-in, shaped the same', async () => {
         const u = await user();
         const { authenticator } = await addPasskey(u.access);

@@ -21,6 +21,22 @@ import { userHandle } from './views.js';
 
 const CREDENTIAL_ID = /^[A-Za-z0-9_-]{1,1366}$/;
 
+/**
+ * An assertion made in a frame of another site says `crossOrigin: true` (and, in
+ * current browsers, the framing page as `topOrigin`): accepted only from a top origin
+ * of WEBAUTHN_TOP_ORIGINS, so no other site can run sign-in inside its own page.
+ */
+function topOriginAllowed(deps: PasskeyDeps, clientDataJSON: string): boolean {
+  let data: { crossOrigin?: unknown; topOrigin?: unknown };
+  try {
+    data = JSON.parse(Buffer.from(clientDataJSON, 'base64url').toString('utf8')) as typeof data;
+  } catch {
+    return false;
+  }
+  if (data.crossOrigin !== true) return true;
+  return typeof data.topOrigin === 'string' && deps.rp.topOrigins.includes(data.topOrigin);
+}
+
 export async function passkeyLogin(
   deps: PasskeyDeps,
   response: AuthenticationResponseJSON,
@@ -45,6 +61,9 @@ export async function passkeyLogin(
     response.response?.clientDataJSON,
   );
   if (!taken) return fail('unknown_challenge', passkey?.userId ?? null);
+  if (!topOriginAllowed(deps, response.response.clientDataJSON)) {
+    return fail('cross_origin', passkey?.userId ?? null);
+  }
   if (!passkey) return fail('unknown_credential');
   if (taken.value.allow && !taken.value.allow.includes(passkey.credentialId)) {
     return fail('credential_not_offered', passkey.userId);
