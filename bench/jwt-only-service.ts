@@ -6,7 +6,7 @@
  * session check, so it keeps accepting a logged-out token until it expires. Only for
  * measuring what the session check costs; never protect anything this way.
  *
- * Reads TOLLGATE_URL, TOLLGATE_ISSUER (default tollgate), TOLLGATE_AUDIENCE, PORT, HOST,
+ * Reads TOLLGATE_URL, TOLLGATE_ISSUER (default: TOLLGATE_URL, tollgate's PUBLIC_URL), TOLLGATE_AUDIENCE, PORT, HOST,
  * LOG_LEVEL, like the example service.
  */
 import Fastify from 'fastify';
@@ -17,7 +17,7 @@ if (!env.TOLLGATE_URL || !env.TOLLGATE_AUDIENCE)
   throw new Error('TOLLGATE_URL and TOLLGATE_AUDIENCE are required');
 const jwks = createRemoteJWKSet(new URL('/.well-known/jwks.json', env.TOLLGATE_URL));
 const options = {
-  issuer: env.TOLLGATE_ISSUER ?? 'tollgate',
+  issuer: env.TOLLGATE_ISSUER ?? env.TOLLGATE_URL.replace(/\/+$/, ''),
   audience: env.TOLLGATE_AUDIENCE,
   typ: 'at+jwt',
   algorithms: ['EdDSA', 'ES256'],

@@ -167,6 +167,8 @@ async function main(): Promise<void> {
     }
     const settings = {
       tollgateUrl: tg.url,
+      // The issuer tokens carry, as a verifier learns it: from the RFC 8414 metadata.
+      issuer: String((await call(tg.url, 'GET', '/.well-known/oauth-authorization-server')).body.issuer),
       audience: AUDIENCE,
       clientId: client.id,
       clientSecret: client.secret,
@@ -177,7 +179,7 @@ async function main(): Promise<void> {
         'jwt-only',
         await startResourceService({
           script: join(ROOT, 'bench/jwt-only-service.ts'),
-          env: { TOLLGATE_URL: tg.url, TOLLGATE_AUDIENCE: AUDIENCE },
+          env: { TOLLGATE_URL: tg.url, TOLLGATE_ISSUER: settings.issuer, TOLLGATE_AUDIENCE: AUDIENCE },
         }),
       );
       services.set('redis', await startResourceService({ env: ordersServiceEnv('redis', settings) }));

@@ -11,6 +11,7 @@ import { createPasswordPolicy } from './auth/password-policy.js';
 import { argon2idHasher, type PasswordHasher } from './auth/passwords.js';
 import { AuthService } from './auth/service.js';
 import { auditTrail } from './accounts/audit.js';
+import { RefusalTally } from './accounts/refusal-tally.js';
 import { openAccountFlows, type AccountFlows } from './accounts/flows.js';
 import type { Database } from './accounts/directory/database.js';
 import { openMigratedDatabase } from './accounts/directory/open.js';
@@ -274,6 +275,15 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
   const pruner = auditPruner(directory, flows, config.database.auditRetentionDays, logger);
   // Nothing is loaded or connected until the first new password is checked.
   const passwordPolicy = createPasswordPolicy(config.passwordPolicy, { logger });
+  const audit = auditTrail(directory, {
+    onLost: (type, err) =>
+      logger?.error(
+        { type, err: { message: (err as Error).message } },
+        'an audit event could not be written',
+      ),
+  });
+  // Written per window and when the process stops, before the database closes.
+  const refusals = new RefusalTally(audit, { windowSeconds: config.rateLimit.refusalAuditWindowSeconds });
   let app: FastifyInstance;
   try {
     if (pool) registerPoolMetrics(metrics.registry, pool);
@@ -283,18 +293,12 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
       () => directory.db.poolStats(),
     );
     if (watch) registerRedisStateMetrics(metrics.registry, () => watch.sample());
-    const audit = auditTrail(directory, {
-      onLost: (type, err) =>
-        logger?.error(
-          { type, err: { message: (err as Error).message } },
-          'an audit event could not be written',
-        ),
-    });
     const auth = new AuthService({
       config,
       store,
       directory,
       audit,
+      refusals,
       keys,
       hasher,
       passwordPolicy,
@@ -322,6 +326,7 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
     });
   } catch (err) {
     pruner.stop();
+    await refusals.close();
     await passwordPolicy.close();
     await flows.close(0);
     await store.close().catch(() => undefined);
@@ -347,6 +352,7 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
           // Reset requests answered already finish their mail; queued mail goes out.
           await flows.close(config.shutdownGraceMs);
         } finally {
+          await refusals.close();
           await Promise.allSettled([store.close(), directory.close(), passwordPolicy.close(), closeHasher()]);
         }
       })();

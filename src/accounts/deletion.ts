@@ -17,6 +17,13 @@ export async function deleteOwnAccount(
   const account = await deps.directory.findById(claims.sub);
   if (!account) throw new InvalidTokenError();
   if ((await checkPassword(deps, account.email, account, password, client)) === 'wrong') {
+    // A wrong password with a valid token: someone else may hold the token.
+    await deps.audit('account_deletion_refused', {
+      userId: account.id,
+      ip: client.ip,
+      userAgent: client.userAgent,
+      detail: { reason: 'wrong_password' },
+    });
     throw new InvalidCredentialsError();
   }
   await deps.directory.deleteAccount(account.id);

@@ -63,10 +63,16 @@ async function mailer(
     templatesDir: mail.templatesDir,
     linkPaths: { passwordReset: mail.resetLinkPath, emailVerification: mail.verifyLinkPath },
     logger: logger ?? pino({ enabled: false }),
+    // A link is a live credential: only a development server logs it.
+    revealLinks: config.deploymentEnv === 'development',
     onEvent: (event) => metrics.mail.inc({ kind: event.kind, outcome: event.type }),
   });
   if (created.transport === 'log') {
-    logger?.info('account mail goes to this log (set SMTP_URL to send it)');
+    if (config.deploymentEnv === 'development') {
+      logger?.info('account mail goes to this log (set SMTP_URL to send it)');
+    } else {
+      logger?.warn('account mail is not sent: set SMTP_URL (links are logged in development only)');
+    }
   }
   return created;
 }

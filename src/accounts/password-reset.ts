@@ -33,7 +33,7 @@ export async function requestPasswordReset(
   const email = parseEmail(emailInput);
   if (!email) throw new InvalidRequestError('email must be a valid email address');
   const mailer = requireMailer(deps);
-  await countResetRequest(deps, email, client.ip);
+  await countResetRequest(deps, email, client);
   deps.onEvent('password_reset_requested');
   deps.background.run('password reset request', async () => {
     const account = await deps.directory.findByEmail(email);

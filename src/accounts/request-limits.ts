@@ -1,15 +1,19 @@
 /**
- * Limits on what mails and what guesses codes, shared through the store so they hold
- * across every worker and instance:
+ * Limits on what mails, what creates accounts and what guesses codes, shared through the
+ * store so they hold across every worker and instance:
+ * - registration: REGISTER_MAX_PER_IP attempts per client address per hour, whatever
+ *   their outcome (so `409 email_taken` cannot be used to list accounts quickly);
  * - a password-reset link: 3 per email and 30 per client address per 15 minutes (keyed
  *   on the email typed, whether or not an account has it, so the limit says nothing
  *   about which emails exist);
  * - a verification link: 5 per account per hour;
  * - wrong TOTP or recovery codes: 5 per account per 15 minutes, counted at the second
  *   login step and when TOTP is turned on or off.
- * A refused request writes nothing more and sends nothing.
+ * A refused request writes nothing more and sends nothing: it is counted
+ * (`tollgate_auth_events_total{event="request_limited"}`) and tallied into one
+ * `request_limited` audit row per address per window (refusal-tally.ts).
  */
-import type { AuthDeps } from '../auth/deps.js';
+import type { AuthDeps, ClientInfo } from '../auth/deps.js';
 import { TooManyAttemptsError } from '../errors.js';
 import { keys } from '../store/keys.js';
 import type { RateLimitDecision, RateLimitRule } from '../store/store.js';
@@ -26,8 +30,63 @@ function refuse(decision: RateLimitDecision, message: string): void {
   if (!decision.allowed) throw new TooManyAttemptsError(decision.retryAfterSeconds, message);
 }
 
+/** Like `refuse`, for a request refused by a limit before anything else: counted and tallied. */
+function refuseCounted(
+  deps: AuthDeps,
+  decision: RateLimitDecision,
+  message: string,
+  client: ClientInfo,
+  what: string,
+  subject?: string,
+): void {
+  if (decision.allowed) return;
+  deps.onEvent('request_limited');
+  deps.refusals.note('request_limited', {
+    ip: client.ip,
+    userAgent: client.userAgent,
+    what,
+    ...(subject === undefined ? {} : { subject }),
+  });
+  throw new TooManyAttemptsError(decision.retryAfterSeconds, message);
+}
+
+/**
+ * Counts `rules` (checked first: a refused request adds to no counter) and refuses
+ * past any of them, counted and tallied as `what`.
+ */
+export async function countRequest(
+  deps: AuthDeps,
+  rules: readonly RateLimitRule[],
+  client: ClientInfo,
+  what: string,
+  message: string,
+  subject?: string,
+): Promise<void> {
+  refuseCounted(deps, await deps.store.checkLoginLimits(rules), message, client, what, subject);
+  refuseCounted(deps, await deps.store.recordLoginFailure(rules), message, client, what, subject);
+}
+
+export const REGISTRATION_WINDOW_SECONDS = 3600;
+
+/** Counts one registration attempt of the address; 429 past REGISTER_MAX_PER_IP per hour. */
+export async function countRegistration(deps: AuthDeps, client: ClientInfo): Promise<void> {
+  const rule = {
+    key: keys.requests('register', client.ip),
+    limit: deps.config.rateLimit.registrationsPerIp,
+    windowSeconds: REGISTRATION_WINDOW_SECONDS,
+  };
+  await countRequest(
+    deps,
+    [rule],
+    client,
+    'register',
+    'Too many registrations from this address; try again later',
+  );
+}
+
 /** Counts one reset request for the email and the address; 429 past either limit. */
-export async function countResetRequest(deps: AuthDeps, email: string, ip: string): Promise<void> {
+export async function countResetRequest(deps: AuthDeps, email: string, client: ClientInfo): Promise<void> {
+  const ip = client.ip;
   const rules: RateLimitRule[] = [
     {
       key: keys.mailRequests('reset', email),
@@ -40,8 +99,14 @@ export async function countResetRequest(deps: AuthDeps, email: string, ip: strin
       windowSeconds: RESET_REQUEST_WINDOW_SECONDS,
     },
   ];
-  refuse(await deps.store.checkLoginLimits(rules), 'Too many password reset requests; try again later');
-  refuse(await deps.store.recordLoginFailure(rules), 'Too many password reset requests; try again later');
+  await countRequest(
+    deps,
+    rules,
+    client,
+    'password_reset',
+    'Too many password reset requests; try again later',
+    email,
+  );
 }
 
 /** Counts one verification mail for the account; 429 past the limit. */

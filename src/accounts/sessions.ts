@@ -1,6 +1,6 @@
 /** The caller's sessions: list them, end one. */
 import type { AccessClaims } from '../auth/access-token.js';
-import type { AuthDeps } from '../auth/deps.js';
+import type { AuthDeps, ClientInfo } from '../auth/deps.js';
 import { NotFoundError } from '../errors.js';
 
 export interface SessionView {
@@ -25,7 +25,17 @@ export async function listSessions(deps: AuthDeps, claims: AccessClaims): Promis
 }
 
 /** Ends one of the caller's own sessions (404 for anything else, so ids are not probed). */
-export async function endSession(deps: AuthDeps, claims: AccessClaims, sid: string): Promise<void> {
+export async function endSession(
+  deps: AuthDeps,
+  claims: AccessClaims,
+  sid: string,
+  client: ClientInfo,
+): Promise<void> {
   if (!(await deps.store.deleteSession(claims.sub, sid))) throw new NotFoundError('No such session');
-  await deps.audit('session_revoked', { userId: claims.sub, detail: { sid, current: sid === claims.sid } });
+  await deps.audit('session_revoked', {
+    userId: claims.sub,
+    ip: client.ip,
+    userAgent: client.userAgent,
+    detail: { sid, current: sid === claims.sid },
+  });
 }

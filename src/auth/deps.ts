@@ -3,6 +3,7 @@
  * plain functions of `AuthDeps` (one per file), so each reads on its own.
  */
 import type { AuditSink } from '../accounts/audit.js';
+import type { RefusalTally } from '../accounts/refusal-tally.js';
 import type { UserDirectory } from '../accounts/directory/user-directory.js';
 import type { Config } from '../config/schema.js';
 import type { Store } from '../store/store.js';
@@ -25,6 +26,8 @@ export type AuthEvent =
   | 'login_success'
   | 'login_failure'
   | 'login_locked'
+  | 'request_limited'
+  | 'admin_refused'
   | 'login_shed'
   | 'refresh_rotated'
   | 'refresh_retried'
@@ -68,6 +71,8 @@ export interface AuthDeps {
   /** Durable accounts and the audit log. */
   directory: UserDirectory;
   audit: AuditSink;
+  /** Refusals before any check (429s, refused /admin calls): one audit row per address per window. */
+  refusals: RefusalTally;
   keys: KeySet;
   hasher: PasswordHasher;
   /** Bounds the argon2 work of this process (sheds a login flood with 503). */

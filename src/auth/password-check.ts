@@ -25,12 +25,16 @@ function refuseIfBlocked(
   client: ClientInfo,
 ): Promise<void> {
   if (decision.allowed) return Promise.resolve();
+  // Counted, and tallied into one audit row per address per window (a flood of 429s
+  // must not write a row each).
   deps.onEvent('login_locked');
-  return deps
-    .audit('login_locked', { userId: null, ip: client.ip, userAgent: client.userAgent, detail: { email } })
-    .then(() => {
-      throw new TooManyAttemptsError(decision.retryAfterSeconds);
-    });
+  deps.refusals.note('login_locked', {
+    ip: client.ip,
+    userAgent: client.userAgent,
+    what: 'password',
+    subject: email,
+  });
+  return Promise.reject(new TooManyAttemptsError(decision.retryAfterSeconds));
 }
 
 /**

@@ -8,11 +8,11 @@
  * session's `auth_time` and `amr` (a refresh proves nothing new about the person).
  */
 import { InvalidGrantError } from '../errors.js';
-import type { AuthDeps, TokenPair } from './deps.js';
+import type { AuthDeps, ClientInfo, TokenPair } from './deps.js';
 import { parseRefreshToken, successorOf } from './refresh-token.js';
 import { issuePair } from './session-tokens.js';
 
-export async function refresh(deps: AuthDeps, refreshToken: string): Promise<TokenPair> {
+export async function refresh(deps: AuthDeps, refreshToken: string, client: ClientInfo): Promise<TokenPair> {
   const parsed = parseRefreshToken(refreshToken);
   if (!parsed) {
     deps.onEvent('refresh_invalid');
@@ -45,7 +45,13 @@ export async function refresh(deps: AuthDeps, refreshToken: string): Promise<Tok
     }
     case 'reused':
       deps.onEvent('refresh_reused');
-      await deps.audit('refresh_reused', { userId: parsed.uid, detail: { sid: parsed.sid } });
+      // A theft signal: where the old token came from is what an investigation needs.
+      await deps.audit('refresh_reused', {
+        userId: parsed.uid,
+        ip: client.ip,
+        userAgent: client.userAgent,
+        detail: { sid: parsed.sid },
+      });
       throw new InvalidGrantError('The refresh token was already used; the session has been revoked');
     default:
       deps.onEvent('refresh_invalid');

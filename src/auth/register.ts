@@ -1,8 +1,12 @@
-/** Creating an account. */
+/**
+ * Creating an account. Each address may try REGISTER_MAX_PER_IP times an hour (any
+ * outcome counts), which bounds both the accounts a flood can create and how fast
+ * `409 email_taken` can be used to learn which emails have accounts.
+ */
 import { randomUUID } from 'node:crypto';
 import { EmailTakenError, InvalidRequestError, RegistrationDisabledError } from '../errors.js';
 import { sendVerificationMail } from '../accounts/account-mail.js';
-import { countVerificationRequest } from '../accounts/request-limits.js';
+import { countRegistration, countVerificationRequest } from '../accounts/request-limits.js';
 import type { AuthDeps, ClientInfo } from './deps.js';
 import { parseEmail } from './email.js';
 import { acceptNewPassword } from './new-password.js';
@@ -17,6 +21,8 @@ export async function register(
   if (!deps.config.allowRegistration) throw new RegistrationDisabledError();
   const email = parseEmail(emailInput);
   if (!email) throw new InvalidRequestError('email must be a valid email address');
+  // Every attempt counts, taken or not: 409 email_taken is no quick way to list accounts.
+  await countRegistration(deps, client);
   await acceptNewPassword(deps, password, { email });
   const passwordHash = await deps.hashing.run(() => deps.hasher.hash(normalisePassword(password)));
   const account = await deps.directory.createAccount({ id: randomUUID(), email, passwordHash });

@@ -1,27 +1,56 @@
-/** Ending sessions: logout, logout-all and RFC 7009 revocation. */
+/**
+ * Ending sessions: logout, logout-all and RFC 7009 revocation, each audited with the
+ * client's address and User-Agent. A revocation is audited only when it ended a session
+ * (anyone may post any token, so unknown ones must not write rows).
+ */
 import { InvalidTokenError } from '../errors.js';
 import { verifyAccessToken, type AccessClaims } from './access-token.js';
-import type { AuthDeps } from './deps.js';
+import type { AuthDeps, ClientInfo } from './deps.js';
 import { parseRefreshToken } from './refresh-token.js';
 
-export async function logout(deps: AuthDeps, claims: AccessClaims): Promise<void> {
+export async function logout(deps: AuthDeps, claims: AccessClaims, client: ClientInfo): Promise<void> {
   await deps.store.deleteSession(claims.sub, claims.sid);
   deps.onEvent('logout');
+  await deps.audit('logout', {
+    userId: claims.sub,
+    ip: client.ip,
+    userAgent: client.userAgent,
+    detail: { sid: claims.sid },
+  });
 }
 
-export async function logoutAll(deps: AuthDeps, claims: AccessClaims): Promise<number> {
+export async function logoutAll(deps: AuthDeps, claims: AccessClaims, client: ClientInfo): Promise<number> {
   const n = await deps.store.deleteAllSessions(claims.sub);
   deps.onEvent('logout_all');
-  await deps.audit('logout_all', { userId: claims.sub, detail: { revoked: n } });
+  await deps.audit('logout_all', {
+    userId: claims.sub,
+    ip: client.ip,
+    userAgent: client.userAgent,
+    detail: { revoked: n },
+  });
   return n;
 }
 
 /** RFC 7009: revokes an access or refresh token's session; unknown tokens are not an error. */
-export async function revoke(deps: AuthDeps, token: string, hint: string | undefined): Promise<void> {
+export async function revoke(
+  deps: AuthDeps,
+  token: string,
+  hint: string | undefined,
+  client: ClientInfo,
+): Promise<void> {
+  const ended = (uid: string, sid: string, tokenType: string): Promise<void> =>
+    deps.audit('token_revoked', {
+      userId: uid,
+      ip: client.ip,
+      userAgent: client.userAgent,
+      detail: { sid, token_type: tokenType },
+    });
   const tryRefresh = async (): Promise<boolean> => {
     const parsed = parseRefreshToken(token);
     if (!parsed) return false;
-    await deps.store.deleteSessionByRefresh(parsed.uid, parsed.sid, parsed.hash);
+    if (await deps.store.deleteSessionByRefresh(parsed.uid, parsed.sid, parsed.hash)) {
+      await ended(parsed.uid, parsed.sid, 'refresh_token');
+    }
     return true;
   };
   const tryAccess = async (): Promise<boolean> => {
@@ -32,7 +61,9 @@ export async function revoke(deps: AuthDeps, token: string, hint: string | undef
       if (err instanceof InvalidTokenError) return false;
       throw err;
     }
-    await deps.store.deleteSession(claims.sub, claims.sid);
+    if (await deps.store.deleteSession(claims.sub, claims.sid)) {
+      await ended(claims.sub, claims.sid, 'access_token');
+    }
     return true;
   };
   const order = hint === 'access_token' ? [tryAccess, tryRefresh] : [tryRefresh, tryAccess];

@@ -5,6 +5,7 @@
  * closed). The operations live one per file; this class binds them to their deps.
  */
 import type { AuditSink } from '../accounts/audit.js';
+import { RefusalTally } from '../accounts/refusal-tally.js';
 import type { UserDirectory } from '../accounts/directory/user-directory.js';
 import type { Store } from '../store/store.js';
 import type { AccessClaims } from './access-token.js';
@@ -32,6 +33,8 @@ export interface AuthServiceOptions {
   store: Store;
   directory: UserDirectory;
   audit: AuditSink;
+  /** Default: a tally of its own over `audit` (AUDIT_REFUSAL_WINDOW). */
+  refusals?: RefusalTally;
   keys: KeySet;
   hasher: PasswordHasher;
   /** Applied to every new password (createPasswordPolicy, or noPasswordPolicy). */
@@ -55,6 +58,11 @@ export class AuthService {
       store: options.store,
       directory: options.directory,
       audit: options.audit,
+      refusals:
+        options.refusals ??
+        new RefusalTally(options.audit, {
+          windowSeconds: options.config.rateLimit.refusalAuditWindowSeconds,
+        }),
       keys: options.keys,
       hasher: options.hasher,
       hashing: new Admission({
@@ -95,8 +103,8 @@ export class AuthService {
     return completeMfaLogin(this.#deps, mfaToken, code, client);
   }
 
-  refresh(refreshToken: string): Promise<TokenPair> {
-    return refresh(this.#deps, refreshToken);
+  refresh(refreshToken: string, client: ClientInfo): Promise<TokenPair> {
+    return refresh(this.#deps, refreshToken, client);
   }
 
   /** Session-bound verification of an access token (the bearer parsing is HTTP's job). */
@@ -109,16 +117,16 @@ export class AuthService {
     return introspect(this.#deps, token);
   }
 
-  logout(claims: AccessClaims): Promise<void> {
-    return logout(this.#deps, claims);
+  logout(claims: AccessClaims, client: ClientInfo): Promise<void> {
+    return logout(this.#deps, claims, client);
   }
 
-  logoutAll(claims: AccessClaims): Promise<number> {
-    return logoutAll(this.#deps, claims);
+  logoutAll(claims: AccessClaims, client: ClientInfo): Promise<number> {
+    return logoutAll(this.#deps, claims, client);
   }
 
-  revoke(token: string, hint: string | undefined): Promise<void> {
-    return revoke(this.#deps, token, hint);
+  revoke(token: string, hint: string | undefined, client: ClientInfo): Promise<void> {
+    return revoke(this.#deps, token, hint, client);
   }
 
   /** The dependencies the account operations share with these (src/accounts/). */

@@ -45,7 +45,8 @@ export type KeyConfig = Pick<Config, 'deploymentEnv' | 'jwt' | 'varDir'>;
 export function loadKeyConfig(realEnv: Env = process.env, options: LoadOptions = {}): KeyConfig {
   const r = reader(realEnv, options);
   const server = readServer(r);
-  const jwt = readTokens(r, server);
+  // The key commands need no PUBLIC_URL: the issuer they derive is not used.
+  const jwt = readTokens(r, server, readPublicUrl(r, { ...server, production: false }));
   r.finish();
   return deepFreeze({ deploymentEnv: server.deploymentEnv, jwt, varDir: server.varDir });
 }
@@ -56,7 +57,8 @@ export function loadConfig(realEnv: Env = process.env, options: LoadOptions = {}
   const serverSection = readServer(r);
   const { store, redis } = readStore(r, serverSection);
   const database = readDatabase(r, serverSection, serverSection.varDir);
-  const jwt = readTokens(r, serverSection);
+  const publicUrl = readPublicUrl(r, serverSection);
+  const jwt = readTokens(r, serverSection, publicUrl);
   const opsToken = readOpsToken(r, serverSection);
   const rateLimit = readRateLimits(r);
   const passwords = readPasswords(r, serverSection);
@@ -66,7 +68,6 @@ export function loadConfig(realEnv: Env = process.env, options: LoadOptions = {}
   // The interactive API docs are for development; production serves only /openapi.json.
   const docs = r.bool('DOCS', !serverSection.production);
   const maxSessionsPerUser = r.int('MAX_SESSIONS_PER_USER', 100, 1, 10_000);
-  const publicUrl = readPublicUrl(r, serverSection);
   const introspectionClients = readIntrospectionClients(r);
   const corsOrigins = readCorsOrigins(r);
   const refreshCookie = readRefreshCookie(r);

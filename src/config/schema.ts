@@ -41,6 +41,14 @@ export interface RateLimitConfig {
   windowSeconds: number;
   maxFailuresPerAccountIp: number;
   maxFailuresPerIp: number;
+  /** Accounts one address may register per hour. */
+  registrationsPerIp: number;
+  /** Passkey sign-in options (each a stored challenge) one address may ask for per minute. */
+  passkeyOptionsPerIp: number;
+  /** Passkey sign-in challenges all addresses together may be given per challenge lifetime. */
+  passkeyChallenges: number;
+  /** Requests refused before any check are audited as one row per address per this many seconds. */
+  refusalAuditWindowSeconds: number;
 }
 
 /**
@@ -168,6 +176,11 @@ export interface WebAuthnConfig {
   rpName: string;
   /** Origins whose pages may register and use passkeys (PUBLIC_URL's origin by default). */
   origins: readonly string[];
+  /**
+   * Top-level origins that may embed the sign-in page in a frame (WEBAUTHN_TOP_ORIGINS);
+   * empty: an assertion made in a cross-origin frame is refused.
+   */
+  topOrigins: readonly string[];
 }
 
 export interface Config {

@@ -153,7 +153,11 @@ export const VARIABLE_GROUPS: readonly VariableGroup[] = [
         meaning: 'previous public keys still accepted and published (rotation)',
       },
       { name: 'JWT_PUBLIC_KEYS_FILE', default: '', meaning: 'a file holding JWT_PUBLIC_KEYS' },
-      { name: 'TOKEN_ISSUER', default: 'tollgate', meaning: 'iss of access tokens' },
+      {
+        name: 'TOKEN_ISSUER',
+        default: 'PUBLIC_URL',
+        meaning: 'iss of access tokens and the metadata issuer; must equal PUBLIC_URL (RFC 8414)',
+      },
       {
         name: 'TOKEN_AUDIENCE',
         default: 'tollgate',
@@ -214,6 +218,12 @@ export const VARIABLE_GROUPS: readonly VariableGroup[] = [
       },
       { name: 'WEBAUTHN_RP_NAME', default: 'tollgate', meaning: 'the service name authenticators show' },
       {
+        name: 'WEBAUTHN_TOP_ORIGINS',
+        default: '',
+        meaning:
+          'passkeys: sites that may show the sign-in page in a frame (comma-separated origins); none: a framed (crossOrigin) sign-in is refused',
+      },
+      {
         name: 'WEBAUTHN_ORIGINS',
         default: "PUBLIC_URL's origin",
         meaning: 'origins of the pages that register and use passkeys (comma-separated; under the rp id)',
@@ -246,6 +256,23 @@ export const VARIABLE_GROUPS: readonly VariableGroup[] = [
         name: 'LOGIN_MAX_FAILURES_PER_IP',
         default: '100',
         meaning: 'wrong passwords per address per window',
+      },
+      { name: 'REGISTER_MAX_PER_IP', default: '20', meaning: 'accounts one address may register per hour' },
+      {
+        name: 'PASSKEY_OPTIONS_MAX_PER_IP',
+        default: '30',
+        meaning: 'passkey sign-in options (each a stored challenge) per address per minute',
+      },
+      {
+        name: 'PASSKEY_CHALLENGES_MAX',
+        default: '100000',
+        meaning: 'passkey sign-in challenges given out per 5 minutes, all addresses together (bounds Redis)',
+      },
+      {
+        name: 'AUDIT_REFUSAL_WINDOW',
+        default: '60',
+        meaning:
+          'seconds: requests refused before any check (429, refused /admin) are one audit row per address per window',
       },
       { name: 'PASSWORD_MIN_LENGTH', default: '8', meaning: 'characters (code points)' },
       { name: 'PASSWORD_MAX_LENGTH', default: '128', meaning: 'characters (code points)' },

@@ -9,6 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { compose, type Composition } from '../../src/compose.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
@@ -30,6 +31,8 @@ export interface TestApp {
 export interface TestAppOptions {
   /** Default: argon2id at test cost. */
   hasher?: PasswordHasher;
+  /** Where the app logs (default: nowhere); e.g. `captureLogs().logger`. */
+  logger?: Logger;
 }
 
 function testConfig(env: Record<string, string>, varDir: string): Config {
@@ -41,6 +44,9 @@ function testConfig(env: Record<string, string>, varDir: string): Config {
       LOG_LEVEL: 'silent',
       LOGIN_MAX_FAILURES_PER_ACCOUNT_IP: '5',
       LOGIN_MAX_FAILURES_PER_IP: '100000',
+      // Tests register and sign in many users from one address; the limit tests lower these.
+      REGISTER_MAX_PER_IP: '100000',
+      PASSKEY_OPTIONS_MAX_PER_IP: '100000',
       // No strength thread per test app (the dictionaries cost ~50 MB and most of a
       // second); the password-policy tests turn it on. Production default: min-score:3.
       PASSWORD_POLICY: 'off',
@@ -67,6 +73,7 @@ async function build(
     const composition = await compose(config, {
       hasher: options.hasher ?? testHasher,
       ...(database ? { database } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
     });
     const server = listening ? await listen(composition) : undefined;
     return {

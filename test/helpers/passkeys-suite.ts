@@ -4,6 +4,7 @@
  * login, and every way an answer must be refused. Run on the memory store with PGlite
  * (unit) and on Redis with PostgreSQL (integration).
  */
+import { DECOY_SHAPES } from '../../src/accounts/passkeys/decoy.js';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -268,6 +269,20 @@ export function passkeysSuite(name: string, start: () => Promise<TestApp>): void
         );
       });
 
+      it('refuses an assertion made in a cross-origin frame when no top origin is configured', async () => {
+        const u = await user();
+        const { authenticator } = await addPasskey(u.access);
+        for (const topOrigin of [null, 'https://framing.example']) {
+          const { result } = await signIn(authenticator, { topOrigin });
+          assert.equal(result.status, 401, String(topOrigin));
+          assert.equal(result.body.error, 'invalid_credentials');
+        }
+        const events = (await app.composition.directory.listAudit({ type: 'login_failure', limit: 50 }))
+          .items;
+        assert.ok(events.some((e) => e.detail.reason === 'cross_origin'));
+        assert.equal((await signIn(authenticator)).result.status, 200, 'the same passkey, not framed');
+      });
+
       it('by email: the account passkeys are offered; an email without passkeys gets a stable stand-in, shaped the same', async () => {
         const u = await user();
         const { authenticator } = await addPasskey(u.access);
@@ -291,12 +306,25 @@ export function passkeysSuite(name: string, start: () => Promise<TestApp>): void
         for (const r of [a, b, c]) {
           assert.equal(r.status, 200);
           assert.deepEqual(Object.keys(r.body).sort(), Object.keys(withKeys.body).sort());
-          const ids = (r.body.allowCredentials as Array<{ id: string }>).map((x) => x.id);
-          assert.equal(ids.length, 1);
-          assert.match(ids[0]!, /^[A-Za-z0-9_-]{43}$/);
+          const offered = r.body.allowCredentials as Array<{
+            id: string;
+            type: string;
+            transports: string[];
+          }>;
+          assert.ok(offered.length === 1 || offered.length === 2);
+          for (const c of offered) {
+            // Shaped like a credential of a real authenticator, not one fixed shape.
+            const shape = DECOY_SHAPES.find(
+              (s) =>
+                Buffer.from(c.id, 'base64url').length === s.bytes &&
+                String(s.transports) === String(c.transports),
+            );
+            assert.ok(shape, JSON.stringify(c));
+            assert.equal(c.type, 'public-key');
+          }
         }
         const idOf = (r: HttpResult) => (r.body.allowCredentials as Array<{ id: string }>)[0]!.id;
-        assert.equal(idOf(a), idOf(b), 'the same stand-in every time');
+        assert.deepEqual(a.body.allowCredentials, b.body.allowCredentials, 'the same stand-ins every time');
         assert.notEqual(idOf(a), idOf(c), 'one per email');
         assert.notEqual(a.body.challenge, b.body.challenge);
 

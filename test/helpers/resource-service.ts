@@ -95,6 +95,8 @@ export function ordersServiceEnv(
   mode: 'introspect' | 'redis',
   settings: {
     tollgateUrl: string;
+    /** tollgate's issuer (its PUBLIC_URL, the metadata's `issuer`). */
+    issuer: string;
     audience: string;
     clientId?: string;
     clientSecret?: string;
@@ -103,6 +105,7 @@ export function ordersServiceEnv(
 ): Record<string, string> {
   return {
     TOLLGATE_URL: settings.tollgateUrl,
+    TOLLGATE_ISSUER: settings.issuer,
     TOLLGATE_AUDIENCE: settings.audience,
     VERIFY_MODE: mode,
     ...(mode === 'introspect'

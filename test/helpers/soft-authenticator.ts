@@ -52,6 +52,8 @@ export interface Overrides {
   /** Use this counter for this assertion (and keep it). */
   counter?: number;
   type?: string;
+  /** Made in a frame: `crossOrigin: true`, with the framing page as `topOrigin` when given. */
+  topOrigin?: string | null;
 }
 
 export class SoftAuthenticator {
@@ -96,8 +98,15 @@ export class SoftAuthenticator {
     return UP | (userVerified ? UV : 0) | (this.#options.backedUp ? BE | BS : 0) | extra;
   }
 
-  #clientData(type: string, challenge: string, origin: string): string {
-    return JSON.stringify({ type, challenge, origin, crossOrigin: false });
+  #clientData(type: string, challenge: string, origin: string, topOrigin?: string | null): string {
+    if (topOrigin === undefined) return JSON.stringify({ type, challenge, origin, crossOrigin: false });
+    return JSON.stringify({
+      type,
+      challenge,
+      origin,
+      crossOrigin: true,
+      ...(topOrigin ? { topOrigin } : {}),
+    });
   }
 
   #authData(rpId: string, flags: number, counter: number, attested?: Uint8Array): Buffer {
@@ -167,6 +176,7 @@ export class SoftAuthenticator {
       overrides.type ?? 'webauthn.get',
       overrides.challenge ?? options.challenge,
       overrides.origin ?? this.#options.origin,
+      overrides.topOrigin,
     );
     const signature = sign('sha256', Buffer.concat([authData, sha256(clientDataJSON)]), this.#privateKey);
     return {

@@ -96,6 +96,9 @@ export async function startTollgate(options: TollgateOptions = {}): Promise<Toll
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     VAR_DIR: join(dir, 'var'),
+    // Tests and benchmarks register and sign in many users from one address.
+    REGISTER_MAX_PER_IP: '100000',
+    PASSKEY_OPTIONS_MAX_PER_IP: '100000',
     ...options.env,
     PORT: String(port),
   };

@@ -45,6 +45,8 @@ describe('@tollgate/verify against tollgate with 2 workers on Redis', { timeout:
   const users = Array.from({ length: LANES }, (_, i) => `verify-lane-${i}@example.test`);
   const basic = `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`;
 
+  let issuer: string;
+
   before(async () => {
     redis = await startRedis();
     tg = await startTollgate({
@@ -57,12 +59,15 @@ describe('@tollgate/verify against tollgate with 2 workers on Redis', { timeout:
       expectWorkers: 2,
       readyTimeoutMs: 60_000,
     });
+    // The issuer tokens carry, as a verifier learns it: from the RFC 8414 metadata.
+    issuer = String((await call(tg.url, 'GET', '/.well-known/oauth-authorization-server')).body.issuer);
     for (const mode of MODES) {
       services.set(
         mode,
         await startResourceService({
           env: ordersServiceEnv(mode, {
             tollgateUrl: tg.url,
+            issuer,
             audience: AUDIENCE,
             clientId: client.id,
             clientSecret: client.secret,
@@ -89,7 +94,7 @@ describe('@tollgate/verify against tollgate with 2 workers on Redis', { timeout:
 
   async function jwtOnlyAccepts(token: string): Promise<boolean> {
     try {
-      await jwtVerify(token, jwks, { issuer: 'tollgate', audience: AUDIENCE, typ: 'at+jwt' });
+      await jwtVerify(token, jwks, { issuer, audience: AUDIENCE, typ: 'at+jwt' });
       return true;
     } catch {
       return false;

@@ -33,7 +33,15 @@ describe('config', () => {
     assert.equal(c.port, 8000);
     assert.equal(c.jwt.accessTokenTtl, 900);
     assert.equal(c.jwt.refreshTokenTtl, 604800);
-    assert.deepEqual(c.rateLimit, { windowSeconds: 900, maxFailuresPerAccountIp: 10, maxFailuresPerIp: 100 });
+    assert.deepEqual(c.rateLimit, {
+      windowSeconds: 900,
+      maxFailuresPerAccountIp: 10,
+      maxFailuresPerIp: 100,
+      registrationsPerIp: 20,
+      passkeyOptionsPerIp: 30,
+      passkeyChallenges: 100_000,
+      refusalAuditWindowSeconds: 60,
+    });
     assert.equal(c.redis.healthCheckIntervalMs, 30_000);
     assert.equal(c.passwordHashing.queueOrder, 'adaptive');
     assert.equal(c.passwordHashing.overloadMs, 500);
@@ -195,15 +203,19 @@ describe('config', () => {
   it('reads .env and .env.<DEPLOYMENT_ENV>, with the real environment winning', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tollgate-cfg-'));
     try {
-      writeFileSync(join(dir, '.env'), 'PORT=9001\nTOKEN_ISSUER=from-dotenv\nDEPLOYMENT_ENV=staging\n');
+      writeFileSync(
+        join(dir, '.env'),
+        'PORT=9001\nPUBLIC_URL=https://from-dotenv.example\nDEPLOYMENT_ENV=staging\n',
+      );
       writeFileSync(
         join(dir, '.env.staging'),
         `PORT=9002\nREDIS_URL=redis://127.0.0.1:6390\nDATABASE_URL=${PG}\n`,
       );
-      const c = loadConfig({ TOKEN_ISSUER: 'from-env' }, { cwd: dir });
+      const c = loadConfig({ PUBLIC_URL: 'https://from-env.example' }, { cwd: dir });
       assert.equal(c.deploymentEnv, 'staging');
       assert.equal(c.port, 9002);
-      assert.equal(c.jwt.issuer, 'from-env');
+      assert.equal(c.publicUrl, 'https://from-env.example');
+      assert.equal(c.jwt.issuer, 'https://from-env.example');
       assert.equal(c.redis.port, 6390);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -7,12 +7,17 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT, decodeJwt } from 'jose';
+import * as oauth from 'oauth4webapi';
 import { signAccessToken } from '../../src/auth/access-token.js';
 import { hashClientSecret } from '../../src/auth/client-credentials.js';
 import { clientSecret } from '../../src/commands/clients.js';
+import { loadConfig } from '../../src/config/load.js';
+import { ConfigError } from '../../src/errors.js';
 import { composeTestApp, type TestApp } from '../helpers/app.js';
 import { call, registerAndLogin, type Session } from '../helpers/http.js';
 
+/** PUBLIC_URL of the app under test, and so the `iss` of its tokens and the metadata `issuer`. */
+const ISSUER = 'https://auth.example.test/base';
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const email = (tag: string): string => `${tag}-${randomUUID().slice(0, 8)}@example.test`;
 
@@ -33,7 +38,7 @@ describe('OAuth endpoints', () => {
 
   before(async () => {
     app = await composeTestApp({
-      PUBLIC_URL: 'https://auth.example.test/base/',
+      PUBLIC_URL: `${ISSUER}/`,
       TOKEN_AUDIENCE: 'orders-api',
       INTROSPECTION_CLIENTS: `${orders.entry}, ${ODD_ID}:${hashClientSecret(ODD_SECRET).toUpperCase()}`,
     });
@@ -59,14 +64,14 @@ describe('OAuth endpoints', () => {
       const subject = { uid: sub, sid, email: mail, roles: [], emailVerified: false, authTime: 0, amr: [] };
       const keys = app.composition.keys;
       const sign = (audience: string[]) =>
-        signAccessToken(keys, { issuer: 'tollgate', audience, ttlSeconds: 60 }, subject);
+        signAccessToken(keys, { issuer: ISSUER, audience, ttlSeconds: 60 }, subject);
       const good = await sign(['orders-api']);
       assert.equal((await call(app.target, 'GET', '/api/protected', { token: good.token })).status, 200);
       const other = await sign(['billing-api']);
       assert.equal((await call(app.target, 'GET', '/api/protected', { token: other.token })).status, 401);
       const none = await new SignJWT({ email: mail, sid })
         .setProtectedHeader({ alg: keys.signing.alg, kid: keys.signing.kid, typ: 'at+jwt' })
-        .setIssuer('tollgate')
+        .setIssuer(ISSUER)
         .setSubject(sub)
         .setJti(randomUUID())
         .setIssuedAt()
@@ -95,7 +100,7 @@ describe('OAuth endpoints', () => {
       const r = await call(app.target, 'GET', '/.well-known/oauth-authorization-server');
       assert.equal(r.status, 200);
       assert.deepEqual(r.body, {
-        issuer: 'tollgate',
+        issuer: ISSUER,
         jwks_uri: 'https://auth.example.test/base/.well-known/jwks.json',
         introspection_endpoint: 'https://auth.example.test/base/oauth/introspect',
         introspection_endpoint_auth_methods_supported: ['client_secret_basic'],
@@ -120,7 +125,7 @@ describe('OAuth endpoints', () => {
         sub: claims.sub,
         sid: claims.sid,
         email: claims.email,
-        iss: 'tollgate',
+        iss: ISSUER,
         aud: 'orders-api',
         exp: claims.exp,
         iat: claims.iat,
@@ -264,5 +269,58 @@ describe('OAuth endpoints', () => {
       }
       assert.equal(doc.components.securitySchemes.clientBasic?.scheme, 'basic');
     });
+  });
+});
+
+describe('the metadata, read by a strict OAuth client (oauth4webapi)', () => {
+  const issuer = 'https://auth.example.test';
+  let app: TestApp;
+  before(async () => {
+    app = await composeTestApp({ PUBLIC_URL: issuer });
+  });
+  after(async () => {
+    await app?.close();
+  });
+
+  /** Requests to PUBLIC_URL reach the app in-process, as a TLS-terminating proxy would pass them. */
+  const toApp = async (url: string, init?: RequestInit): Promise<Response> => {
+    const target = new URL(url);
+    assert.equal(target.origin, issuer, 'the client asks PUBLIC_URL');
+    const r = await app.composition.app.inject({
+      method: (init?.method ?? 'GET') as 'GET',
+      url: target.pathname + target.search,
+      headers: Object.fromEntries(new Headers(init?.headers).entries()),
+    });
+    return new Response(r.body, {
+      status: r.statusCode,
+      headers: Object.entries(r.headers).map(([k, v]) => [k, String(v)] as [string, string]),
+    });
+  };
+
+  it("discovery validates: issuer is the https URL it is served under, equal to the tokens' iss", async () => {
+    const expected = new URL(issuer);
+    const response = await oauth.discoveryRequest(expected, {
+      algorithm: 'oauth2',
+      [oauth.customFetch]: toApp,
+    });
+    const as = await oauth.processDiscoveryResponse(expected, response);
+    assert.equal(as.issuer, issuer);
+    assert.equal(as.jwks_uri, `${issuer}/.well-known/jwks.json`);
+    assert.equal(as.revocation_endpoint, `${issuer}/auth/revoke`);
+    const s = await registerAndLogin(app.target, email('iss'));
+    assert.equal(decodeJwt(s.access).iss, as.issuer);
+  });
+
+  it('TOKEN_ISSUER other than PUBLIC_URL stops start-up; equal to it (trailing slash or not) is accepted', () => {
+    assert.throws(
+      () => loadConfig({ PUBLIC_URL: issuer, TOKEN_ISSUER: 'tollgate' }, { skipEnvFiles: true }),
+      (err: unknown) => err instanceof ConfigError && /TOKEN_ISSUER/.test(err.message),
+    );
+    for (const same of [issuer, `${issuer}/`]) {
+      assert.equal(
+        loadConfig({ PUBLIC_URL: issuer, TOKEN_ISSUER: same }, { skipEnvFiles: true }).jwt.issuer,
+        issuer,
+      );
+    }
   });
 });

@@ -23,6 +23,7 @@ describe('WebAuthn config', () => {
       rpId: 'auth.example.com',
       rpName: 'tollgate',
       origins: ['https://auth.example.com'],
+      topOrigins: [],
     });
     assert.deepEqual(load({ PORT: '8123', HOST: '127.0.0.1' }).origins, ['http://127.0.0.1:8123']);
   });
@@ -34,8 +35,14 @@ describe('WebAuthn config', () => {
         WEBAUTHN_RP_ID: 'example.com',
         WEBAUTHN_RP_NAME: 'Example',
         WEBAUTHN_ORIGINS: 'https://app.example.com, https://example.com/',
+        WEBAUTHN_TOP_ORIGINS: 'https://portal.example.net',
       }),
-      { rpId: 'example.com', rpName: 'Example', origins: ['https://app.example.com', 'https://example.com'] },
+      {
+        rpId: 'example.com',
+        rpName: 'Example',
+        origins: ['https://app.example.com', 'https://example.com'],
+        topOrigins: ['https://portal.example.net'],
+      },
     );
   });
 

@@ -31,6 +31,11 @@ export interface MailerOptions {
   /** Paths on publicUrl that receive the token as `?token=`. */
   linkPaths?: { passwordReset?: string; emailVerification?: string };
   logger: Logger;
+  /**
+   * Log delivery only: write the links themselves to the log (development). Off, the
+   * log says a mail was not sent, without its link or text.
+   */
+  revealLinks?: boolean;
   queue?: MailQueueTuning;
   smtp?: SmtpTimeouts;
   /** Outcome hook (sent, retried, failed, dropped), for metrics. */
@@ -119,7 +124,7 @@ export async function createMailer(options: MailerOptions): Promise<Mailer> {
     } else if (options.requireSmtp) {
       throw new ConfigError('SMTP_URL', 'is required to send mail in production');
     } else {
-      transport = createLogTransport(options.logger);
+      transport = createLogTransport(options.logger, { revealLinks: options.revealLinks ?? false });
     }
   }
   const queue = new MailQueue({

@@ -67,7 +67,8 @@ export async function setupTotp(
   }
   return {
     secret,
-    otpauth_uri: totpUri({ secret, issuer: deps.config.jwt.issuer, account: account.email }),
+    // Authenticator apps show the issuer: the host name reads better than the URL.
+    otpauth_uri: totpUri({ secret, issuer: new URL(deps.config.jwt.issuer).host, account: account.email }),
   };
 }
 

@@ -2,12 +2,11 @@
  * POST /auth/passkeys/login/options: the options for `navigator.credentials.get`.
  * Without an email, any discoverable passkey of this relying party may answer (the
  * browser lets the person pick one). With an email, the account's passkeys are offered;
- * an email without any (unknown, or an account with none) gets a stand-in credential
- * derived from the email under a server key, the same on every call, so the answer
- * does not tell whether the email has an account. Refused (429) while the address is
- * over its login failure limit.
+ * an email without any (unknown, or an account with none) gets stand-in credentials
+ * derived from the email under a server key (decoy.ts), the same on every call and
+ * shaped like real ones, so the answer does not tell whether the email has an account. Refused (429) while the address is
+ * over its login failure limit, or past the options limits (login-limits.ts).
  */
-import { createHmac } from 'node:crypto';
 import {
   generateAuthenticationOptions,
   type PublicKeyCredentialRequestOptionsJSON,
@@ -17,17 +16,13 @@ import { parseEmail } from '../../auth/email.js';
 import { InvalidRequestError } from '../../errors.js';
 import { CHALLENGE_TTL_SECONDS, keepChallenge, newChallenge } from './challenges.js';
 import type { PasskeyDeps } from './deps.js';
-import { refuseIfLocked } from './login-limits.js';
+import { decoyCredentials } from './decoy.js';
+import { countOptionsRequest, refuseIfLocked } from './login-limits.js';
 import type { CredentialDescriptor } from './passkey-store.js';
 
 /** Kept with a login challenge: the credentials it may be answered with (any, when absent). */
 export interface LoginChallenge {
   allow?: string[];
-}
-
-function decoy(deps: PasskeyDeps, email: string): CredentialDescriptor {
-  const id = createHmac('sha256', deps.decoyKey).update(email).digest().toString('base64url');
-  return { credentialId: id, transports: ['internal', 'hybrid'] };
 }
 
 export async function loginOptions(
@@ -36,13 +31,18 @@ export async function loginOptions(
   client: ClientInfo,
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
   await refuseIfLocked(deps, client);
+  let email: string | undefined;
+  if (emailInput !== undefined) {
+    email = parseEmail(emailInput) ?? undefined;
+    if (!email) throw new InvalidRequestError('email must be a valid email address');
+  }
+  // Before the lookup and the stored challenge.
+  await countOptionsRequest(deps, client);
   let allow: CredentialDescriptor[] | undefined;
   let kept: LoginChallenge = {};
-  if (emailInput !== undefined) {
-    const email = parseEmail(emailInput);
-    if (!email) throw new InvalidRequestError('email must be a valid email address');
+  if (email !== undefined) {
     const found = await deps.passkeys.credentialsByEmail(email);
-    allow = found.length > 0 ? found : [decoy(deps, email)];
+    allow = found.length > 0 ? found : decoyCredentials(deps.decoyKey, email);
     kept = { allow: found.map((c) => c.credentialId) };
   }
   const options = await generateAuthenticationOptions({

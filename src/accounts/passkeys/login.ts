@@ -39,6 +39,22 @@ async function isNewDevice(deps: PasskeyDeps, passkey: Passkey, client: ClientIn
   return !sessions.some((s) => s.userAgent === ua);
 }
 
+/**
+ * An assertion made in a frame of another site says `crossOrigin: true` (and, in
+ * current browsers, the framing page as `topOrigin`): accepted only from a top origin
+ * of WEBAUTHN_TOP_ORIGINS, so no other site can run sign-in inside its own page.
+ */
+function topOriginAllowed(deps: PasskeyDeps, clientDataJSON: string): boolean {
+  let data: { crossOrigin?: unknown; topOrigin?: unknown };
+  try {
+    data = JSON.parse(Buffer.from(clientDataJSON, 'base64url').toString('utf8')) as typeof data;
+  } catch {
+    return false;
+  }
+  if (data.crossOrigin !== true) return true;
+  return typeof data.topOrigin === 'string' && deps.rp.topOrigins.includes(data.topOrigin);
+}
+
 export async function passkeyLogin(
   deps: PasskeyDeps,
   response: AuthenticationResponseJSON,
@@ -63,6 +79,9 @@ export async function passkeyLogin(
     response.response?.clientDataJSON,
   );
   if (!taken) return fail('unknown_challenge', passkey?.userId ?? null);
+  if (!topOriginAllowed(deps, response.response.clientDataJSON)) {
+    return fail('cross_origin', passkey?.userId ?? null);
+  }
   if (!passkey) return fail('unknown_credential');
   if (taken.value.allow && !taken.value.allow.includes(passkey.credentialId)) {
     return fail('credential_not_offered', passkey.userId);

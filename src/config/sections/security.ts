@@ -18,6 +18,10 @@ export function readRateLimits(r: Reader): RateLimitConfig {
     windowSeconds: r.int('LOGIN_FAILURE_WINDOW', 900, 1, 86_400),
     maxFailuresPerAccountIp: r.int('LOGIN_MAX_FAILURES_PER_ACCOUNT_IP', 10, 1, 1_000_000),
     maxFailuresPerIp: r.int('LOGIN_MAX_FAILURES_PER_IP', 100, 1, 10_000_000),
+    registrationsPerIp: r.int('REGISTER_MAX_PER_IP', 20, 1, 10_000_000),
+    passkeyOptionsPerIp: r.int('PASSKEY_OPTIONS_MAX_PER_IP', 30, 1, 10_000_000),
+    passkeyChallenges: r.int('PASSKEY_CHALLENGES_MAX', 100_000, 1, 100_000_000),
+    refusalAuditWindowSeconds: r.int('AUDIT_REFUSAL_WINDOW', 60, 1, 3600),
   };
 }
 

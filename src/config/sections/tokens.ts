@@ -21,7 +21,23 @@ function readAudience(r: Reader): string[] {
   return [...new Set(audience)];
 }
 
-export function readTokens(r: Reader, server: ServerSection): JwtConfig {
+/**
+ * The `iss` of every token is PUBLIC_URL, the URL the RFC 8414 metadata is served under
+ * and names as its `issuer` (clients compare the two). TOKEN_ISSUER may still be set, to
+ * say so explicitly; any other value is a configuration error, never a silent mismatch.
+ */
+function readIssuer(r: Reader, publicUrl: string): string {
+  const value = r.raw('TOKEN_ISSUER');
+  if (value !== undefined && value.replace(/\/+$/, '') !== publicUrl) {
+    r.issue(
+      'TOKEN_ISSUER',
+      `must be PUBLIC_URL (${publicUrl}), the issuer the metadata names, got "${value}"; leave it unset to follow PUBLIC_URL`,
+    );
+  }
+  return publicUrl;
+}
+
+export function readTokens(r: Reader, server: ServerSection, publicUrl: string): JwtConfig {
   const privateKeyPem = pem(r.secret('JWT_PRIVATE_KEY', 'key file'));
   if (server.production && !privateKeyPem && !r.isSet('JWT_PRIVATE_KEY_FILE')) {
     r.issue(
@@ -50,7 +66,7 @@ export function readTokens(r: Reader, server: ServerSection): JwtConfig {
     refreshRetryGraceSeconds,
     privateKeyPem,
     extraPublicKeysPem,
-    issuer: r.string('TOKEN_ISSUER', 'tollgate'),
+    issuer: readIssuer(r, publicUrl),
     audience: readAudience(r),
     accessTokenTtl,
     refreshTokenTtl,

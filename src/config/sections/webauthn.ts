@@ -22,9 +22,8 @@ function readRpId(r: Reader, publicUrl: string): string {
   return v;
 }
 
-function readOrigins(r: Reader, publicUrl: string): string[] {
-  const value = r.raw('WEBAUTHN_ORIGINS');
-  if (value === undefined) return [new URL(publicUrl).origin];
+function readOrigins(r: Reader, name: string, value: string | undefined, fallback: string[]): string[] {
+  if (value === undefined) return fallback;
   const origins = new Set<string>();
   for (const entry of value.split(',')) {
     const e = entry.trim();
@@ -40,7 +39,7 @@ function readOrigins(r: Reader, publicUrl: string): string[] {
       (url.protocol !== 'http:' && url.protocol !== 'https:') ||
       url.origin !== e.replace(/\/$/, '').toLowerCase()
     ) {
-      r.issue('WEBAUTHN_ORIGINS', `expected origins like https://app.example.com (no path), got "${e}"`);
+      r.issue(name, `expected origins like https://app.example.com (no path), got "${e}"`);
       continue;
     }
     origins.add(url.origin);
@@ -58,7 +57,7 @@ export function readWebAuthn(r: Reader, publicUrl: string): WebAuthnConfig {
   const rpId = readRpId(r, publicUrl);
   const rpName = r.string('WEBAUTHN_RP_NAME', 'tollgate');
   if (rpName.length > 64) r.issue('WEBAUTHN_RP_NAME', 'must be at most 64 characters');
-  const origins = readOrigins(r, publicUrl);
+  const origins = readOrigins(r, 'WEBAUTHN_ORIGINS', r.raw('WEBAUTHN_ORIGINS'), [new URL(publicUrl).origin]);
   const outside = origins.filter((o) => !originFitsRpId(o, rpId));
   if (outside.length > 0) {
     r.issue(
@@ -66,5 +65,7 @@ export function readWebAuthn(r: Reader, publicUrl: string): WebAuthnConfig {
       `every passkey origin must be ${rpId} or a subdomain of it; not: ${outside.join(', ')} (set WEBAUTHN_ORIGINS to the pages that run passkey sign-in)`,
     );
   }
-  return { rpId, rpName: rpName.slice(0, 64), origins };
+  // Pages that may frame the sign-in page (no default: a framed ceremony is refused).
+  const topOrigins = readOrigins(r, 'WEBAUTHN_TOP_ORIGINS', r.raw('WEBAUTHN_TOP_ORIGINS'), []);
+  return { rpId, rpName: rpName.slice(0, 64), origins, topOrigins };
 }

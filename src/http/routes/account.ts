@@ -64,7 +64,7 @@ export function accountRoutes(ctx: AppContext) {
         },
       },
       async (request, reply) => {
-        await endSession(deps, claimsOf(request), request.params.id);
+        await endSession(deps, claimsOf(request), request.params.id, clientOf(request));
         return reply.code(204).send();
       },
     );

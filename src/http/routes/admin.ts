@@ -1,10 +1,14 @@
 /**
  * /admin/users (with /admin/users/:id/factors) and /admin/audit: administration, for access tokens of enabled accounts
  * with the `admin` role (re-checked in the database on every call; 403 `forbidden`).
+ * A refused call (401, 403) is counted and tallied into one `admin_refused` audit row
+ * per address per window; every read is audited (`admin_read`) with the administrator,
+ * the address and the User-Agent; the changes audit themselves (src/accounts/admin.ts).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AdminOperations, requireAdmin } from '../../accounts/admin.js';
 import type { Account } from '../../accounts/directory/user-directory.js';
+import { TollgateError } from '../../errors.js';
 import type { AppContext } from '../context.js';
 import { claimsOf, clientOf, requireSession } from '../guards.js';
 import {
@@ -34,14 +38,37 @@ export function adminRoutes(ctx: AppContext) {
     app.decorateRequest('admin', undefined);
     const session = requireSession(ctx.auth);
     const guard = {
-      preHandler: [
-        session,
-        async (request: FastifyRequest) => {
+      preHandler: async (request: FastifyRequest) => {
+        try {
+          await session(request);
           request.admin = await requireAdmin(deps, claimsOf(request));
-        },
-      ],
+        } catch (err) {
+          if (err instanceof TollgateError && (err.statusCode === 401 || err.statusCode === 403)) {
+            const client = clientOf(request);
+            deps.onEvent('admin_refused');
+            deps.refusals.note('admin_refused', {
+              ip: client.ip,
+              userAgent: client.userAgent,
+              what: `${err.statusCode} ${request.method} ${request.routeOptions.url ?? ''}`,
+              ...(request.claims ? { subject: request.claims.sub } : {}),
+            });
+          }
+          throw err;
+        }
+      },
     };
     const adminOf = (request: FastifyRequest): Account => request.admin!;
+    /** An administrator read something: who, from where, and what. */
+    const read = (request: FastifyRequest, detail: Record<string, unknown>): Promise<void> => {
+      const client = clientOf(request);
+      return deps.audit('admin_read', {
+        userId: null,
+        actorId: adminOf(request).id,
+        ip: client.ip,
+        userAgent: client.userAgent,
+        detail: { route: request.routeOptions.url, ...detail },
+      });
+    };
     const failures = { 401: errorRef, 403: errorRef, 503: errorRef };
     const one = { security: bearerSecurity, params: userIdParams };
 
@@ -57,8 +84,10 @@ export function adminRoutes(ctx: AppContext) {
           response: { 200: userListBody, 400: errorRef, ...failures },
         },
       },
-      async (request) =>
-        ops.searchUsers(request.query.q, request.query.cursor, Number(request.query.limit ?? 50)),
+      async (request) => {
+        await read(request, { ...(request.query.q ? { q: request.query.q } : {}) });
+        return ops.searchUsers(request.query.q, request.query.cursor, Number(request.query.limit ?? 50));
+      },
     );
 
     app.get<{ Params: { id: string } }>(
@@ -72,7 +101,10 @@ export function adminRoutes(ctx: AppContext) {
           response: { 200: accountBody, 404: errorRef, ...failures },
         },
       },
-      async (request) => ops.getUser(request.params.id),
+      async (request) => {
+        await read(request, { user_id: request.params.id });
+        return ops.getUser(request.params.id);
+      },
     );
 
     for (const [action, disabled] of [
@@ -170,13 +202,18 @@ export function adminRoutes(ctx: AppContext) {
           response: { 200: auditListBody, 400: errorRef, ...failures },
         },
       },
-      async (request) =>
-        ops.audit({
+      async (request) => {
+        await read(request, {
+          ...(request.query.user_id ? { user_id: request.query.user_id } : {}),
+          ...(request.query.type ? { type: request.query.type } : {}),
+        });
+        return ops.audit({
           ...(request.query.user_id ? { userId: request.query.user_id } : {}),
           ...(request.query.type ? { type: request.query.type } : {}),
           ...(request.query.cursor ? { cursor: request.query.cursor } : {}),
           limit: Number(request.query.limit ?? 50),
-        }),
+        });
+      },
     );
   };
 }

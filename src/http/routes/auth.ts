@@ -140,10 +140,11 @@ export function authRoutes(ctx: AppContext) {
       },
       async (request, reply) => {
         void reply.header('Cache-Control', noStore);
-        if (!cookies.enabled) return reply.send(await ctx.auth.refresh(request.body!.refresh_token));
+        if (!cookies.enabled)
+          return reply.send(await ctx.auth.refresh(request.body!.refresh_token, clientOf(request)));
         const token = cookies.read(request);
         try {
-          return reply.send(cookies.deliver(reply, await ctx.auth.refresh(token)));
+          return reply.send(cookies.deliver(reply, await ctx.auth.refresh(token, clientOf(request))));
         } catch (err) {
           // A refresh token that no longer works is of no use in the browser either.
           if (err instanceof InvalidGrantError) cookies.clear(reply);
@@ -181,8 +182,8 @@ export function authRoutes(ctx: AppContext) {
         },
       },
       async (request, reply) => {
-        if (request.claims) await ctx.auth.logout(claimsOf(request));
-        else await ctx.auth.revoke(cookies.read(request), 'refresh_token');
+        if (request.claims) await ctx.auth.logout(claimsOf(request), clientOf(request));
+        else await ctx.auth.revoke(cookies.read(request), 'refresh_token', clientOf(request));
         cookies.clear(reply);
         return reply.send({ message: 'Logged out' });
       },
@@ -204,7 +205,7 @@ export function authRoutes(ctx: AppContext) {
         },
       },
       async (request, reply) => {
-        const revoked = await ctx.auth.logoutAll(claimsOf(request));
+        const revoked = await ctx.auth.logoutAll(claimsOf(request), clientOf(request));
         cookies.clear(reply);
         return reply.send({ revoked });
       },

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ClientCredentials } from '../../auth/client-credentials.js';
 import { InvalidClientError } from '../../errors.js';
 import { basicCredentialsOf } from '../basic-auth.js';
+import { clientOf } from '../guards.js';
 import type { AppContext } from '../context.js';
 import { acceptFormBodies, FORM } from '../form-body.js';
 import { errorRef, messageBody } from '../schemas/common.js';
@@ -146,7 +147,7 @@ export function oauthRoutes(ctx: AppContext) {
         },
       },
       async (request, reply) => {
-        await ctx.auth.revoke(request.body.token, request.body.token_type_hint);
+        await ctx.auth.revoke(request.body.token, request.body.token_type_hint, clientOf(request));
         return reply.header('Cache-Control', 'no-store').send({ message: 'Token revoked' });
       },
     );
