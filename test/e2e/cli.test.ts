@@ -302,7 +302,8 @@ describe('tollgate CLI (built)', () => {
     after(async () => redis?.stop());
 
     it('walks the flow, and a restart keeps keys and sessions', async () => {
-      const env = { VAR_DIR: varDir, REDIS_URL: redis.url };
+      // The restart gets another port: the public address (and so the issuer) stays.
+      const env = { VAR_DIR: varDir, REDIS_URL: redis.url, PUBLIC_URL: 'http://auth.tollgate.test' };
       const first = await serve(env);
       const email = `restart-${randomUUID().slice(0, 8)}@example.test`;
       let access: string;

@@ -133,6 +133,8 @@ describe(
         DATABASE_URL: pg.url,
         JWT_PRIVATE_KEY_FILE: keyFile,
         TRUST_PROXY: '127.0.0.1',
+        // Instances behind one balancer share the address users reach: one issuer.
+        PUBLIC_URL: 'http://auth.tollgate.test',
         LOGIN_MAX_FAILURES_PER_ACCOUNT_IP: '3',
         LOGIN_MAX_FAILURES_PER_IP: '100000',
       };

@@ -66,7 +66,7 @@ const login = await tollgate.POST('/auth/login', { body: { email, password } });
 assert.ok(login.data && 'access_token' in login.data, JSON.stringify(login.error));
 const token = login.data.access_token;
 
-const options = { baseUrl, issuer: 'tollgate', audience: 'tollgate', session: { mode: 'introspect', clientId, clientSecret } };
+const options = { baseUrl, issuer: baseUrl, audience: 'tollgate', session: { mode: 'introspect', clientId, clientSecret } };
 const node = createVerifier(options);
 const onEdge = edge.createVerifier(options);
 const me = await createTollgateClient({ baseUrl, accessToken: token }).GET('/auth/me');

@@ -47,7 +47,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): OrdersServiceConfig {
     port: Number(env.PORT ?? 3001),
     host: env.HOST ?? '127.0.0.1',
     tollgateUrl: need('TOLLGATE_URL'),
-    issuer: env.TOLLGATE_ISSUER ?? 'tollgate',
+    // tollgate's issuer is its PUBLIC_URL; without one it is the address it serves on.
+    issuer: env.TOLLGATE_ISSUER ?? need('TOLLGATE_URL'),
     audience: need('TOLLGATE_AUDIENCE'),
     mode,
     ...(mode === 'introspect'
