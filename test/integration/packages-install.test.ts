@@ -66,7 +66,9 @@ const login = await tollgate.POST('/auth/login', { body: { email, password } });
 assert.ok(login.data && 'access_token' in login.data, JSON.stringify(login.error));
 const token = login.data.access_token;
 
-const options = { baseUrl, issuer: baseUrl, audience: 'tollgate', session: { mode: 'introspect', clientId, clientSecret } };
+// The issuer, as a resource server learns it: from tollgate's RFC 8414 metadata.
+const { issuer } = await (await fetch(new URL('/.well-known/oauth-authorization-server', baseUrl))).json();
+const options = { baseUrl, issuer, audience: 'tollgate', session: { mode: 'introspect', clientId, clientSecret } };
 const node = createVerifier(options);
 const onEdge = edge.createVerifier(options);
 const me = await createTollgateClient({ baseUrl, accessToken: token }).GET('/auth/me');
