@@ -29,6 +29,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { login, register } from '../test/helpers/http.js';
 import { patiently } from './patiently.js';
+import { envCount, median, runWrk, type WrkSample } from './wrk.js';
 import { freePort } from '../test/helpers/ports.js';
 import { startRedis, type RedisServerHandle } from '../test/helpers/redis-server.js';
 import { startCluster, startSentinel } from '../test/helpers/redis-topology.js';
@@ -41,19 +42,13 @@ import {
 } from '../test/helpers/tollgate-process.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const WRK = '/usr/bin/wrk';
-const num = (name: string, fallback: number): number => {
-  const v = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive whole number`);
-  return v;
-};
-const ROUNDS = num('ROUNDS', 3);
-const SECONDS = num('SECONDS', 8);
+const ROUNDS = envCount('ROUNDS', 3);
+const SECONDS = envCount('SECONDS', 8);
 const WARMUP_SECONDS = 2;
-const CONNECTIONS = num('CONNECTIONS', 100);
-const USERS = num('USERS', 64);
-const OPEN_ROUNDS = num('OPEN_ROUNDS', 3);
-const OPEN_SECONDS = num('OPEN_SECONDS', 6);
+const CONNECTIONS = envCount('CONNECTIONS', 100);
+const USERS = envCount('USERS', 64);
+const OPEN_ROUNDS = envCount('OPEN_ROUNDS', 3);
+const OPEN_SECONDS = envCount('OPEN_SECONDS', 6);
 const TOPOLOGIES = (process.env.TOPOLOGIES ?? 'standalone,sentinel,cluster').split(',') as Topology[];
 const WORKERS_LIST = (process.env.WORKERS_LIST ?? '1,2').split(',').map(Number);
 const TOLLGATE_CLI = process.env.TOLLGATE_CLI ?? CLI;
@@ -158,60 +153,6 @@ async function startCeiling(workers: number, redis: unknown): Promise<Ceiling> {
   };
 }
 
-interface WrkSample {
-  rps: number;
-  p50Ms: number;
-  p99Ms: number;
-  requests: number;
-  non2xx: number;
-  socketErrors: number;
-}
-
-function ms(value: string): number {
-  const m = /^([\d.]+)(us|ms|s)$/.exec(value.trim());
-  if (!m) throw new Error(`unreadable wrk latency "${value}"`);
-  const n = Number(m[1]);
-  return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
-}
-
-function runWrk(url: string, script: string, seconds: number, cpu: string | undefined): Promise<WrkSample> {
-  const wrkArgs = [
-    '-t1',
-    `-c${CONNECTIONS}`,
-    `-d${seconds}s`,
-    '--latency',
-    '--timeout',
-    '5s',
-    '-s',
-    script,
-    url,
-  ];
-  const [cmd, args] = cpu ? ['taskset', ['-c', cpu, WRK, ...wrkArgs]] : [WRK, wrkArgs];
-  return new Promise((done, fail) => {
-    execFile(cmd, args, { timeout: (seconds + 30) * 1000, encoding: 'utf8' }, (err, out, stderr) => {
-      if (err) return fail(new Error(`wrk failed: ${err.message}\n${stderr}`));
-      const grab = (re: RegExp): string => {
-        const m = re.exec(out);
-        if (!m) throw new Error(`unexpected wrk output:\n${out}`);
-        return m[1]!;
-      };
-      const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-      try {
-        done({
-          rps: Number(grab(/Requests\/sec:\s+([\d.]+)/)),
-          p50Ms: ms(grab(/^\s+50%\s+(\S+)\s*$/m)),
-          p99Ms: ms(grab(/^\s+99%\s+(\S+)\s*$/m)),
-          requests: Number(grab(/(\d+) requests in/)),
-          non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
-          socketErrors: socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
-        });
-      } catch (e) {
-        fail(e instanceof Error ? e : new Error(String(e)));
-      }
-    });
-  });
-}
-
 interface OpenSample {
   rate: number;
   achievedRps: number;
@@ -274,12 +215,6 @@ function runOpen(
   });
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
-
 interface ConfigResult {
   topology: Topology;
   workers: number;
@@ -338,8 +273,8 @@ async function measure(topology: Topology, workers: number, dir: string): Promis
       const order: Target[] = round % 2 === 0 ? ['ceiling', 'tollgate'] : ['tollgate', 'ceiling'];
       for (const target of order) {
         const url = `${services[target].url}/api/protected`;
-        await runWrk(url, script, WARMUP_SECONDS, genCpu);
-        const s = await runWrk(url, script, SECONDS, genCpu);
+        await runWrk({ url, script, seconds: WARMUP_SECONDS, connections: CONNECTIONS, cpu: genCpu });
+        const s = await runWrk({ url, script, seconds: SECONDS, connections: CONNECTIONS, cpu: genCpu });
         load.push(loadavg()[0]!);
         console.error(
           `${topology} w${workers} round ${round + 1}/${ROUNDS} ${target.padEnd(8)} ${s.rps.toFixed(0)} req/s p99 ${s.p99Ms.toFixed(2)} ms non-2xx ${s.non2xx} socket errors ${s.socketErrors}`,

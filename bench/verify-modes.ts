@@ -21,7 +21,6 @@
  * Run: `npm run bench:verify` (= `npm run build && node --import tsx bench/verify-modes.ts`)
  * (env: ROUNDS=3 SECONDS=10 CONNECTIONS=32 USERS=64 BASELINE= ONLY=tollgate). Writes bench/results/verify-modes-<date>.{json,md}.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -35,19 +34,14 @@ import {
   type ResourceService,
 } from '../test/helpers/resource-service.js';
 import { childPids, inLanes, startTollgate, type TollgateProcess } from '../test/helpers/tollgate-process.js';
+import { envCount, median, runWrk, WRK } from './wrk.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const WRK = '/usr/bin/wrk';
-const num = (name: string, fallback: number): number => {
-  const v = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive whole number`);
-  return v;
-};
-const ROUNDS = num('ROUNDS', 3);
-const SECONDS = num('SECONDS', 10);
+const ROUNDS = envCount('ROUNDS', 3);
+const SECONDS = envCount('SECONDS', 10);
 const WARMUP_SECONDS = 2;
-const CONNECTIONS = num('CONNECTIONS', 32);
-const USERS = num('USERS', 64);
+const CONNECTIONS = envCount('CONNECTIONS', 32);
+const USERS = envCount('USERS', 64);
 const AUDIENCE = 'orders-api';
 
 const BASELINE = process.env.BASELINE ? resolve(process.env.BASELINE) : undefined;
@@ -74,57 +68,6 @@ interface Sample {
 }
 
 const TICK_MS = 1000 / TICKS_PER_SECOND;
-
-/** wrk's "1.23ms" / "850.00us" / "1.02s" in milliseconds. */
-function ms(value: string): number {
-  const m = /^([\d.]+)(us|ms|s)$/.exec(value.trim());
-  if (!m) throw new Error(`unreadable wrk latency "${value}"`);
-  const n = Number(m[1]);
-  return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
-}
-
-function runWrk(url: string, script: string, seconds: number): Promise<string> {
-  const args = [
-    '-t1',
-    `-c${CONNECTIONS}`,
-    `-d${seconds}s`,
-    '--latency',
-    '--timeout',
-    '5s',
-    '-s',
-    script,
-    url,
-  ];
-  return new Promise((done, fail) => {
-    execFile(WRK, args, { timeout: (seconds + 30) * 1000, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (err) fail(new Error(`wrk failed: ${err.message}\n${stderr}`));
-      else done(stdout);
-    });
-  });
-}
-
-function parseWrk(out: string): Omit<Sample, 'serviceCpuPerK' | 'totalCpuPerK'> {
-  const grab = (re: RegExp): string => {
-    const m = re.exec(out);
-    if (!m) throw new Error(`unexpected wrk output:\n${out}`);
-    return m[1]!;
-  };
-  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  return {
-    rps: Number(grab(/Requests\/sec:\s+([\d.]+)/)),
-    p50Ms: ms(grab(/^\s+50%\s+(\S+)\s*$/m)),
-    p99Ms: ms(grab(/^\s+99%\s+(\S+)\s*$/m)),
-    requests: Number(grab(/(\d+) requests in/)),
-    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
-    socketErrors: socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
-  };
-}
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 async function main(): Promise<void> {
   if (!existsSync(WRK)) throw new Error(`${WRK} is missing (Debian package wrk)`);
@@ -263,10 +206,15 @@ async function main(): Promise<void> {
       const order = TARGETS.map((_, i) => TARGETS[(i + round) % TARGETS.length]!);
       for (const target of order) {
         const { url, script: tokensScript, ...pids } = endpoints.get(target)!;
-        await runWrk(url, tokensScript, WARMUP_SECONDS);
+        await runWrk({ url, script: tokensScript, seconds: WARMUP_SECONDS, connections: CONNECTIONS });
         const before = pids.service.map(cpuTicks);
         const beforeBacking = pids.backing.map(cpuTicks);
-        const sample = parseWrk(await runWrk(url, tokensScript, SECONDS));
+        const sample = await runWrk({
+          url,
+          script: tokensScript,
+          seconds: SECONDS,
+          connections: CONNECTIONS,
+        });
         const serviceMs = pids.service.reduce((a, p, i) => a + cpuTicks(p) - before[i]!, 0) * TICK_MS;
         const backingMs = pids.backing.reduce((a, p, i) => a + cpuTicks(p) - beforeBacking[i]!, 0) * TICK_MS;
         const perK = (x: number): number => (x / Math.max(1, sample.requests)) * 1000;
