@@ -25,6 +25,7 @@ import { CONFIRM_EPOCH, READ_EPOCH } from './lua.js';
 import { assessRedis, MEMORY_DEGRADED_RATIO, readRedis, type RedisReading } from './redis-durability.js';
 import { replayRevocations, type RevocationLog } from './revocations.js';
 import type { Store } from './store.js';
+import type { RedisStateSample } from '../metrics/redis-state-metrics.js';
 
 interface WatchLogger {
   info(obj: object, msg: string): void;
@@ -65,19 +66,6 @@ export interface RedisStateReport {
   warnings: string[];
   /** Why the store is degraded now (empty when it is not). */
   reasons: string[];
-}
-
-/** For metrics (src/metrics/redis-state-metrics.ts reads the same shape): plain numbers. */
-export interface RedisStateSample {
-  persistence: string;
-  evictingPolicy: boolean;
-  evictedKeys: number;
-  usedMemoryBytes: number;
-  maxmemoryBytes: number;
-  confirmed: boolean;
-  dataLossDetections: { restart: number; missing: number };
-  replays: number;
-  replayedRevocations: number;
 }
 
 const text = (r: RedisReply | undefined): string | null =>
