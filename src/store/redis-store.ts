@@ -78,6 +78,9 @@ function decide(
 }
 
 /** A new session generation: random, so no earlier one can come back (docs/sessions.md). */
+/** Options of a command or script that is safe to repeat: one frozen object, not one per call. */
+const SAFE_TO_REPEAT = Object.freeze({ idempotent: true });
+
 export function newGeneration(): string {
   return randomBytes(12).toString('base64url');
 }
@@ -123,14 +126,17 @@ export class RedisStore implements Store {
         s.auth.amr.join(' '),
         newGeneration(),
       ],
-      { idempotent: true },
+      SAFE_TO_REPEAT,
     );
   }
 
   async isSessionAlive(uid: string, sid: string): Promise<boolean> {
-    const r = await this.redis.script(SESSION_ALIVE, [keys.session(uid, sid), keys.userGeneration(uid)], [], {
-      idempotent: true,
-    });
+    const r = await this.redis.script(
+      SESSION_ALIVE,
+      [keys.session(uid, sid), keys.userGeneration(uid)],
+      [],
+      SAFE_TO_REPEAT,
+    );
     return asNumber(r) === 1;
   }
 
@@ -173,9 +179,7 @@ export class RedisStore implements Store {
       DELETE_SESSION,
       this.sessionKeys(uid, sid).slice(0, 3),
       [sid, refreshHash],
-      {
-        idempotent: true,
-      },
+      SAFE_TO_REPEAT,
     );
     return asNumber(r) === 1;
   }
@@ -190,7 +194,7 @@ export class RedisStore implements Store {
       DELETE_ALL_SESSIONS,
       [keys.userSessions(uid), keys.userGeneration(uid)],
       [keys.sessionPrefix(uid), keepSid, generation, String(this.sessionTtlSeconds * 1000)],
-      { idempotent: true },
+      SAFE_TO_REPEAT,
     );
     return asNumber(r);
   }
@@ -201,7 +205,7 @@ export class RedisStore implements Store {
         COUNT_SESSIONS,
         [keys.userSessions(uid), keys.userGeneration(uid)],
         [keys.sessionPrefix(uid)],
-        { idempotent: true },
+        SAFE_TO_REPEAT,
       ),
     );
   }
@@ -212,7 +216,7 @@ export class RedisStore implements Store {
         LIST_SESSIONS,
         [keys.userSessions(uid), keys.userGeneration(uid)],
         [keys.sessionPrefix(uid)],
-        { idempotent: true },
+        SAFE_TO_REPEAT,
       ),
     );
     const out: SessionRecord[] = [];
@@ -229,14 +233,17 @@ export class RedisStore implements Store {
   }
 
   async touchSession(uid: string, sid: string): Promise<void> {
-    await this.redis.script(TOUCH_SESSION, [keys.session(uid, sid)], [String(LAST_SEEN_RESOLUTION_MS)], {
-      idempotent: true,
-    });
+    await this.redis.script(
+      TOUCH_SESSION,
+      [keys.session(uid, sid)],
+      [String(LAST_SEEN_RESOLUTION_MS)],
+      SAFE_TO_REPEAT,
+    );
   }
 
   async sessionAuth(uid: string, sid: string): Promise<SessionAuth | null> {
     const [owner, at, amr] = asArray(
-      await this.redis.command(['HMGET', keys.session(uid, sid), 'uid', 'at', 'amr'], { idempotent: true }),
+      await this.redis.command(['HMGET', keys.session(uid, sid), 'uid', 'at', 'amr'], SAFE_TO_REPEAT),
     );
     // Every session has its uid; a session opened before `at` was recorded has none.
     if (asString(owner) === null) return null;
@@ -253,7 +260,7 @@ export class RedisStore implements Store {
       SET_SESSION_AUTH,
       [keys.session(uid, sid)],
       [String(auth.authTime), auth.amr.join(' ')],
-      { idempotent: true },
+      SAFE_TO_REPEAT,
     );
     return asNumber(r) === 1;
   }
@@ -261,7 +268,7 @@ export class RedisStore implements Store {
   async checkLoginLimits(rules: readonly RateLimitRule[]): Promise<RateLimitDecision> {
     const counts = await Promise.all(
       rules.map(async (rule) =>
-        counter(await this.redis.script(READ_COUNTER, [rule.key], [], { idempotent: true })),
+        counter(await this.redis.script(READ_COUNTER, [rule.key], [], SAFE_TO_REPEAT)),
       ),
     );
     return decide(rules, counts, (count, limit) => count >= limit);
@@ -287,13 +294,11 @@ export class RedisStore implements Store {
     const results = await Promise.all(
       rules.map(async (rule) => {
         if (rule.key !== reset.key) {
-          return counter(await this.redis.script(READ_COUNTER, [rule.key], [], { idempotent: true }));
+          return counter(await this.redis.script(READ_COUNTER, [rule.key], [], SAFE_TO_REPEAT));
         }
         // Deleting a counter that is under its limit is idempotent in effect.
         const [ok, pttl] = asArray(
-          await this.redis.script(RESET_UNLESS_BLOCKED, [rule.key], [String(rule.limit)], {
-            idempotent: true,
-          }),
+          await this.redis.script(RESET_UNLESS_BLOCKED, [rule.key], [String(rule.limit)], SAFE_TO_REPEAT),
         );
         return asNumber(ok) === 1 ? { count: 0, pttlMs: 0 } : { count: rule.limit, pttlMs: asNumber(pttl) };
       }),
@@ -303,7 +308,7 @@ export class RedisStore implements Store {
 
   async putOnce(key: string, value: string, ttlSeconds: number): Promise<void> {
     // Setting the same value again is idempotent.
-    await this.redis.command(['SET', key, value, 'EX', String(ttlSeconds)], { idempotent: true });
+    await this.redis.command(['SET', key, value, 'EX', String(ttlSeconds)], SAFE_TO_REPEAT);
   }
 
   async takeOnce(key: string): Promise<string | null> {
@@ -314,7 +319,7 @@ export class RedisStore implements Store {
   }
 
   async ping(): Promise<void> {
-    await this.redis.command(['PING'], { idempotent: true });
+    await this.redis.command(['PING'], SAFE_TO_REPEAT);
   }
 
   async close(): Promise<void> {
