@@ -34,7 +34,7 @@ import {
   type ResourceService,
 } from '../test/helpers/resource-service.js';
 import { childPids, inLanes, startTollgate, type TollgateProcess } from '../test/helpers/tollgate-process.js';
-import { envCount, median, runWrk, WRK } from './wrk.js';
+import { envCount, median, runWrk, WRK, type WrkSample } from './wrk.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const ROUNDS = envCount('ROUNDS', 3);
@@ -55,13 +55,7 @@ const TARGETS: readonly Target[] = [
   ...(BASELINE ? (['tollgate-baseline'] as const) : []),
 ];
 
-interface Sample {
-  rps: number;
-  p50Ms: number;
-  p99Ms: number;
-  requests: number;
-  non2xx: number;
-  socketErrors: number;
+interface Sample extends WrkSample {
   /** CPU ms per 1,000 requests: the service alone, and everything it needed (service + tollgate + Redis). */
   serviceCpuPerK: number;
   totalCpuPerK: number;
