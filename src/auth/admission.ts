@@ -70,6 +70,8 @@ export class Admission {
   #running = 0;
   #approaching = 0;
   #rejectedTotal = 0;
+  /** Of those, refused after waiting (the wait bound passed before a slot came). */
+  #timedOutTotal = 0;
   /** Time spent in `fn` by every run so far, in ms (busy slot time). */
   #busyMs = 0;
   /** Exponentially weighted mean of how long one `fn` runs, in ms (0: none measured yet). */
@@ -96,7 +98,10 @@ export class Admission {
       // prediction failed (the machine slowed down), and the wait ends there.
       timeoutMs: this.#predicted ? 2 * options.maxWaitMs : options.maxWaitMs,
       onFull: refuse,
-      onTimeout: refuse,
+      onTimeout: () => {
+        this.#timedOutTotal++;
+        return refuse();
+      },
       order: this.#predicted ? 'fifo' : (options.queueOrder ?? 'fifo'),
       overloadMs: options.overloadMs,
       overloadWaitMs: this.#overloadWaitMs,
@@ -235,6 +240,7 @@ export class Admission {
       approaching: this.#approaching,
       overloaded: this.#queue.overloaded,
       rejected_total: this.#rejectedTotal,
+      timed_out_total: this.#timedOutTotal,
       busy_seconds_total: this.#busyMs / 1000,
       hash_seconds: this.#hashMs() / 1000,
       predicted_wait_seconds: this.predictedWaitMs() / 1000,

@@ -25,6 +25,11 @@ export interface HashingStats {
   overloaded: boolean;
   /** Refused: queue full, waited too long, or pushed out under overload. */
   rejected_total: number;
+  /**
+   * Of those, refused after waiting: the bound passed before a slot came (predicted-wait:
+   * twice the bound, so the prediction failed because the machine slowed down).
+   */
+  timed_out_total: number;
   /** Slot time spent running, in seconds: its rate over `slots` is the slots' utilization. */
   busy_seconds_total: number;
   /** The measured time one hash holds a slot (exponentially weighted mean), in seconds. */
@@ -93,6 +98,11 @@ const COUNTERS: ReadonlyArray<{ name: string; help: string; value: (s: HashingSt
     name: 'tollgate_password_hashing_refused_total',
     help: 'Password checks refused with 503 overloaded (predicted wait over the bound, queue full, or waited too long)',
     value: (s) => s.rejected_total,
+  },
+  {
+    name: 'tollgate_password_hashing_timed_out_total',
+    help: 'Of the refused password checks, those refused after waiting in line (the rest were refused on arrival)',
+    value: (s) => s.timed_out_total,
   },
 ];
 

@@ -4,8 +4,10 @@
  * test sends them:
  *  - 16 and 100 concurrent correct logins of one account, on 1 and 4 workers: the hashing
  *    slots clear them within the wait bound, so every one succeeds (no 503, no 429);
- *  - 1,000 concurrent correct logins: about the hash rate x the bound succeed and the rest
- *    are refused at once with 503 `overloaded` and a Retry-After (ratios, not timings);
+ *  - 1,000 concurrent correct logins: about slots x bound / hash time succeed and the rest
+ *    are refused with 503 `overloaded` and a Retry-After, on arrival, not after waiting
+ *    (judged by the service's own counters and measured hash time: what this shared
+ *    machine's clock says of a burst depends on how fast it accepts 1,000 connections);
  *  - 110 wrong guesses from 8 concurrent clients of one address (1 worker): every guess is
  *    judged (none shed), the 429 comes after the per-address limit, and the logins it
  *    refuses add no Redis key.
@@ -13,6 +15,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { call, PASSWORD, register, type HttpResult } from '../helpers/http.js';
+import { sample } from '../helpers/metrics-text.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
 import { startTollgate, type TollgateProcess } from '../helpers/tollgate-process.js';
 
@@ -35,21 +38,15 @@ const ENV = {
   DATABASE_STATEMENT_TIMEOUT_MS: '30000',
 };
 
-/** `n` concurrent correct logins of `email`, each with its answer's time in ms. */
-async function burst(url: string, email: string, n: number): Promise<Array<{ r: HttpResult; ms: number }>> {
-  const t0 = performance.now();
+/** `n` concurrent correct logins of `email`. */
+async function burst(url: string, email: string, n: number): Promise<Array<{ r: HttpResult }>> {
   return Promise.all(
-    Array.from({ length: n }, async () => {
-      const r = await call(url, 'POST', '/auth/login', {
-        body: { email, password: PASSWORD },
-        timeoutMs: 150_000,
-      });
-      return { r, ms: performance.now() - t0 };
-    }),
+    Array.from({ length: n }, async () => ({
+      r: await call(url, 'POST', '/auth/login', { body: { email, password: PASSWORD }, timeoutMs: 150_000 }),
+    })),
   );
 }
 
-/** Answers by status, and by error code for the refusals ("503 overloaded"). */
 /** `n` correct logins of `email`, one after another. */
 async function sequence(url: string, email: string, n: number): Promise<Array<{ r: HttpResult }>> {
   const out: Array<{ r: HttpResult }> = [];
@@ -61,6 +58,20 @@ async function sequence(url: string, email: string, n: number): Promise<Array<{ 
   return out;
 }
 
+/** The hashing admission's counters and measured hash time, from the service's /metrics. */
+async function hashing(
+  url: string,
+): Promise<{ slots: number; hashSeconds: number; refused: number; timedOut: number }> {
+  const text = (await call(url, 'GET', '/metrics')).text;
+  return {
+    slots: sample(text, 'tollgate_password_hashing_slots'),
+    hashSeconds: sample(text, 'tollgate_password_hashing_hash_seconds'),
+    refused: sample(text, 'tollgate_password_hashing_refused_total'),
+    timedOut: sample(text, 'tollgate_password_hashing_timed_out_total'),
+  };
+}
+
+/** Answers by status, and by error code for the refusals ("503 overloaded"). */
 const statuses = (answers: Array<{ r: HttpResult }>): Record<string, number> => {
   const count: Record<string, number> = {};
   for (const { r } of answers) {
@@ -124,14 +135,13 @@ for (const workers of [1, 4]) {
     });
     after(async () => tg?.stop());
 
-    it('1,000 concurrent correct logins: about hash rate x bound succeed, the rest are refused at once', async () => {
-      // The hash rate, measured first: 24 logins from 4 clients (a line short enough to
-      // stay within the bound however slow this machine is right now).
-      const t0 = performance.now();
+    it('1,000 concurrent correct logins: about slots x bound / hash time succeed, the rest are refused on arrival', async (t) => {
+      // A few logins first, so that every worker has measured its hash time.
       const warmup = (await Promise.all(Array.from({ length: 4 }, () => sequence(tg.url, email, 6)))).flat();
       assert.deepEqual(statuses(warmup), { 200: 24 });
-      const rate = 24 / ((performance.now() - t0) / 1000);
+      const before = await hashing(tg.url);
       const answers = await burst(tg.url, email, 1000);
+      const after = await hashing(tg.url);
       const ok = answers.filter((a) => a.r.status === 200);
       const refused = answers.filter((a) => a.r.status === 503);
       assert.equal(ok.length + refused.length, 1000, JSON.stringify(statuses(answers)));
@@ -140,20 +150,23 @@ for (const workers of [1, 4]) {
         assert.ok(Number(r.headers['retry-after']) >= 1, 'Retry-After: the predicted wait');
       }
       assert.ok(ok.length > 0 && refused.length > 0, JSON.stringify(statuses(answers)));
-      // About rate x bound got in (the line the slots drain within the bound).
-      const okMs = ok.map((a) => a.ms).sort((x, y) => x - y);
-      const expected = rate * (BOUND_MS / 1000);
-      assert.ok(
-        ok.length > 0.4 * expected && ok.length < 2.5 * expected,
-        `${ok.length} ok; hash rate ${rate.toFixed(0)}/s x ${BOUND_MS} ms = ${expected.toFixed(0)}`,
+      // Every refusal is the admission's, and most came on arrival: the line was not
+      // filled and left to time out (the service's own counters, not this machine's clock).
+      assert.equal(after.refused - before.refused, refused.length, 'refusals counted by the admission');
+      const timedOut = after.timedOut - before.timedOut;
+      assert.ok(timedOut <= refused.length / 2, `${timedOut} of ${refused.length} refused after waiting`);
+      // About slots x bound / hash time got in, at the hash time the service measured
+      // (it may grow during the burst: the range spans the time before and after).
+      const admitted = (hashSeconds: number) => before.slots * (1 + BOUND_MS / 1000 / hashSeconds);
+      const [fast, slow] = [before.hashSeconds, after.hashSeconds].sort((x, y) => x - y) as [number, number];
+      t.diagnostic(
+        `${ok.length} ok, ${refused.length} refused (${timedOut} after waiting); ` +
+          `${before.slots} slots, hash ${(1000 * fast).toFixed(0)}-${(1000 * slow).toFixed(0)} ms`,
       );
-      // Refusals come at once: the slowest refusal is quicker than the median success.
-      const refusedMs = refused.map((a) => a.ms).sort((x, y) => x - y);
-      const median = okMs[Math.floor(okMs.length / 2)]!;
-      const refusedP95 = refusedMs[Math.floor(0.95 * (refusedMs.length - 1))]!;
       assert.ok(
-        refusedP95 < median,
-        `refused p95 ${refusedP95.toFixed(0)} ms, ok median ${median.toFixed(0)} ms`,
+        ok.length + timedOut >= 0.25 * admitted(slow) && ok.length <= 3 * admitted(fast),
+        `${ok.length} ok, ${timedOut} timed out; ${before.slots} slots x ${BOUND_MS} ms / ` +
+          `${(1000 * fast).toFixed(0)}-${(1000 * slow).toFixed(0)} ms = ${admitted(slow).toFixed(0)}-${admitted(fast).toFixed(0)}`,
       );
     });
   });

@@ -49,6 +49,7 @@ describe('Admission', () => {
       approaching: 0,
       overloaded: false,
       rejected_total: 0,
+      timed_out_total: 0,
     });
   });
 
@@ -66,6 +67,7 @@ describe('Admission', () => {
     assert.equal(longDone, false, 'the waiter gave up after maxWaitMs, before the slot freed');
     await long;
     assert.equal(a.stats.rejected_total, 2);
+    assert.equal(a.stats.timed_out_total, 1, 'one refused on arrival, one after waiting');
     assert.equal(await a.run(() => Promise.resolve('free')), 'free');
   });
 
@@ -108,6 +110,7 @@ describe('Admission', () => {
       approaching: 0,
       overloaded: false,
       rejected_total: 2,
+      timed_out_total: 2,
     });
   });
 });
@@ -139,6 +142,7 @@ describe('Admission.approach', () => {
       approaching: 0,
       overloaded: false,
       rejected_total: 1,
+      timed_out_total: 0,
     });
   });
 
@@ -323,6 +327,7 @@ describe('Admission, predicted-wait policy', () => {
     assert.equal(a.stats.running + a.stats.queued, 62);
     assert.equal(settled.filter((x) => x === 'refused').length, 938);
     assert.equal(a.stats.rejected_total, 938);
+    assert.equal(a.stats.timed_out_total, 0, 'all refused on arrival');
     while (settled.length < 1000) {
       releases.splice(0).forEach((r) => r());
       await sleep(1);
@@ -337,6 +342,8 @@ describe('Admission, predicted-wait policy', () => {
     const running = a.run(() => new Promise<void>((r) => (release = r)));
     const late = a.run(() => Promise.resolve());
     await assert.rejects(late, OverloadedError);
+    assert.equal(a.stats.rejected_total, 1);
+    assert.equal(a.stats.timed_out_total, 1, 'counted as refused after waiting');
     release();
     await running;
   });
