@@ -7,7 +7,8 @@
  * `predicted-wait` (the service's default): a caller joins the line while its predicted
  * wait stays within `maxWaitMs` (a bound people accept on a login form, seconds); the
  * prediction is its place in line over the measured hash rate (`concurrency` slots over
- * an exponentially weighted mean of how long a hash holds a slot). A caller predicted to
+ * an exponentially weighted mean of how long a hash holds a slot, quick to follow a
+ * slowdown and slow to believe a speed-up: `nextMeanRunMs`). A caller predicted to
  * wait longer is refused at once with 503 `overloaded` and Retry-After set to the
  * predicted wait. A burst the slots clear within the bound is served whole, oldest first;
  * under a flood the line holds about rate x bound callers and the excess hears no at once
@@ -55,6 +56,21 @@ export interface Approach {
   run<T>(fn: () => Promise<T>): Promise<T>;
   /** Ends the approach without hashing (it failed on the way); harmless after `run`. */
   leave(): void;
+}
+
+/**
+ * The weights of one new hash time in the mean: a slower hash counts at once, a faster
+ * one a little. The prediction admits bound / mean callers; one quick hash (the event
+ * loop idle for a moment) would otherwise let in a longer line than the usual rate
+ * clears within the bound, and those at its end would wait past it.
+ */
+const SLOWER_WEIGHT = 0.2;
+const FASTER_WEIGHT = 0.02;
+
+/** The mean hash time after one more hash of `ms` (the first one sets it). */
+export function nextMeanRunMs(mean: number, ms: number): number {
+  if (mean === 0) return ms;
+  return mean + (ms > mean ? SLOWER_WEIGHT : FASTER_WEIGHT) * (ms - mean);
 }
 
 /** What `stats` reports; the metrics module reads the same shape (src/metrics/hashing-metrics.ts). */
@@ -205,7 +221,7 @@ export class Admission {
     } finally {
       const ms = performance.now() - started;
       this.#busyMs += ms;
-      this.#meanRunMs = this.#meanRunMs === 0 ? ms : this.#meanRunMs + 0.2 * (ms - this.#meanRunMs);
+      this.#meanRunMs = nextMeanRunMs(this.#meanRunMs, ms);
       this.#release();
     }
   }
