@@ -73,7 +73,7 @@ describe('WaitQueue', () => {
     const started = performance.now();
     await assert.rejects(newcomer, TimedOut);
     const waited = performance.now() - started;
-    assert.ok(waited < 1_000, `the newcomer got its answer after ${Math.round(waited)} ms, not 60 s`);
+    assert.ok(waited < 20_000, `the newcomer got its answer after ${Math.round(waited)} ms, not 60 s`);
     assert.deepEqual(counts(), { full: 0, timedOut: 1 });
     // The oldest still waits (on its long timeout) and is the one left.
     assert.equal(q.length, 1);
@@ -115,13 +115,13 @@ describe('WaitQueue', () => {
       onTimeout: () => (timedOut++, new TimedOut()),
     });
     const first = q.wait();
-    await sleep(20);
-    assert.equal(q.overloaded, false, '20 ms of waiting is not yet overload');
-    await sleep(40);
-    assert.equal(q.overloaded, true);
+    assert.equal(q.overloaded, false, 'a queue that has just formed is not overload');
+    for (let i = 0; i < 100 && !q.overloaded; i++) await sleep(20);
+    assert.equal(q.overloaded, true, 'overload once the queue stood for overloadMs');
     const started = performance.now();
     await assert.rejects(q.wait(), TimedOut);
-    assert.ok(performance.now() - started < 1_000);
+    // About overloadWaitMs (10 ms), not the queue's 60 s timeout (wide: timers run late on a busy machine).
+    assert.ok(performance.now() - started < 20_000);
     assert.equal(timedOut, 1);
     q.handOver('first');
     assert.equal(await first, 'first');
