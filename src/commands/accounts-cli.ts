@@ -2,11 +2,11 @@
  * What the `users` commands open: the accounts database and, when configured, the
  * session store (so that disabling or deleting an account ends its sessions too).
  */
-import { auditTrail, type AuditSink } from '../accounts/audit.js';
-import type { UserDirectory } from '../accounts/directory/user-directory.js';
-import type { FactorStores } from '../accounts/factors.js';
-import { TotpFactors } from '../accounts/mfa/totp-factors.js';
-import { SqlPasskeyStore } from '../accounts/passkeys/passkey-store.js';
+import { auditTrail, type AuditSink } from '../persistence/audit.js';
+import type { UserDirectory } from '../persistence/directory/user-directory.js';
+import type { FactorStores } from '../flows/shared/factors.js';
+import { TotpFactors } from '../persistence/totp-factors.js';
+import { SqlPasskeyStore } from '../persistence/passkey-store.js';
 import { openDirectory, openSessionStore } from '../compose.js';
 import type { Config } from '../config/schema.js';
 import type { Store } from '../store/store.js';

@@ -1,12 +1,12 @@
 /** `tollgate users ...`: account administration from the command line. */
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { accountView } from '../accounts/admin.js';
-import { listFactors, removeFactors } from '../accounts/factors.js';
-import { ROLES } from '../accounts/directory/user-directory.js';
+import { accountView } from '../flows/admin/admin.js';
+import { listFactors, removeFactors } from '../flows/shared/factors.js';
+import { ROLES } from '../persistence/directory/user-directory.js';
 import { parseEmail } from '../auth/email.js';
 import { argon2idHasher } from '../auth/passwords.js';
-import { acceptNewPassword } from '../auth/new-password.js';
+import { acceptNewPassword } from '../flows/shared/new-password.js';
 import { normalisePassword } from '../auth/password-input.js';
 import { createPasswordPolicy } from '../auth/password-policy.js';
 import { loadConfig } from '../config/load.js';

@@ -1,7 +1,7 @@
-import type { Database } from '../accounts/directory/database.js';
-import type { UserDirectory } from '../accounts/directory/user-directory.js';
+import type { Database } from '../persistence/directory/database.js';
+import type { UserDirectory } from '../persistence/directory/user-directory.js';
 import type { KeySet } from '../auth/keys.js';
-import type { AuthService } from '../auth/service.js';
+import type { AuthService } from '../flows/service.js';
 import type { Config } from '../config/schema.js';
 import type { GroupBridge } from '../group/bridge.js';
 import type { AppMetrics } from '../metrics/registry.js';

@@ -5,7 +5,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { AccessClaims } from '../auth/access-token.js';
-import type { AuthService, ClientInfo } from '../auth/service.js';
+import type { AuthService, ClientInfo } from '../flows/service.js';
 import { InvalidTokenError, UnauthorizedError } from '../errors.js';
 import { authorizationOf, bearerTokenOf, parseBearer } from './bearer.js';
 

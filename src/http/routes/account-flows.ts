@@ -4,9 +4,9 @@
  * step, /auth/login/mfa, is with login in auth.ts.)
  */
 import type { FastifyInstance } from 'fastify';
-import { confirmEmailVerification, requestEmailVerification } from '../../accounts/email-verification.js';
-import { disableTotp, enableTotp, setupTotp } from '../../accounts/mfa/totp-enrolment.js';
-import { requestPasswordReset, resetPassword } from '../../accounts/password-reset.js';
+import { confirmEmailVerification, requestEmailVerification } from '../../flows/recovery/verification.js';
+import { disableTotp, enableTotp, setupTotp } from '../../flows/factors/totp.js';
+import { requestPasswordReset, resetPassword } from '../../flows/recovery/reset.js';
 import type { AppContext } from '../context.js';
 import { claimsOf, clientOf, requireSession } from '../guards.js';
 import {

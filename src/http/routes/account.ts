@@ -1,9 +1,9 @@
 /** GET /auth/me, GET /auth/sessions, DELETE /auth/sessions/:id, POST /auth/password, DELETE /auth/account. */
 import type { FastifyInstance } from 'fastify';
-import { deleteOwnAccount } from '../../accounts/deletion.js';
-import { changePassword } from '../../accounts/password-change.js';
-import { profile } from '../../accounts/profile.js';
-import { endSession, listSessions } from '../../accounts/sessions.js';
+import { deleteOwnAccount } from '../../flows/settings/deletion.js';
+import { changePassword } from '../../flows/settings/password.js';
+import { profile } from '../../flows/settings/profile.js';
+import { endSession, listSessions } from '../../flows/sessions/list.js';
 import type { AppContext } from '../context.js';
 import { claimsOf, clientOf, requireSession } from '../guards.js';
 import {

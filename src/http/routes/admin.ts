@@ -3,11 +3,11 @@
  * with the `admin` role (re-checked in the database on every call; 403 `forbidden`).
  * A refused call (401, 403) is counted and tallied into one `admin_refused` audit row
  * per address per window; every read is audited (`admin_read`) with the administrator,
- * the address and the User-Agent; the changes audit themselves (src/accounts/admin.ts).
+ * the address and the User-Agent; the changes audit themselves (src/flows/admin/admin.ts).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AdminOperations, requireAdmin } from '../../accounts/admin.js';
-import type { Account } from '../../accounts/directory/user-directory.js';
+import { AdminOperations, requireAdmin } from '../../flows/admin/admin.js';
+import type { Account } from '../../persistence/directory/user-directory.js';
 import { TollgateError } from '../../errors.js';
 import type { AppContext } from '../context.js';
 import { claimsOf, clientOf, requireSession } from '../guards.js';

@@ -1,12 +1,12 @@
 /**
  * POST /auth/reauthenticate (a fresh proof of identity for credential changes),
  * POST /auth/mfa/recovery-codes (new recovery codes) and POST /auth/email (a new email
- * address, confirmed through a link sent to it). See src/auth/step-up.ts.
+ * address, confirmed through a link sent to it). See src/flows/shared/step-up.ts.
  */
 import type { FastifyInstance } from 'fastify';
-import { requestEmailChange } from '../../accounts/email-change.js';
-import { regenerateRecoveryCodes } from '../../accounts/mfa/totp-enrolment.js';
-import { reauthenticate } from '../../auth/reauthenticate.js';
+import { requestEmailChange } from '../../flows/settings/email.js';
+import { regenerateRecoveryCodes } from '../../flows/factors/totp.js';
+import { reauthenticate } from '../../flows/sessions/reauthenticate.js';
 import type { AppContext } from '../context.js';
 import { claimsOf, clientOf, requireSession } from '../guards.js';
 import {

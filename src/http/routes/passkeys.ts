@@ -1,18 +1,18 @@
 /**
  * Passkeys (WebAuthn): register one to the caller's account (options, then verify),
  * list and remove them, and sign in with one (options, then verify) without a
- * password. The ceremonies are in src/accounts/passkeys/; see docs/passkeys.md for
+ * password. The ceremonies are in src/flows/login/ and src/flows/factors/; see docs/passkeys.md for
  * the browser side.
  */
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyInstance } from 'fastify';
-import { passkeyDeps } from '../../accounts/passkeys/deps.js';
-import { listPasskeys } from '../../accounts/passkeys/list.js';
-import { passkeyLogin } from '../../accounts/passkeys/login.js';
-import { loginOptions } from '../../accounts/passkeys/login-options.js';
-import { registerPasskey } from '../../accounts/passkeys/register.js';
-import { registrationOptions } from '../../accounts/passkeys/registration-options.js';
-import { removePasskey } from '../../accounts/passkeys/remove.js';
+import { passkeyDeps } from '../../flows/shared/passkey-deps.js';
+import { listPasskeys } from '../../flows/factors/passkey-list.js';
+import { passkeyLogin } from '../../flows/login/passkey.js';
+import { loginOptions } from '../../flows/login/passkey-options.js';
+import { registerPasskey } from '../../flows/factors/passkey-register.js';
+import { registrationOptions } from '../../flows/factors/passkey-options.js';
+import { removePasskey } from '../../flows/factors/passkey-remove.js';
 import type { AppContext } from '../context.js';
 import { claimsOf, clientOf, requireSession } from '../guards.js';
 import { refreshCookie } from '../refresh-cookie.js';

@@ -1,0 +1,115 @@
+/**
+ * What every auth operation needs, built once by the composition root. Operations are
+ * plain functions of `AuthDeps` (one per file), so each reads on its own.
+ */
+import type { AuditSink } from '../persistence/audit.js';
+import type { RefusalTally } from '../persistence/refusal-tally.js';
+import type { UserDirectory } from '../persistence/directory/user-directory.js';
+import type { Config } from '../config/schema.js';
+import type { Store } from '../store/store.js';
+import type { AccessTokenOptions } from '../auth/access-token.js';
+import type { Mailer } from '../mail/mailer.js';
+import type { TotpFactors } from '../persistence/totp-factors.js';
+import type { PasskeyStore } from '../persistence/passkey-store.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { OneTimeTokens } from '../persistence/one-time-tokens.js';
+import type { BackgroundTasks } from '../util/background.js';
+import type { Admission } from '../auth/admission.js';
+import type { KeySet } from '../auth/keys.js';
+import type { PasswordPolicy } from '../auth/password-policy.js';
+import type { PasswordHasher } from '../auth/passwords.js';
+import type { LastTouched } from '../auth/last-touched.js';
+import type { VerifiedTokenCache } from '../auth/verified-token-cache.js';
+
+export type AuthEvent =
+  | 'register'
+  | 'login_success'
+  | 'login_failure'
+  | 'login_locked'
+  | 'request_limited'
+  | 'admin_refused'
+  | 'login_shed'
+  | 'refresh_rotated'
+  | 'refresh_retried'
+  | 'refresh_reused'
+  | 'refresh_invalid'
+  | 'logout'
+  | 'logout_all'
+  | 'revoke'
+  | 'login_unverified'
+  | 'mfa_required'
+  | 'mfa_success'
+  | 'mfa_failure'
+  | 'mfa_locked'
+  | 'mfa_enabled'
+  | 'mfa_disabled'
+  | 'password_reset_requested'
+  | 'password_reset'
+  | 'email_verification_sent'
+  | 'email_verified'
+  | 'passkey_counter_regression'
+  | 'reauth_success'
+  | 'reauth_failure'
+  | 'step_up_required';
+
+export type AuthConfig = Pick<
+  Config,
+  | 'jwt'
+  | 'rateLimit'
+  | 'allowRegistration'
+  | 'passwordMinLength'
+  | 'passwordMaxLength'
+  | 'passwordHashing'
+  | 'maxSessionsPerUser'
+  | 'accounts'
+>;
+
+export interface AuthDeps {
+  config: AuthConfig;
+  /** Hot, expiring state: sessions and login counters. */
+  store: Store;
+  /** Durable accounts and the audit log. */
+  directory: UserDirectory;
+  audit: AuditSink;
+  /** Refusals before any check (429s, refused /admin calls): one audit row per address per window. */
+  refusals: RefusalTally;
+  keys: KeySet;
+  hasher: PasswordHasher;
+  /** Bounds the argon2 work of this process (sheds a login flood with 503). */
+  hashing: Admission;
+  /** What a new password must be beyond its length (strength, breaches). */
+  passwordPolicy: PasswordPolicy;
+  tokenOptions: AccessTokenOptions;
+  /** Derives each refresh token's successor (see refresh-token.ts). */
+  refreshKey: Buffer;
+  verified: VerifiedTokenCache;
+  /** When this process last recorded each session as used (bounds the writes). */
+  lastTouched: LastTouched;
+  /** Mailed single-use links (password reset, email verification). */
+  links: OneTimeTokens;
+  /** Account mail; undefined when this server sends none (production without SMTP_URL). */
+  mailer: Mailer | undefined;
+  /** TOTP factors and recovery codes. */
+  totp: TotpFactors;
+  /** The accounts' passkeys (the ceremonies are in src/accounts/passkeys/). */
+  passkeys: PasskeyStore;
+  /** Seals TOTP secrets; undefined when TOTP is off (production without SECRETS_KEY). */
+  secrets: SecretBox | undefined;
+  /** Work a request starts without waiting for it (reset requests). */
+  background: BackgroundTasks;
+  /** Called for every security-relevant outcome (metrics, audit). Never given secrets. */
+  onEvent: (event: AuthEvent) => void;
+}
+
+/** Who is asking: recorded on the session they open (its owner sees it). */
+export interface ClientInfo {
+  ip: string;
+  userAgent: string;
+}
+
+export interface TokenPair {
+  access_token: string;
+  refresh_token: string;
+  token_type: 'bearer';
+  expires_in: number;
+}
