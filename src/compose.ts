@@ -3,13 +3,18 @@
  * development fallback), opens the stores and wires the services into the app.
  * `src/server.ts` listens and drains; `src/main.ts` and the cluster worker call both.
  */
+import { createHmac } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { buildKeySet, ensureDevelopmentKey, type KeySet } from './auth/keys.js';
 import { createPasswordPolicy } from './auth/password-policy.js';
 import { argon2idHasher, type PasswordHasher } from './auth/passwords.js';
-import { AuthService } from './flows/service.js';
+import { Admission } from './auth/admission.js';
+import { LastTouched } from './auth/last-touched.js';
+import { refreshSuccessorKey } from './auth/refresh-token.js';
+import { VerifiedTokenCache } from './auth/verified-token-cache.js';
+import type { AuthConfig, AuthEvent, FlowDeps } from './flows/deps.js';
 import { auditTrail } from './persistence/audit.js';
 import { RefusalTally } from './persistence/refusal-tally.js';
 import { openAccountFlows, type AccountFlows } from './flows/resources.js';
@@ -208,6 +213,67 @@ function auditPruner(
   return { stop: () => clearInterval(timer) };
 }
 
+export interface FlowDepsOptions extends Pick<
+  FlowDeps,
+  | 'store'
+  | 'directory'
+  | 'audit'
+  | 'keys'
+  | 'hasher'
+  | 'passwordPolicy'
+  | 'links'
+  | 'mailer'
+  | 'totp'
+  | 'passkeys'
+  | 'secrets'
+  | 'background'
+> {
+  config: AuthConfig;
+  /** Default: a tally of its own over `audit` (AUDIT_REFUSAL_WINDOW). */
+  refusals?: RefusalTally;
+  onEvent?: (event: AuthEvent) => void;
+}
+
+/** The one deps object every flow operation takes (or a `Pick` of). */
+export function flowDeps(options: FlowDepsOptions): FlowDeps {
+  const { config, keys, hasher } = options;
+  const refreshKey = refreshSuccessorKey(keys.signing.key);
+  return {
+    config,
+    store: options.store,
+    directory: options.directory,
+    audit: options.audit,
+    refusals:
+      options.refusals ??
+      new RefusalTally(options.audit, { windowSeconds: config.rateLimit.refusalAuditWindowSeconds }),
+    keys,
+    hasher,
+    hashing: new Admission({
+      ...config.passwordHashing,
+      policy: config.passwordHashing.admission,
+      initialRunMs: hasher.estimatedMs,
+    }),
+    passwordPolicy: options.passwordPolicy,
+    links: options.links,
+    mailer: options.mailer,
+    totp: options.totp,
+    passkeys: options.passkeys,
+    rp: config.webauthn,
+    decoyKey: createHmac('sha256', refreshKey).update('tollgate passkey decoys').digest(),
+    secrets: options.secrets,
+    background: options.background,
+    tokenOptions: {
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
+      ttlSeconds: config.jwt.accessTokenTtl,
+    },
+    refreshKey,
+    verified: new VerifiedTokenCache(),
+    lastTouched: new LastTouched(),
+    onEvent: options.onEvent ?? (() => undefined),
+  };
+}
+
 export interface ComposeOptions {
   logger?: Logger;
   /** The process registry (a cluster worker passes the one its primary collects). */
@@ -293,7 +359,7 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
       () => directory.db.poolStats(),
     );
     if (watch) registerRedisStateMetrics(metrics.registry, () => watch.sample());
-    const auth = new AuthService({
+    const deps = flowDeps({
       config,
       store,
       directory,
@@ -310,9 +376,9 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
       background: flows.background,
       onEvent: (event) => metrics.authEvents.inc({ event }),
     });
-    registerHashingMetrics(metrics.registry, () => auth.hashingStats);
+    registerHashingMetrics(metrics.registry, () => deps.hashing.stats);
     app = await buildApp(config, {
-      auth,
+      deps,
       store,
       directory,
       database: directory.db,

@@ -1,11 +1,13 @@
 /**
- * What every auth operation needs, built once by the composition root. Operations are
- * plain functions of `AuthDeps` (one per file), so each reads on its own.
+ * What the flows run on: one object, built once by the composition root
+ * (`flowDeps` in src/compose.ts). Every operation is a plain function whose first
+ * argument is `FlowDeps` or a `Pick<FlowDeps, ...>` of what it uses; routes and CLI
+ * commands call the same functions.
  */
 import type { AuditSink } from '../persistence/audit.js';
 import type { RefusalTally } from '../persistence/refusal-tally.js';
 import type { UserDirectory } from '../persistence/directory/user-directory.js';
-import type { Config } from '../config/schema.js';
+import type { Config, WebAuthnConfig } from '../config/schema.js';
 import type { Store } from '../store/store.js';
 import type { AccessTokenOptions } from '../auth/access-token.js';
 import type { Mailer } from '../mail/mailer.js';
@@ -62,9 +64,10 @@ export type AuthConfig = Pick<
   | 'passwordHashing'
   | 'maxSessionsPerUser'
   | 'accounts'
+  | 'webauthn'
 >;
 
-export interface AuthDeps {
+export interface FlowDeps {
   config: AuthConfig;
   /** Hot, expiring state: sessions and login counters. */
   store: Store;
@@ -91,8 +94,12 @@ export interface AuthDeps {
   mailer: Mailer | undefined;
   /** TOTP factors and recovery codes. */
   totp: TotpFactors;
-  /** The accounts' passkeys (the ceremonies are in src/accounts/passkeys/). */
+  /** The accounts' passkeys (the ceremonies: src/flows/login/passkey.ts, src/flows/factors/passkey-*.ts). */
   passkeys: PasskeyStore;
+  /** The WebAuthn relying party: who we are to authenticators, and which origins are ours. */
+  rp: WebAuthnConfig;
+  /** Keys the stand-in credentials offered for an email without passkeys (src/flows/login/passkey-decoy.ts). */
+  decoyKey: Buffer;
   /** Seals TOTP secrets; undefined when TOTP is off (production without SECRETS_KEY). */
   secrets: SecretBox | undefined;
   /** Work a request starts without waiting for it (reset requests). */

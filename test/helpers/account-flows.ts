@@ -1,4 +1,4 @@
-/** The account-flow dependencies of an AuthService built by hand: no mail, no TOTP key. */
+/** The account-flow dependencies of deps built by hand (test/helpers/auth-service.ts): no mail, no TOTP key. */
 import type { Database } from '../../src/persistence/directory/database.js';
 import { TotpFactors } from '../../src/persistence/totp-factors.js';
 import { OneTimeTokens } from '../../src/persistence/one-time-tokens.js';

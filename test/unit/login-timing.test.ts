@@ -11,7 +11,7 @@ import { argon2idHasher } from '../../src/auth/passwords.js';
 import { auditTrail } from '../../src/persistence/audit.js';
 import { SqlUserDirectory } from '../../src/persistence/directory/sql-user-directory.js';
 import { noPasswordPolicy } from '../../src/auth/password-policy.js';
-import { AuthService } from '../../src/flows/service.js';
+import { AuthService } from '../helpers/auth-service.js';
 import { bareAccountFlows } from '../helpers/account-flows.js';
 import { testDatabase } from '../helpers/databases.js';
 import { loadConfig } from '../../src/config/load.js';

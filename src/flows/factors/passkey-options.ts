@@ -18,7 +18,7 @@ import {
 import type { AccessClaims } from '../../auth/access-token.js';
 import { accountForFactorChange } from '../shared/step-up.js';
 import { CHALLENGE_TTL_SECONDS, keepChallenge, newChallenge } from '../shared/passkey-challenges.js';
-import type { PasskeyDeps } from '../shared/passkey-deps.js';
+import type { FlowDeps } from '../deps.js';
 import { userHandle } from '../shared/passkey-views.js';
 
 /** Kept with a registration challenge: whose it is. */
@@ -30,10 +30,10 @@ export interface RegistrationChallenge {
 }
 
 export async function registrationOptions(
-  deps: PasskeyDeps,
+  deps: FlowDeps,
   claims: AccessClaims,
 ): Promise<PublicKeyCredentialCreationOptionsJSON> {
-  const account = await accountForFactorChange(deps.auth, claims, 'add');
+  const account = await accountForFactorChange(deps, claims, 'add');
   const existing = await deps.passkeys.listByUser(account.id);
   const options = await generateRegistrationOptions({
     rpName: deps.rp.rpName,
@@ -53,6 +53,6 @@ export async function registrationOptions(
     },
   });
   const kept: RegistrationChallenge = { uid: claims.sub };
-  await keepChallenge(deps.auth.store, 'passkey-register', options.challenge, kept);
+  await keepChallenge(deps.store, 'passkey-register', options.challenge, kept);
   return options;
 }

@@ -7,12 +7,11 @@
 import { randomUUID } from 'node:crypto';
 import { verifyRegistrationResponse, type RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { AccessClaims } from '../../auth/access-token.js';
-import type { ClientInfo } from '../deps.js';
+import type { ClientInfo, FlowDeps } from '../deps.js';
 import { accountForFactorChange } from '../shared/step-up.js';
 import { InvalidRequestError } from '../../errors.js';
 import { NOTICE, notifyOwner } from '../shared/notices.js';
 import { takeChallenge } from '../shared/passkey-challenges.js';
-import type { PasskeyDeps } from '../shared/passkey-deps.js';
 import { PASSKEY_ALGORITHMS, type RegistrationChallenge } from './passkey-options.js';
 
 export const DEFAULT_PASSKEY_NAME = 'Passkey';
@@ -24,15 +23,15 @@ export interface RegisteredPasskey {
 }
 
 export async function registerPasskey(
-  deps: PasskeyDeps,
+  deps: FlowDeps,
   claims: AccessClaims,
   response: RegistrationResponseJSON,
   name: string | undefined,
   client: ClientInfo,
 ): Promise<RegisteredPasskey> {
-  const account = await accountForFactorChange(deps.auth, claims, 'add');
+  const account = await accountForFactorChange(deps, claims, 'add');
   const taken = await takeChallenge<RegistrationChallenge>(
-    deps.auth.store,
+    deps.store,
     'passkey-register',
     response.response?.clientDataJSON,
   );
@@ -68,7 +67,7 @@ export async function registerPasskey(
     name: name?.trim() || DEFAULT_PASSKEY_NAME,
   });
   if (added === 'duplicate') throw new InvalidRequestError('This passkey is registered already');
-  await deps.auth.audit('passkey_added', {
+  await deps.audit('passkey_added', {
     userId: claims.sub,
     ip: client.ip,
     userAgent: client.userAgent,
@@ -79,6 +78,6 @@ export async function registerPasskey(
       backed_up: added.backedUp,
     },
   });
-  notifyOwner(deps.auth, account.email, NOTICE.passkeyAdded(added.name), client);
+  notifyOwner(deps, account.email, NOTICE.passkeyAdded(added.name), client);
   return { id: added.id, name: added.name, created_at: added.createdAt.toISOString() };
 }

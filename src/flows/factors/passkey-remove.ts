@@ -4,28 +4,27 @@
  * Needs a recent sign-in; the owner is mailed.
  */
 import type { AccessClaims } from '../../auth/access-token.js';
-import type { ClientInfo } from '../deps.js';
+import type { ClientInfo, FlowDeps } from '../deps.js';
 import { accountForFactorChange } from '../shared/step-up.js';
 import { LastSignInMethodError, NotFoundError } from '../../errors.js';
 import { NOTICE, notifyOwner } from '../shared/notices.js';
-import type { PasskeyDeps } from '../shared/passkey-deps.js';
 
 export async function removePasskey(
-  deps: PasskeyDeps,
+  deps: FlowDeps,
   claims: AccessClaims,
   id: string,
   client: ClientInfo,
 ): Promise<void> {
-  const account = await accountForFactorChange(deps.auth, claims, 'remove');
+  const account = await accountForFactorChange(deps, claims, 'remove');
   const name = (await deps.passkeys.listByUser(account.id)).find((p) => p.id === id)?.name;
   const outcome = await deps.passkeys.remove(account.id, id);
   if (outcome === 'not_found') throw new NotFoundError('No such passkey');
   if (outcome === 'last_sign_in_method') throw new LastSignInMethodError();
-  await deps.auth.audit('passkey_removed', {
+  await deps.audit('passkey_removed', {
     userId: claims.sub,
     ip: client.ip,
     userAgent: client.userAgent,
     detail: { passkey: id },
   });
-  notifyOwner(deps.auth, account.email, NOTICE.passkeyRemoved(name ?? 'Passkey'), client);
+  notifyOwner(deps, account.email, NOTICE.passkeyRemoved(name ?? 'Passkey'), client);
 }

@@ -9,7 +9,7 @@
  * same one the second login step uses. The owner is mailed about every change.
  */
 import type { AccessClaims } from '../../auth/access-token.js';
-import type { AuthDeps, ClientInfo } from '../deps.js';
+import type { FlowDeps, ClientInfo } from '../deps.js';
 import { accountForFactorChange } from '../shared/step-up.js';
 import {
   InvalidCodeError,
@@ -25,7 +25,7 @@ import { generateRecoveryCodes } from '../../crypto/recovery-codes.js';
 import { checkSecondFactor, requireSecrets, totpContext } from '../shared/second-factor.js';
 import { generateTotpSecret, totpUri } from '../../crypto/totp.js';
 
-async function liveAccount(deps: AuthDeps, claims: AccessClaims): Promise<Account> {
+async function liveAccount(deps: FlowDeps, claims: AccessClaims): Promise<Account> {
   const account = await deps.directory.findById(claims.sub);
   if (!account || account.disabled) throw new InvalidTokenError();
   return account;
@@ -33,7 +33,7 @@ async function liveAccount(deps: AuthDeps, claims: AccessClaims): Promise<Accoun
 
 /** Counts a wrong code (429 past the limit) and answers 400 `invalid_code`. */
 async function wrongCode(
-  deps: AuthDeps,
+  deps: FlowDeps,
   account: Account,
   client: ClientInfo,
   during: string,
@@ -55,7 +55,7 @@ async function wrongCode(
 }
 
 export async function setupTotp(
-  deps: AuthDeps,
+  deps: FlowDeps,
   claims: AccessClaims,
 ): Promise<{ secret: string; otpauth_uri: string }> {
   const box = requireSecrets(deps);
@@ -73,7 +73,7 @@ export async function setupTotp(
 }
 
 export async function enableTotp(
-  deps: AuthDeps,
+  deps: FlowDeps,
   claims: AccessClaims,
   code: string,
   client: ClientInfo,
@@ -97,7 +97,7 @@ export async function enableTotp(
 
 /** Ten new recovery codes in place of the old ones (TOTP must be on). */
 export async function regenerateRecoveryCodes(
-  deps: AuthDeps,
+  deps: FlowDeps,
   claims: AccessClaims,
   client: ClientInfo,
 ): Promise<{ recovery_codes: string[] }> {
@@ -115,7 +115,7 @@ export async function regenerateRecoveryCodes(
 }
 
 export async function disableTotp(
-  deps: AuthDeps,
+  deps: FlowDeps,
   claims: AccessClaims,
   code: string,
   client: ClientInfo,

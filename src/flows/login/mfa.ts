@@ -8,14 +8,14 @@
 import { checkMfaAttempts, recordMfaFailure, recordMfaSuccess } from '../shared/request-limits.js';
 import { checkSecondFactor } from '../shared/second-factor.js';
 import { InvalidCodeError, TooManyAttemptsError } from '../../errors.js';
-import type { AuthDeps, ClientInfo, TokenPair } from '../deps.js';
+import type { FlowDeps, ClientInfo, TokenPair } from '../deps.js';
 import { returnMfaTicket, takeMfaTicket } from './mfa-ticket.js';
 import { openSession } from '../shared/session-tokens.js';
 
 const LOG_IN_AGAIN = 'The MFA token is invalid or expired; log in again';
 
 export async function completeMfaLogin(
-  deps: AuthDeps,
+  deps: FlowDeps,
   mfaToken: string,
   code: string,
   client: ClientInfo,

@@ -8,41 +8,39 @@
  * per challenge lifetime for all addresses together (at most twice that is outstanding
  * at any moment). Past either, 429 and nothing stored.
  */
-import type { ClientInfo } from '../deps.js';
+import type { ClientInfo, FlowDeps } from '../deps.js';
 import { keys } from '../../store/keys.js';
 import { countRequest } from '../shared/request-limits.js';
 import { CHALLENGE_TTL_SECONDS } from '../shared/passkey-challenges.js';
 import { loginRules } from '../../auth/login-limits.js';
 import { TooManyAttemptsError } from '../../errors.js';
 import type { RateLimitDecision } from '../../store/store.js';
-import type { PasskeyDeps } from '../shared/passkey-deps.js';
 
-const ipRule = (deps: PasskeyDeps, client: ClientInfo) =>
-  loginRules(deps.auth.config.rateLimit, '', client.ip).ip;
+const ipRule = (deps: FlowDeps, client: ClientInfo) => loginRules(deps.config.rateLimit, '', client.ip).ip;
 
-async function refuse(deps: PasskeyDeps, decision: RateLimitDecision, client: ClientInfo): Promise<void> {
+async function refuse(deps: FlowDeps, decision: RateLimitDecision, client: ClientInfo): Promise<void> {
   if (decision.allowed) return;
   // Counted, and tallied into one audit row per address per window.
-  deps.auth.onEvent('login_locked');
-  deps.auth.refusals.note('login_locked', { ip: client.ip, userAgent: client.userAgent, what: 'passkey' });
+  deps.onEvent('login_locked');
+  deps.refusals.note('login_locked', { ip: client.ip, userAgent: client.userAgent, what: 'passkey' });
   throw new TooManyAttemptsError(decision.retryAfterSeconds);
 }
 
 /** 429 while the address is over its limit; writes nothing. */
-export async function refuseIfLocked(deps: PasskeyDeps, client: ClientInfo): Promise<void> {
-  await refuse(deps, await deps.auth.store.checkLoginLimits([ipRule(deps, client)]), client);
+export async function refuseIfLocked(deps: FlowDeps, client: ClientInfo): Promise<void> {
+  await refuse(deps, await deps.store.checkLoginLimits([ipRule(deps, client)]), client);
 }
 
 /** Counts one failure of the address; 429 when that reached the limit. */
-export async function countFailure(deps: PasskeyDeps, client: ClientInfo): Promise<void> {
-  await refuse(deps, await deps.auth.store.recordLoginFailure([ipRule(deps, client)]), client);
+export async function countFailure(deps: FlowDeps, client: ClientInfo): Promise<void> {
+  await refuse(deps, await deps.store.recordLoginFailure([ipRule(deps, client)]), client);
 }
 
 /** Counts one options request (one stored challenge); 429 past either bound. */
-export async function countOptionsRequest(deps: PasskeyDeps, client: ClientInfo): Promise<void> {
-  const limits = deps.auth.config.rateLimit;
+export async function countOptionsRequest(deps: FlowDeps, client: ClientInfo): Promise<void> {
+  const limits = deps.config.rateLimit;
   await countRequest(
-    deps.auth,
+    deps,
     [
       {
         key: keys.requests('passkey-options', client.ip),

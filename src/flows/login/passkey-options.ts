@@ -11,11 +11,10 @@ import {
   generateAuthenticationOptions,
   type PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/server';
-import type { ClientInfo } from '../deps.js';
+import type { ClientInfo, FlowDeps } from '../deps.js';
 import { parseEmail } from '../../auth/email.js';
 import { InvalidRequestError } from '../../errors.js';
 import { CHALLENGE_TTL_SECONDS, keepChallenge, newChallenge } from '../shared/passkey-challenges.js';
-import type { PasskeyDeps } from '../shared/passkey-deps.js';
 import { decoyCredentials } from './passkey-decoy.js';
 import { countOptionsRequest, refuseIfLocked } from './passkey-limits.js';
 import type { CredentialDescriptor } from '../../persistence/passkey-store.js';
@@ -26,7 +25,7 @@ export interface LoginChallenge {
 }
 
 export async function loginOptions(
-  deps: PasskeyDeps,
+  deps: FlowDeps,
   emailInput: string | undefined,
   client: ClientInfo,
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
@@ -54,6 +53,6 @@ export async function loginOptions(
       ? { allowCredentials: allow.map((c) => ({ id: c.credentialId, transports: c.transports })) }
       : {}),
   });
-  await keepChallenge(deps.auth.store, 'passkey-login', options.challenge, kept);
+  await keepChallenge(deps.store, 'passkey-login', options.challenge, kept);
   return options;
 }

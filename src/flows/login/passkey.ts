@@ -13,12 +13,11 @@
  * sign-in, or a User-Agent none of the account's live sessions has.
  */
 import { verifyAuthenticationResponse, type AuthenticationResponseJSON } from '@simplewebauthn/server';
-import type { ClientInfo, TokenPair } from '../deps.js';
+import type { ClientInfo, FlowDeps, TokenPair } from '../deps.js';
 import { cleanUserAgent, openSession } from '../shared/session-tokens.js';
 import { AccountDisabledError, EmailNotVerifiedError, InvalidCredentialsError } from '../../errors.js';
 import { NOTICE, notifyOwner } from '../shared/notices.js';
 import { takeChallenge } from '../shared/passkey-challenges.js';
-import type { PasskeyDeps } from '../shared/passkey-deps.js';
 import { countFailure, refuseIfLocked } from './passkey-limits.js';
 import type { LoginChallenge } from './passkey-options.js';
 import type { Passkey } from '../../persistence/passkey-store.js';
@@ -32,10 +31,10 @@ export function passkeyAmr(passkey: Pick<Passkey, 'deviceType'>): string[] {
 }
 
 /** A device this passkey has not signed in from: its first use, or a browser no live session has. */
-async function isNewDevice(deps: PasskeyDeps, passkey: Passkey, client: ClientInfo): Promise<boolean> {
+async function isNewDevice(deps: FlowDeps, passkey: Passkey, client: ClientInfo): Promise<boolean> {
   if (passkey.lastUsedAt === null) return true;
   const ua = cleanUserAgent(client.userAgent);
-  const sessions = await deps.auth.store.listSessions(passkey.userId);
+  const sessions = await deps.store.listSessions(passkey.userId);
   return !sessions.some((s) => s.userAgent === ua);
 }
 
@@ -44,7 +43,7 @@ async function isNewDevice(deps: PasskeyDeps, passkey: Passkey, client: ClientIn
  * current browsers, the framing page as `topOrigin`): accepted only from a top origin
  * of WEBAUTHN_TOP_ORIGINS, so no other site can run sign-in inside its own page.
  */
-function topOriginAllowed(deps: PasskeyDeps, clientDataJSON: string): boolean {
+function topOriginAllowed(deps: FlowDeps, clientDataJSON: string): boolean {
   let data: { crossOrigin?: unknown; topOrigin?: unknown };
   try {
     data = JSON.parse(Buffer.from(clientDataJSON, 'base64url').toString('utf8')) as typeof data;
@@ -56,14 +55,14 @@ function topOriginAllowed(deps: PasskeyDeps, clientDataJSON: string): boolean {
 }
 
 export async function passkeyLogin(
-  deps: PasskeyDeps,
+  deps: FlowDeps,
   response: AuthenticationResponseJSON,
   client: ClientInfo,
 ): Promise<TokenPair> {
   const where = { ip: client.ip, userAgent: client.userAgent };
   const fail = async (reason: string, userId: string | null = null): Promise<never> => {
-    deps.auth.onEvent('login_failure');
-    await deps.auth.audit('login_failure', { userId, ...where, detail: { method: 'passkey', reason } });
+    deps.onEvent('login_failure');
+    await deps.audit('login_failure', { userId, ...where, detail: { method: 'passkey', reason } });
     await countFailure(deps, client);
     throw new InvalidCredentialsError('The passkey was not accepted');
   };
@@ -74,7 +73,7 @@ export async function passkeyLogin(
     : null;
   // Taken whatever follows, so that no answer can try it twice.
   const taken = await takeChallenge<LoginChallenge>(
-    deps.auth.store,
+    deps.store,
     'passkey-login',
     response.response?.clientDataJSON,
   );
@@ -115,8 +114,8 @@ export async function passkeyLogin(
   const used = await deps.passkeys.recordUse(passkey.credentialId, newCounter, backedUp);
   if (used.status === 'not_found') return fail('unknown_credential', passkey.userId);
   if (used.status === 'regressed') {
-    deps.auth.onEvent('passkey_counter_regression');
-    await deps.auth.audit('passkey_counter_regression', {
+    deps.onEvent('passkey_counter_regression');
+    await deps.audit('passkey_counter_regression', {
       userId: passkey.userId,
       ...where,
       detail: { passkey: passkey.id, stored_counter: used.storedCounter, presented_counter: newCounter },
@@ -124,15 +123,15 @@ export async function passkeyLogin(
     return fail('counter_regression', passkey.userId);
   }
 
-  const account = await deps.auth.directory.findById(passkey.userId);
+  const account = await deps.directory.findById(passkey.userId);
   if (!account) return fail('unknown_account', passkey.userId);
   if (account.disabled) {
-    await deps.auth.audit('login_disabled', { userId: account.id, ...where, detail: { method: 'passkey' } });
+    await deps.audit('login_disabled', { userId: account.id, ...where, detail: { method: 'passkey' } });
     throw new AccountDisabledError();
   }
-  if (deps.auth.config.accounts.requireVerifiedEmail && !account.emailVerified) {
-    deps.auth.onEvent('login_unverified');
-    await deps.auth.audit('login_unverified', {
+  if (deps.config.accounts.requireVerifiedEmail && !account.emailVerified) {
+    deps.onEvent('login_unverified');
+    await deps.audit('login_unverified', {
       userId: account.id,
       ...where,
       detail: { method: 'passkey' },
@@ -141,11 +140,11 @@ export async function passkeyLogin(
   }
   const newDevice = await isNewDevice(deps, passkey, client);
   // No second step even with TOTP on: the passkey with user verification is both factors.
-  const opened = await openSession(deps.auth, account, client, passkeyAmr(passkey));
+  const opened = await openSession(deps, account, client, passkeyAmr(passkey));
   if (opened === 'stale') return fail('account_changed', account.id);
-  if (newDevice) notifyOwner(deps.auth, account.email, NOTICE.passkeyNewDevice(passkey.name), client);
-  deps.auth.onEvent('login_success');
-  await deps.auth.audit('login_success', {
+  if (newDevice) notifyOwner(deps, account.email, NOTICE.passkeyNewDevice(passkey.name), client);
+  deps.onEvent('login_success');
+  await deps.audit('login_success', {
     userId: account.id,
     ...where,
     detail: { sid: opened.sid, method: 'passkey', passkey: passkey.id, new_device: newDevice },

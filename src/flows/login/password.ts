@@ -17,7 +17,7 @@ import {
   InvalidRequestError,
   TooManyAttemptsError,
 } from '../../errors.js';
-import type { AuthDeps, ClientInfo, TokenPair } from '../deps.js';
+import type { FlowDeps, ClientInfo, TokenPair } from '../deps.js';
 import { parseEmail } from '../../auth/email.js';
 import { issueMfaTicket, type MfaChallenge } from './mfa-ticket.js';
 import type { Approach } from '../../auth/admission.js';
@@ -25,7 +25,7 @@ import { checkPassword, type PasswordVerdict } from '../shared/password-check.js
 import { openSession } from '../shared/session-tokens.js';
 
 export async function login(
-  deps: AuthDeps,
+  deps: FlowDeps,
   emailInput: string,
   password: string,
   client: ClientInfo,
@@ -80,7 +80,7 @@ export async function login(
 }
 
 /** A new verification link for the owner of a correct password, within the limit. */
-async function resendVerification(deps: AuthDeps, account: Account): Promise<void> {
+async function resendVerification(deps: FlowDeps, account: Account): Promise<void> {
   if (!deps.mailer) return;
   try {
     await countVerificationRequest(deps, account.id);

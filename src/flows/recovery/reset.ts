@@ -16,7 +16,7 @@
  * added before anyone proved the address cannot be trusted to be the owner's. The owner
  * is mailed about the reset.
  */
-import type { AuthDeps, ClientInfo } from '../deps.js';
+import type { FlowDeps, ClientInfo } from '../deps.js';
 import { parseEmail } from '../../auth/email.js';
 import { acceptNewPassword } from '../shared/new-password.js';
 import { normalisePassword } from '../../auth/password-input.js';
@@ -26,7 +26,7 @@ import { NOTICE, notifyOwner } from '../shared/notices.js';
 import { countResetRequest } from '../shared/request-limits.js';
 
 export async function requestPasswordReset(
-  deps: AuthDeps,
+  deps: FlowDeps,
   emailInput: string,
   client: ClientInfo,
 ): Promise<void> {
@@ -50,7 +50,7 @@ export async function requestPasswordReset(
 }
 
 export async function resetPassword(
-  deps: AuthDeps,
+  deps: FlowDeps,
   token: string,
   newPassword: string,
   client: ClientInfo,

@@ -6,7 +6,7 @@
  * (src/flows/settings/email.ts), which moves the account to the new address and verifies it.
  */
 import type { AccessClaims } from '../../auth/access-token.js';
-import type { AuthDeps, ClientInfo } from '../deps.js';
+import type { FlowDeps, ClientInfo } from '../deps.js';
 import { EmailTakenError, InvalidLinkTokenError, InvalidTokenError } from '../../errors.js';
 import type { Account } from '../../persistence/directory/user-directory.js';
 import type { TokenGrant } from '../../persistence/one-time-tokens.js';
@@ -15,7 +15,7 @@ import { requireMailer, sendVerificationMail } from '../shared/account-mail.js';
 import { countVerificationRequest } from '../shared/request-limits.js';
 
 /** Mails a verification link, unless the address is verified already (202 either way). */
-export async function requestEmailVerification(deps: AuthDeps, claims: AccessClaims): Promise<void> {
+export async function requestEmailVerification(deps: FlowDeps, claims: AccessClaims): Promise<void> {
   const account = await deps.directory.findById(claims.sub);
   if (!account || account.disabled) throw new InvalidTokenError();
   const mailer = requireMailer(deps);
@@ -25,7 +25,7 @@ export async function requestEmailVerification(deps: AuthDeps, claims: AccessCla
 }
 
 export async function confirmEmailVerification(
-  deps: AuthDeps,
+  deps: FlowDeps,
   token: string,
   client: ClientInfo,
 ): Promise<{ email: string; email_verified: true }> {
@@ -51,7 +51,7 @@ export async function confirmEmailVerification(
 
 /** Uses an email-change link (taken already): the account moves to the proven address. */
 export async function completeEmailChange(
-  deps: AuthDeps,
+  deps: FlowDeps,
   grant: TokenGrant,
   client: ClientInfo,
 ): Promise<Account> {

@@ -7,13 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { EmailTakenError, InvalidRequestError, RegistrationDisabledError } from '../../errors.js';
 import { sendVerificationMail } from '../shared/account-mail.js';
 import { countRegistration, countVerificationRequest } from '../shared/request-limits.js';
-import type { AuthDeps, ClientInfo } from '../deps.js';
+import type { FlowDeps, ClientInfo } from '../deps.js';
 import { parseEmail } from '../../auth/email.js';
 import { acceptNewPassword } from '../shared/new-password.js';
 import { normalisePassword } from '../../auth/password-input.js';
 
 export async function register(
-  deps: AuthDeps,
+  deps: FlowDeps,
   emailInput: string,
   password: string,
   client: ClientInfo,

@@ -6,9 +6,12 @@
  */
 import { InvalidTokenError } from '../../errors.js';
 import { verifyAccessToken, type AccessClaims } from '../../auth/access-token.js';
-import type { AuthDeps } from '../deps.js';
+import type { FlowDeps } from '../deps.js';
 
-export async function authenticate(deps: AuthDeps, token: string): Promise<AccessClaims> {
+export async function authenticate(
+  deps: Pick<FlowDeps, 'verified' | 'keys' | 'tokenOptions' | 'store' | 'lastTouched'>,
+  token: string,
+): Promise<AccessClaims> {
   let claims = deps.verified.get(token);
   if (!claims) {
     claims = await verifyAccessToken(deps.keys, deps.tokenOptions, token);

@@ -8,7 +8,7 @@
  */
 import { InvalidTokenError } from '../../errors.js';
 import { authenticate } from './authenticate.js';
-import type { AuthDeps } from '../deps.js';
+import type { FlowDeps } from '../deps.js';
 
 export interface ActiveToken {
   active: true;
@@ -25,7 +25,7 @@ export interface ActiveToken {
 
 export type Introspection = { active: false } | ActiveToken;
 
-export async function introspect(deps: AuthDeps, token: string): Promise<Introspection> {
+export async function introspect(deps: FlowDeps, token: string): Promise<Introspection> {
   try {
     const c = await authenticate(deps, token);
     return {

@@ -1,6 +1,6 @@
 /** The caller's sessions: list them, end one. */
 import type { AccessClaims } from '../../auth/access-token.js';
-import type { AuthDeps, ClientInfo } from '../deps.js';
+import type { FlowDeps, ClientInfo } from '../deps.js';
 import { NotFoundError } from '../../errors.js';
 
 export interface SessionView {
@@ -12,7 +12,7 @@ export interface SessionView {
   current: boolean;
 }
 
-export async function listSessions(deps: AuthDeps, claims: AccessClaims): Promise<SessionView[]> {
+export async function listSessions(deps: FlowDeps, claims: AccessClaims): Promise<SessionView[]> {
   const sessions = await deps.store.listSessions(claims.sub);
   return sessions.map((s) => ({
     id: s.sid,
@@ -26,7 +26,7 @@ export async function listSessions(deps: AuthDeps, claims: AccessClaims): Promis
 
 /** Ends one of the caller's own sessions (404 for anything else, so ids are not probed). */
 export async function endSession(
-  deps: AuthDeps,
+  deps: FlowDeps,
   claims: AccessClaims,
   sid: string,
   client: ClientInfo,

@@ -17,7 +17,7 @@ import {
   TooManyAttemptsError,
 } from '../../errors.js';
 import type { AccessClaims } from '../../auth/access-token.js';
-import type { AuthDeps, ClientInfo } from '../deps.js';
+import type { FlowDeps, ClientInfo } from '../deps.js';
 import { checkPassword } from '../shared/password-check.js';
 import { issueAccess, nowSeconds } from '../shared/session-tokens.js';
 
@@ -35,7 +35,7 @@ export interface Reauthenticated {
 }
 
 export async function reauthenticate(
-  deps: AuthDeps,
+  deps: FlowDeps,
   claims: AccessClaims,
   proof: ReauthProof,
   client: ClientInfo,

@@ -8,11 +8,11 @@
  * session's `auth_time` and `amr` (a refresh proves nothing new about the person).
  */
 import { InvalidGrantError } from '../../errors.js';
-import type { AuthDeps, ClientInfo, TokenPair } from '../deps.js';
+import type { FlowDeps, ClientInfo, TokenPair } from '../deps.js';
 import { parseRefreshToken, successorOf } from '../../auth/refresh-token.js';
 import { issuePair } from '../shared/session-tokens.js';
 
-export async function refresh(deps: AuthDeps, refreshToken: string, client: ClientInfo): Promise<TokenPair> {
+export async function refresh(deps: FlowDeps, refreshToken: string, client: ClientInfo): Promise<TokenPair> {
   const parsed = parseRefreshToken(refreshToken);
   if (!parsed) {
     deps.onEvent('refresh_invalid');

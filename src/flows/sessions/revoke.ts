@@ -5,10 +5,10 @@
  */
 import { InvalidTokenError } from '../../errors.js';
 import { verifyAccessToken, type AccessClaims } from '../../auth/access-token.js';
-import type { AuthDeps, ClientInfo } from '../deps.js';
+import type { FlowDeps, ClientInfo } from '../deps.js';
 import { parseRefreshToken } from '../../auth/refresh-token.js';
 
-export async function logout(deps: AuthDeps, claims: AccessClaims, client: ClientInfo): Promise<void> {
+export async function logout(deps: FlowDeps, claims: AccessClaims, client: ClientInfo): Promise<void> {
   await deps.store.deleteSession(claims.sub, claims.sid);
   deps.onEvent('logout');
   await deps.audit('logout', {
@@ -19,7 +19,7 @@ export async function logout(deps: AuthDeps, claims: AccessClaims, client: Clien
   });
 }
 
-export async function logoutAll(deps: AuthDeps, claims: AccessClaims, client: ClientInfo): Promise<number> {
+export async function logoutAll(deps: FlowDeps, claims: AccessClaims, client: ClientInfo): Promise<number> {
   const n = await deps.store.deleteAllSessions(claims.sub);
   deps.onEvent('logout_all');
   await deps.audit('logout_all', {
@@ -33,7 +33,7 @@ export async function logoutAll(deps: AuthDeps, claims: AccessClaims, client: Cl
 
 /** RFC 7009: revokes an access or refresh token's session; unknown tokens are not an error. */
 export async function revoke(
-  deps: AuthDeps,
+  deps: FlowDeps,
   token: string,
   hint: string | undefined,
   client: ClientInfo,

@@ -3,13 +3,13 @@
  * password in the body is the proof of identity; the owner is mailed.
  */
 import type { AccessClaims } from '../../auth/access-token.js';
-import type { AuthDeps, ClientInfo } from '../deps.js';
+import type { FlowDeps, ClientInfo } from '../deps.js';
 import { checkPassword } from '../shared/password-check.js';
 import { InvalidCredentialsError, InvalidTokenError } from '../../errors.js';
 import { NOTICE, notifyOwner } from '../shared/notices.js';
 
 export async function deleteOwnAccount(
-  deps: AuthDeps,
+  deps: FlowDeps,
   claims: AccessClaims,
   password: string,
   client: ClientInfo,

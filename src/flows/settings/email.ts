@@ -8,7 +8,7 @@
  * share the verification mail limit of the account.
  */
 import type { AccessClaims } from '../../auth/access-token.js';
-import type { AuthDeps, ClientInfo } from '../deps.js';
+import type { FlowDeps, ClientInfo } from '../deps.js';
 import { parseEmail } from '../../auth/email.js';
 import { requireRecentAuth } from '../shared/step-up.js';
 import { EmailTakenError, InvalidRequestError, InvalidTokenError } from '../../errors.js';
@@ -17,7 +17,7 @@ import { NOTICE, notifyOwner } from '../shared/notices.js';
 import { countVerificationRequest } from '../shared/request-limits.js';
 
 export async function requestEmailChange(
-  deps: AuthDeps,
+  deps: FlowDeps,
   claims: AccessClaims,
   emailInput: string,
   client: ClientInfo,

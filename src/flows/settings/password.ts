@@ -5,7 +5,7 @@
  * proof of identity (no separate step-up); the owner is mailed.
  */
 import type { AccessClaims } from '../../auth/access-token.js';
-import type { AuthDeps, ClientInfo } from '../deps.js';
+import type { FlowDeps, ClientInfo } from '../deps.js';
 import { checkPassword } from '../shared/password-check.js';
 import { acceptNewPassword } from '../shared/new-password.js';
 import { normalisePassword } from '../../auth/password-input.js';
@@ -13,7 +13,7 @@ import { InvalidCredentialsError, InvalidTokenError } from '../../errors.js';
 import { NOTICE, notifyOwner } from '../shared/notices.js';
 
 export async function changePassword(
-  deps: AuthDeps,
+  deps: FlowDeps,
   claims: AccessClaims,
   currentPassword: string,
   newPassword: string,

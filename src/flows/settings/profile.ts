@@ -1,6 +1,6 @@
 /** GET /auth/me: the caller's account as its owner sees it. */
 import type { AccessClaims } from '../../auth/access-token.js';
-import type { AuthDeps } from '../deps.js';
+import type { FlowDeps } from '../deps.js';
 import { InvalidTokenError } from '../../errors.js';
 
 export interface Profile {
@@ -12,7 +12,7 @@ export interface Profile {
   created_at: string;
 }
 
-export async function profile(deps: AuthDeps, claims: AccessClaims): Promise<Profile> {
+export async function profile(deps: FlowDeps, claims: AccessClaims): Promise<Profile> {
   const account = await deps.directory.findById(claims.sub);
   // A live session of an account that is gone or disabled is ended with it.
   if (!account || account.disabled) throw new InvalidTokenError();

@@ -1,11 +1,11 @@
 /** The mailer, when this server sends mail, and the verification mail both flows send. */
 import type { Account } from '../../persistence/directory/user-directory.js';
-import type { AuthDeps } from '../deps.js';
+import type { FlowDeps } from '../deps.js';
 import { FeatureDisabledError } from '../../errors.js';
 import type { Mailer } from '../../mail/mailer.js';
 
 /** The mailer, or 403 `feature_disabled` (production without SMTP_URL sends no mail). */
-export function requireMailer(deps: AuthDeps): Mailer {
+export function requireMailer(deps: FlowDeps): Mailer {
   if (!deps.mailer) {
     throw new FeatureDisabledError('This server sends no mail (SMTP_URL is not configured)');
   }
@@ -13,7 +13,7 @@ export function requireMailer(deps: AuthDeps): Mailer {
 }
 
 /** Issues a verification link for the account's current email and queues the mail. */
-export async function sendVerificationMail(deps: AuthDeps, mailer: Mailer, account: Account): Promise<void> {
+export async function sendVerificationMail(deps: FlowDeps, mailer: Mailer, account: Account): Promise<void> {
   const ttl = deps.config.accounts.emailVerificationTtlSeconds;
   const token = await deps.links.issue(
     'email_verification',

@@ -3,11 +3,11 @@
  * length rules (400 `invalid_request`), then the password policy (400 `weak_password`).
  * Registration, password change and password reset call it before hashing.
  */
-import type { AuthDeps } from '../deps.js';
+import type { FlowDeps } from '../deps.js';
 import { checkNewPassword } from '../../auth/password-input.js';
 
 export async function acceptNewPassword(
-  deps: Pick<AuthDeps, 'config' | 'passwordPolicy'>,
+  deps: Pick<FlowDeps, 'config' | 'passwordPolicy'>,
   password: string,
   account: { email: string },
 ): Promise<void> {

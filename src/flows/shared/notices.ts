@@ -7,7 +7,7 @@
  * waits for the mail server and never fails the change it reports; a server without
  * mail sends none.
  */
-import type { AuthDeps, ClientInfo } from '../deps.js';
+import type { FlowDeps, ClientInfo } from '../deps.js';
 import { cleanUserAgent } from './session-tokens.js';
 
 const clientText = (client: ClientInfo | undefined): string => {
@@ -24,7 +24,7 @@ const stamp = (): string =>
 
 /** Queues a notice to `to`: "<what>, on <time>, from <address> (<browser>)." */
 export function notifyOwner(
-  deps: Pick<AuthDeps, 'mailer'>,
+  deps: Pick<FlowDeps, 'mailer'>,
   to: string,
   what: string,
   client?: ClientInfo,

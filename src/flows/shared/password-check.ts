@@ -12,14 +12,14 @@ import type { Account } from '../../persistence/directory/user-directory.js';
 import { OverloadedError, TooManyAttemptsError } from '../../errors.js';
 import type { RateLimitDecision } from '../../store/store.js';
 import type { Approach } from '../../auth/admission.js';
-import type { AuthDeps, ClientInfo } from '../deps.js';
+import type { FlowDeps, ClientInfo } from '../deps.js';
 import { loginRules } from '../../auth/login-limits.js';
 import { isAcceptablePassword, normalisePassword } from '../../auth/password-input.js';
 
 export type PasswordVerdict = 'right' | 'wrong';
 
 function refuseIfBlocked(
-  deps: AuthDeps,
+  deps: FlowDeps,
   decision: RateLimitDecision,
   email: string,
   client: ClientInfo,
@@ -44,7 +44,7 @@ function refuseIfBlocked(
  * through `hashing`: the login's approach, or the shared admission itself.
  */
 export async function checkPassword(
-  deps: AuthDeps,
+  deps: FlowDeps,
   email: string,
   account: Account | null,
   password: string,

@@ -3,7 +3,7 @@
  * workers: the database advances `last_step` with a compare-and-set) or, once TOTP is
  * on, one of the recovery codes (each used once, the same way).
  */
-import type { AuthDeps } from '../deps.js';
+import type { FlowDeps } from '../deps.js';
 import { FeatureDisabledError } from '../../errors.js';
 import { verifyRecoveryCode } from '../../crypto/recovery-codes.js';
 import type { SecretBox } from '../../crypto/secret-box.js';
@@ -13,7 +13,7 @@ import { normaliseTotpCode, verifyTotp } from '../../crypto/totp.js';
 export type FactorUsed = 'totp' | 'recovery_code';
 
 /** The secrets box, or 403 `feature_disabled` (production without SECRETS_KEY has no TOTP). */
-export function requireSecrets(deps: AuthDeps): SecretBox {
+export function requireSecrets(deps: FlowDeps): SecretBox {
   if (!deps.secrets) {
     throw new FeatureDisabledError('Two-factor login is off on this server (SECRETS_KEY is not configured)');
   }
@@ -23,7 +23,7 @@ export function requireSecrets(deps: AuthDeps): SecretBox {
 export const totpContext = (userId: string): string => `totp:${userId}`;
 
 /** The factor's base32 secret (resealed under the current key when an older one sealed it). */
-export async function openTotpSecret(deps: AuthDeps, factor: TotpFactor): Promise<string> {
+export async function openTotpSecret(deps: FlowDeps, factor: TotpFactor): Promise<string> {
   const box = requireSecrets(deps);
   const context = totpContext(factor.userId);
   const secret = box.open(factor.secretSealed, context);
@@ -38,7 +38,7 @@ export async function openTotpSecret(deps: AuthDeps, factor: TotpFactor): Promis
  * factor being turned on (TOTP only).
  */
 export async function checkSecondFactor(
-  deps: AuthDeps,
+  deps: FlowDeps,
   factor: TotpFactor,
   code: string,
   enabled: boolean,

@@ -2,14 +2,14 @@
 import type { Account } from '../../persistence/directory/user-directory.js';
 import type { SessionAuth } from '../../store/store.js';
 import { signAccessToken } from '../../auth/access-token.js';
-import type { AuthDeps, ClientInfo, TokenPair } from '../deps.js';
+import type { FlowDeps, ClientInfo, TokenPair } from '../deps.js';
 import { mintRefreshToken, newSessionId } from '../../auth/refresh-token.js';
 
 type TokenAccount = Pick<Account, 'id' | 'email' | 'roles' | 'emailVerified'>;
 
 /** An access token of the session, carrying its last proof of identity (`auth_time`, `amr`). */
 export function issueAccess(
-  deps: AuthDeps,
+  deps: FlowDeps,
   account: TokenAccount,
   sid: string,
   auth: SessionAuth,
@@ -26,7 +26,7 @@ export function issueAccess(
 }
 
 export async function issuePair(
-  deps: AuthDeps,
+  deps: FlowDeps,
   account: TokenAccount,
   sid: string,
   refreshToken: string,
@@ -58,7 +58,7 @@ export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
  * is handed out, so no session outlives the credentials that opened it.
  */
 export async function openSession(
-  deps: AuthDeps,
+  deps: FlowDeps,
   account: Account,
   client: ClientInfo,
   amr: readonly string[],

@@ -12,14 +12,14 @@
 import type { Account } from '../../persistence/directory/user-directory.js';
 import { EmailNotVerifiedError, InvalidTokenError, ReauthenticationRequiredError } from '../../errors.js';
 import type { AccessClaims } from '../../auth/access-token.js';
-import type { AuthDeps } from '../deps.js';
+import type { FlowDeps } from '../deps.js';
 import { nowSeconds } from './session-tokens.js';
 
 /** A token's auth_time may be this far ahead of this server's clock (another instance's skew). */
 const FUTURE_SKEW_SECONDS = 60;
 
 /** Throws 401 `reauthentication_required` unless the token's proof is recent enough. */
-export function requireRecentAuth(deps: AuthDeps, claims: AccessClaims, now = nowSeconds()): void {
+export function requireRecentAuth(deps: FlowDeps, claims: AccessClaims, now = nowSeconds()): void {
   const maxAge = deps.config.accounts.reauthMaxAgeSeconds;
   const at = claims.auth_time;
   if (at > 0 && now - at <= maxAge && at <= now + FUTURE_SKEW_SECONDS) return;
@@ -31,12 +31,12 @@ export function requireRecentAuth(deps: AuthDeps, claims: AccessClaims, now = no
  * Whether this server makes factor adds wait for a verified address: always when it can
  * verify addresses (it sends mail), and with REQUIRE_VERIFIED_EMAIL.
  */
-export function factorsNeedVerifiedEmail(deps: Pick<AuthDeps, 'mailer' | 'config'>): boolean {
+export function factorsNeedVerifiedEmail(deps: Pick<FlowDeps, 'mailer' | 'config'>): boolean {
   return deps.mailer !== undefined || deps.config.accounts.requireVerifiedEmail;
 }
 
 /** Throws 403 `email_not_verified` when a factor may not be added to this account yet. */
-export function requireVerifiedForFactors(deps: AuthDeps, account: Account): void {
+export function requireVerifiedForFactors(deps: FlowDeps, account: Account): void {
   if (account.emailVerified || !factorsNeedVerifiedEmail(deps)) return;
   throw new EmailNotVerifiedError(
     'Verify the email address of this account before adding a passkey or two-factor login (POST /auth/email-verification/request)',
@@ -49,7 +49,7 @@ export function requireVerifiedForFactors(deps: AuthDeps, account: Account): voi
  * verified address (403 `email_not_verified`).
  */
 export async function accountForFactorChange(
-  deps: AuthDeps,
+  deps: FlowDeps,
   claims: AccessClaims,
   change: 'add' | 'remove',
 ): Promise<Account> {

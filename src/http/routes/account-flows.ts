@@ -27,8 +27,8 @@ const ACCEPTED = 'If the address has an account, a link is on its way';
 
 export function accountFlowRoutes(ctx: AppContext) {
   return async (app: FastifyInstance): Promise<void> => {
-    const deps = ctx.auth.deps;
-    const bearer = { preHandler: requireSession(ctx.auth) };
+    const { deps } = ctx;
+    const bearer = { preHandler: requireSession(ctx.deps) };
     const unavailable = { 503: errorRef };
     const disabled = {
       403: { ...errorRef, description: '`feature_disabled`: this server sends no mail (no SMTP_URL)' },

@@ -18,9 +18,9 @@ import { bearerSecurity, errorRef } from '../schemas/common.js';
 
 export function accountRoutes(ctx: AppContext) {
   return async (app: FastifyInstance): Promise<void> => {
-    const deps = ctx.auth.deps;
+    const { deps } = ctx;
     const maxPassword = Math.max(ctx.config.passwordMaxLength, 1024);
-    const common = { preHandler: requireSession(ctx.auth) };
+    const common = { preHandler: requireSession(ctx.deps) };
     const failures = { 401: errorRef, 503: errorRef };
 
     app.get(

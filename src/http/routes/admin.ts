@@ -3,10 +3,13 @@
  * with the `admin` role (re-checked in the database on every call; 403 `forbidden`).
  * A refused call (401, 403) is counted and tallied into one `admin_refused` audit row
  * per address per window; every read is audited (`admin_read`) with the administrator,
- * the address and the User-Agent; the changes audit themselves (src/flows/admin/admin.ts).
+ * the address and the User-Agent; the changes audit themselves (src/flows/admin/).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AdminOperations, requireAdmin } from '../../flows/admin/admin.js';
+import { adminActor, requireAdmin } from '../../flows/admin/actor.js';
+import { deleteUser, getUser, logoutAllOf, searchUsers, setDisabled } from '../../flows/admin/accounts.js';
+import { readAuditLog } from '../../flows/admin/audit-log.js';
+import { factorsOf, removeFactor } from '../../flows/admin/factors.js';
 import type { Account } from '../../persistence/directory/user-directory.js';
 import { TollgateError } from '../../errors.js';
 import type { AppContext } from '../context.js';
@@ -33,10 +36,9 @@ declare module 'fastify' {
 
 export function adminRoutes(ctx: AppContext) {
   return async (app: FastifyInstance): Promise<void> => {
-    const deps = ctx.auth.deps;
-    const ops = new AdminOperations(deps);
+    const { deps } = ctx;
     app.decorateRequest('admin', undefined);
-    const session = requireSession(ctx.auth);
+    const session = requireSession(deps);
     const guard = {
       preHandler: async (request: FastifyRequest) => {
         try {
@@ -57,13 +59,13 @@ export function adminRoutes(ctx: AppContext) {
         }
       },
     };
-    const adminOf = (request: FastifyRequest): Account => request.admin!;
+    const actorOf = (request: FastifyRequest) => adminActor(request.admin!, clientOf(request));
     /** An administrator read something: who, from where, and what. */
     const read = (request: FastifyRequest, detail: Record<string, unknown>): Promise<void> => {
       const client = clientOf(request);
       return deps.audit('admin_read', {
         userId: null,
-        actorId: adminOf(request).id,
+        actorId: request.admin!.id,
         ip: client.ip,
         userAgent: client.userAgent,
         detail: { route: request.routeOptions.url, ...detail },
@@ -86,7 +88,7 @@ export function adminRoutes(ctx: AppContext) {
       },
       async (request) => {
         await read(request, { ...(request.query.q ? { q: request.query.q } : {}) });
-        return ops.searchUsers(request.query.q, request.query.cursor, Number(request.query.limit ?? 50));
+        return searchUsers(deps, { ...request.query, limit: Number(request.query.limit ?? 50) });
       },
     );
 
@@ -103,7 +105,7 @@ export function adminRoutes(ctx: AppContext) {
       },
       async (request) => {
         await read(request, { user_id: request.params.id });
-        return ops.getUser(request.params.id);
+        return getUser(deps, request.params.id);
       },
     );
 
@@ -124,7 +126,7 @@ export function adminRoutes(ctx: AppContext) {
             response: { 200: accountBody, 400: errorRef, 404: errorRef, ...failures },
           },
         },
-        async (request) => ops.setDisabled(adminOf(request), request.params.id, disabled, clientOf(request)),
+        async (request) => setDisabled(deps, actorOf(request), request.params.id, disabled),
       );
     }
 
@@ -139,7 +141,7 @@ export function adminRoutes(ctx: AppContext) {
           response: { 200: revokedBody, 404: errorRef, ...failures },
         },
       },
-      async (request) => ops.logoutAll(adminOf(request), request.params.id, clientOf(request)),
+      async (request) => logoutAllOf(deps, actorOf(request), request.params.id),
     );
 
     app.delete<{ Params: { id: string } }>(
@@ -154,7 +156,7 @@ export function adminRoutes(ctx: AppContext) {
         },
       },
       async (request, reply) => {
-        await ops.deleteUser(adminOf(request), request.params.id, clientOf(request));
+        await deleteUser(deps, actorOf(request), request.params.id);
         return reply.code(204).send();
       },
     );
@@ -170,7 +172,7 @@ export function adminRoutes(ctx: AppContext) {
           response: { 200: factorsBody, 400: errorRef, 404: errorRef, ...failures },
         },
       },
-      async (request) => ops.factors(adminOf(request), request.params.id, clientOf(request)),
+      async (request) => factorsOf(deps, actorOf(request), request.params.id),
     );
 
     app.delete<{ Params: { id: string; factor: string } }>(
@@ -186,8 +188,7 @@ export function adminRoutes(ctx: AppContext) {
           response: { 200: removedFactorsBody, 400: errorRef, 404: errorRef, ...failures },
         },
       },
-      async (request) =>
-        ops.removeFactor(adminOf(request), request.params.id, request.params.factor, clientOf(request)),
+      async (request) => removeFactor(deps, actorOf(request), request.params.id, request.params.factor),
     );
 
     app.get<{ Querystring: { user_id?: string; type?: string; cursor?: string; limit?: string } }>(
@@ -207,7 +208,7 @@ export function adminRoutes(ctx: AppContext) {
           ...(request.query.user_id ? { user_id: request.query.user_id } : {}),
           ...(request.query.type ? { type: request.query.type } : {}),
         });
-        return ops.audit({
+        return readAuditLog(deps, {
           ...(request.query.user_id ? { userId: request.query.user_id } : {}),
           ...(request.query.type ? { type: request.query.type } : {}),
           ...(request.query.cursor ? { cursor: request.query.cursor } : {}),

@@ -5,6 +5,11 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { InvalidGrantError } from '../../errors.js';
+import { completeMfaLogin } from '../../flows/login/mfa.js';
+import { login } from '../../flows/login/password.js';
+import { register } from '../../flows/registration/register.js';
+import { refresh } from '../../flows/sessions/refresh.js';
+import { logout, logoutAll, revoke } from '../../flows/sessions/revoke.js';
 import type { AppContext } from '../context.js';
 import { claimsOf, clientOf, requireSession } from '../guards.js';
 import { refreshCookie } from '../refresh-cookie.js';
@@ -18,8 +23,9 @@ interface Credentials {
 
 export function authRoutes(ctx: AppContext) {
   return async (app: FastifyInstance): Promise<void> => {
+    const { deps } = ctx;
     const maxPassword = Math.max(ctx.config.passwordMaxLength, 1024);
-    const bearer = requireSession(ctx.auth);
+    const bearer = requireSession(deps);
     const unavailable = { 503: errorRef };
     const cookies = refreshCookie(ctx.config);
     await cookies.register(app);
@@ -52,7 +58,7 @@ export function authRoutes(ctx: AppContext) {
         },
       },
       async (request, reply) => {
-        const user = await ctx.auth.register(request.body.email, request.body.password, clientOf(request));
+        const user = await register(deps, request.body.email, request.body.password, clientOf(request));
         return reply.code(201).send(user);
       },
     );
@@ -82,7 +88,7 @@ export function authRoutes(ctx: AppContext) {
         },
       },
       async (request, reply) => {
-        const result = await ctx.auth.login(request.body.email, request.body.password, clientOf(request));
+        const result = await login(deps, request.body.email, request.body.password, clientOf(request));
         void reply.header('Cache-Control', noStore);
         return reply.send('mfa_required' in result ? result : cookies.deliver(reply, result));
       },
@@ -108,7 +114,12 @@ export function authRoutes(ctx: AppContext) {
         },
       },
       async (request, reply) => {
-        const pair = await ctx.auth.loginMfa(request.body.mfa_token, request.body.code, clientOf(request));
+        const pair = await completeMfaLogin(
+          deps,
+          request.body.mfa_token,
+          request.body.code,
+          clientOf(request),
+        );
         return reply.header('Cache-Control', noStore).send(cookies.deliver(reply, pair));
       },
     );
@@ -141,10 +152,10 @@ export function authRoutes(ctx: AppContext) {
       async (request, reply) => {
         void reply.header('Cache-Control', noStore);
         if (!cookies.enabled)
-          return reply.send(await ctx.auth.refresh(request.body!.refresh_token, clientOf(request)));
+          return reply.send(await refresh(deps, request.body!.refresh_token, clientOf(request)));
         const token = cookies.read(request);
         try {
-          return reply.send(cookies.deliver(reply, await ctx.auth.refresh(token, clientOf(request))));
+          return reply.send(cookies.deliver(reply, await refresh(deps, token, clientOf(request))));
         } catch (err) {
           // A refresh token that no longer works is of no use in the browser either.
           if (err instanceof InvalidGrantError) cookies.clear(reply);
@@ -182,8 +193,8 @@ export function authRoutes(ctx: AppContext) {
         },
       },
       async (request, reply) => {
-        if (request.claims) await ctx.auth.logout(claimsOf(request), clientOf(request));
-        else await ctx.auth.revoke(cookies.read(request), 'refresh_token', clientOf(request));
+        if (request.claims) await logout(deps, claimsOf(request), clientOf(request));
+        else await revoke(deps, cookies.read(request), 'refresh_token', clientOf(request));
         cookies.clear(reply);
         return reply.send({ message: 'Logged out' });
       },
@@ -205,7 +216,7 @@ export function authRoutes(ctx: AppContext) {
         },
       },
       async (request, reply) => {
-        const revoked = await ctx.auth.logoutAll(claimsOf(request), clientOf(request));
+        const revoked = await logoutAll(deps, claimsOf(request), clientOf(request));
         cookies.clear(reply);
         return reply.send({ revoked });
       },

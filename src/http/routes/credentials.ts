@@ -27,16 +27,16 @@ export const stepUpResponse = error(
 
 export function credentialRoutes(ctx: AppContext) {
   return async (app: FastifyInstance): Promise<void> => {
-    const deps = ctx.auth.deps;
+    const { deps } = ctx;
     // Authentication first: a caller without a session learns nothing from body validation.
-    const bearer = { preValidation: requireSession(ctx.auth) };
+    const bearer = { preValidation: requireSession(ctx.deps) };
     const unavailable = { 503: errorRef };
 
     app.post<{ Body: { password?: string; code?: string } }>(
       '/auth/reauthenticate',
       {
         preValidation: [
-          requireSession(ctx.auth),
+          requireSession(ctx.deps),
           // A POST without a body is an empty proof (answered 400 by the operation).
           async (request) => {
             if (request.body === undefined || request.body === null) request.body = {};

@@ -7,6 +7,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ClientCredentials } from '../../auth/client-credentials.js';
 import { InvalidClientError } from '../../errors.js';
+import { introspect } from '../../flows/sessions/introspect.js';
+import { revoke } from '../../flows/sessions/revoke.js';
 import { basicCredentialsOf } from '../basic-auth.js';
 import { clientOf } from '../guards.js';
 import type { AppContext } from '../context.js';
@@ -121,7 +123,7 @@ export function oauthRoutes(ctx: AppContext) {
         },
       },
       async (request, reply) =>
-        reply.header('Cache-Control', 'no-store').send(await ctx.auth.introspect(request.body.token)),
+        reply.header('Cache-Control', 'no-store').send(await introspect(ctx.deps, request.body.token)),
     );
 
     app.post<{ Body: { token: string; token_type_hint?: string } }>(
@@ -147,7 +149,7 @@ export function oauthRoutes(ctx: AppContext) {
         },
       },
       async (request, reply) => {
-        await ctx.auth.revoke(request.body.token, request.body.token_type_hint, clientOf(request));
+        await revoke(ctx.deps, request.body.token, request.body.token_type_hint, clientOf(request));
         return reply.header('Cache-Control', 'no-store').send({ message: 'Token revoked' });
       },
     );

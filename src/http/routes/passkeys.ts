@@ -6,7 +6,6 @@
  */
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyInstance } from 'fastify';
-import { passkeyDeps } from '../../flows/shared/passkey-deps.js';
 import { listPasskeys } from '../../flows/factors/passkey-list.js';
 import { passkeyLogin } from '../../flows/login/passkey.js';
 import { loginOptions } from '../../flows/login/passkey-options.js';
@@ -34,9 +33,9 @@ const error = (description: string) => ({ ...errorRef, description });
 
 export function passkeyRoutes(ctx: AppContext) {
   return async (app: FastifyInstance): Promise<void> => {
-    const deps = passkeyDeps(ctx.auth.deps, ctx.config.webauthn);
+    const { deps } = ctx;
     // Authentication first: a caller without a session learns nothing from body validation.
-    const bearer = { preValidation: requireSession(ctx.auth) };
+    const bearer = { preValidation: requireSession(ctx.deps) };
     const cookies = refreshCookie(ctx.config);
     await cookies.register(app);
     const unauthorized = error('`invalid_token`: no valid access token of a live session');
