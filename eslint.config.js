@@ -15,8 +15,9 @@ const LAYERS = [
   ['src/config', 'src/logger.ts'],
   ['src/redis', 'src/metrics'],
   // State and infrastructure: the session store, the accounts database and its tables,
-  // mail, and the crypto of the factors. None of them knows a flow.
-  ['src/store', 'src/group', 'src/persistence', 'src/mail', 'src/crypto'],
+  // the security events (their table and recorder), mail, and the crypto of the factors.
+  // None of them knows a flow.
+  ['src/store', 'src/group', 'src/persistence', 'src/events', 'src/mail', 'src/crypto'],
   // The token and password building blocks.
   ['src/auth'],
   // The user-facing flows, one folder of operations each (docs/architecture.md).

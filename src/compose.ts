@@ -14,9 +14,9 @@ import { Admission } from './auth/admission.js';
 import { LastTouched } from './auth/last-touched.js';
 import { refreshSuccessorKey } from './auth/refresh-token.js';
 import { VerifiedTokenCache } from './auth/verified-token-cache.js';
-import type { AuthConfig, AuthEvent, FlowDeps } from './flows/deps.js';
-import { auditTrail } from './persistence/audit.js';
-import { RefusalTally } from './persistence/refusal-tally.js';
+import type { AuthConfig, FlowDeps } from './flows/deps.js';
+import { securityEvents, type SecurityEventsOptions } from './events/record.js';
+import { auditTrail, type AuditSink } from './persistence/audit.js';
 import { openAccountFlows, type AccountFlows } from './flows/resources.js';
 import type { Database } from './persistence/directory/database.js';
 import { openMigratedDatabase } from './persistence/directory/open.js';
@@ -217,7 +217,6 @@ export interface FlowDepsOptions extends Pick<
   FlowDeps,
   | 'store'
   | 'directory'
-  | 'audit'
   | 'keys'
   | 'hasher'
   | 'passwordPolicy'
@@ -229,9 +228,11 @@ export interface FlowDepsOptions extends Pick<
   | 'background'
 > {
   config: AuthConfig;
-  /** Default: a tally of its own over `audit` (AUDIT_REFUSAL_WINDOW). */
-  refusals?: RefusalTally;
-  onEvent?: (event: AuthEvent) => void;
+  /** Where the audit rows of security events go. */
+  audit: AuditSink;
+  /** Counts each event's metric label; the debug log line of each event. */
+  count?: SecurityEventsOptions['count'];
+  log?: SecurityEventsOptions['log'];
 }
 
 /** The one deps object every flow operation takes (or a `Pick` of). */
@@ -242,10 +243,12 @@ export function flowDeps(options: FlowDepsOptions): FlowDeps {
     config,
     store: options.store,
     directory: options.directory,
-    audit: options.audit,
-    refusals:
-      options.refusals ??
-      new RefusalTally(options.audit, { windowSeconds: config.rateLimit.refusalAuditWindowSeconds }),
+    events: securityEvents({
+      audit: options.audit,
+      refusalWindowSeconds: config.rateLimit.refusalAuditWindowSeconds,
+      ...(options.count ? { count: options.count } : {}),
+      ...(options.log ? { log: options.log } : {}),
+    }),
     keys,
     hasher,
     hashing: new Admission({
@@ -270,7 +273,6 @@ export function flowDeps(options: FlowDepsOptions): FlowDeps {
     refreshKey,
     verified: new VerifiedTokenCache(),
     lastTouched: new LastTouched(),
-    onEvent: options.onEvent ?? (() => undefined),
   };
 }
 
@@ -348,8 +350,24 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
         'an audit event could not be written',
       ),
   });
-  // Written per window and when the process stops, before the database closes.
-  const refusals = new RefusalTally(audit, { windowSeconds: config.rateLimit.refusalAuditWindowSeconds });
+  // Tallied refusals are written per window and when the process stops, before the database closes.
+  const deps = flowDeps({
+    config,
+    store,
+    directory,
+    audit,
+    keys,
+    hasher,
+    passwordPolicy,
+    links: flows.links,
+    mailer: flows.mailer,
+    totp: flows.totp,
+    passkeys: flows.passkeys,
+    secrets: flows.secrets,
+    background: flows.background,
+    count: (event) => metrics.authEvents.inc({ event }),
+    ...(logger?.isLevelEnabled('debug') ? { log: (fields, message) => logger.debug(fields, message) } : {}),
+  });
   let app: FastifyInstance;
   try {
     if (pool) registerPoolMetrics(metrics.registry, pool);
@@ -359,23 +377,6 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
       () => directory.db.poolStats(),
     );
     if (watch) registerRedisStateMetrics(metrics.registry, () => watch.sample());
-    const deps = flowDeps({
-      config,
-      store,
-      directory,
-      audit,
-      refusals,
-      keys,
-      hasher,
-      passwordPolicy,
-      links: flows.links,
-      mailer: flows.mailer,
-      totp: flows.totp,
-      passkeys: flows.passkeys,
-      secrets: flows.secrets,
-      background: flows.background,
-      onEvent: (event) => metrics.authEvents.inc({ event }),
-    });
     registerHashingMetrics(metrics.registry, () => deps.hashing.stats);
     app = await buildApp(config, {
       deps,
@@ -392,7 +393,7 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
     });
   } catch (err) {
     pruner.stop();
-    await refusals.close();
+    await deps.events.close();
     await passwordPolicy.close();
     await flows.close(0);
     await store.close().catch(() => undefined);
@@ -418,7 +419,7 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
           // Reset requests answered already finish their mail; queued mail goes out.
           await flows.close(config.shutdownGraceMs);
         } finally {
-          await refusals.close();
+          await deps.events.close();
           await Promise.allSettled([store.close(), directory.close(), passwordPolicy.close(), closeHasher()]);
         }
       })();

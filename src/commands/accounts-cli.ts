@@ -4,6 +4,7 @@
  * call the same admin operations as the API (src/flows/admin/), with these deps.
  */
 import type { FlowDeps } from '../flows/deps.js';
+import { securityEvents } from '../events/record.js';
 import { auditTrail } from '../persistence/audit.js';
 import { TotpFactors } from '../persistence/totp-factors.js';
 import { SqlPasskeyStore } from '../persistence/passkey-store.js';
@@ -12,7 +13,7 @@ import type { Config } from '../config/schema.js';
 import type { Store } from '../store/store.js';
 
 /** The deps of the admin operations; no mailer (no owner notices) and, on the memory store, no store. */
-export type AccountsCliDeps = Pick<FlowDeps, 'directory' | 'audit' | 'passkeys' | 'totp' | 'mailer'> &
+export type AccountsCliDeps = Pick<FlowDeps, 'directory' | 'events' | 'passkeys' | 'totp' | 'mailer'> &
   Partial<Pick<FlowDeps, 'store'>>;
 
 export interface AccountsCli {
@@ -32,16 +33,22 @@ export async function openAccountsCli(config: Config): Promise<AccountsCli> {
       throw err;
     }
   }
+  // Audit rows only: the command line has no metrics, and it refuses nothing by a limit.
+  const events = securityEvents({
+    audit: auditTrail(directory),
+    refusalWindowSeconds: config.rateLimit.refusalAuditWindowSeconds,
+  });
   return {
     deps: {
       directory,
       ...(store ? { store } : {}),
-      audit: auditTrail(directory),
+      events,
       passkeys: new SqlPasskeyStore(directory.db),
       totp: new TotpFactors(directory.db),
       mailer: undefined,
     },
     async close() {
+      await events.close();
       await Promise.allSettled([directory.close(), store?.close()]);
     },
   };

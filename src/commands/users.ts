@@ -74,9 +74,13 @@ export function registerUsersCommands(program: Command, guarded: Guard): void {
             roles: opts.role,
           });
           if (account === 'email_taken') throw new Error(`an account with the email ${email} exists already`);
-          await cli.deps.audit('register', { userId: account.id, actorId: null, detail: { via: 'cli' } });
+          await cli.deps.events.record('register', {
+            userId: account.id,
+            actorId: null,
+            detail: { via: 'cli' },
+          });
           if (opts.role.length > 0) {
-            await cli.deps.audit('role_changed', {
+            await cli.deps.events.record('role_changed', {
               userId: account.id,
               actorId: null,
               detail: { via: 'cli', roles: opts.role },

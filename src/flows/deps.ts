@@ -4,8 +4,7 @@
  * argument is `FlowDeps` or a `Pick<FlowDeps, ...>` of what it uses; routes and CLI
  * commands call the same functions.
  */
-import type { AuditSink } from '../persistence/audit.js';
-import type { RefusalTally } from '../persistence/refusal-tally.js';
+import type { SecurityEvents } from '../events/record.js';
 import type { UserDirectory } from '../persistence/directory/user-directory.js';
 import type { Config, WebAuthnConfig } from '../config/schema.js';
 import type { Store } from '../store/store.js';
@@ -22,37 +21,6 @@ import type { PasswordPolicy } from '../auth/password-policy.js';
 import type { PasswordHasher } from '../auth/passwords.js';
 import type { LastTouched } from '../auth/last-touched.js';
 import type { VerifiedTokenCache } from '../auth/verified-token-cache.js';
-
-export type AuthEvent =
-  | 'register'
-  | 'login_success'
-  | 'login_failure'
-  | 'login_locked'
-  | 'request_limited'
-  | 'admin_refused'
-  | 'login_shed'
-  | 'refresh_rotated'
-  | 'refresh_retried'
-  | 'refresh_reused'
-  | 'refresh_invalid'
-  | 'logout'
-  | 'logout_all'
-  | 'revoke'
-  | 'login_unverified'
-  | 'mfa_required'
-  | 'mfa_success'
-  | 'mfa_failure'
-  | 'mfa_locked'
-  | 'mfa_enabled'
-  | 'mfa_disabled'
-  | 'password_reset_requested'
-  | 'password_reset'
-  | 'email_verification_sent'
-  | 'email_verified'
-  | 'passkey_counter_regression'
-  | 'reauth_success'
-  | 'reauth_failure'
-  | 'step_up_required';
 
 export type AuthConfig = Pick<
   Config,
@@ -73,9 +41,8 @@ export interface FlowDeps {
   store: Store;
   /** Durable accounts and the audit log. */
   directory: UserDirectory;
-  audit: AuditSink;
-  /** Refusals before any check (429s, refused /admin calls): one audit row per address per window. */
-  refusals: RefusalTally;
+  /** Where every security event goes: metric, log line, audit row (src/events/). */
+  events: SecurityEvents;
   keys: KeySet;
   hasher: PasswordHasher;
   /** Bounds the argon2 work of this process (sheds a login flood with 503). */
@@ -104,8 +71,6 @@ export interface FlowDeps {
   secrets: SecretBox | undefined;
   /** Work a request starts without waiting for it (reset requests). */
   background: BackgroundTasks;
-  /** Called for every security-relevant outcome (metrics, audit). Never given secrets. */
-  onEvent: (event: AuthEvent) => void;
 }
 
 /** Who is asking: recorded on the session they open (its owner sees it). */

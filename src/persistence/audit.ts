@@ -1,55 +1,14 @@
 /**
- * The audit trail: every security event, written to the accounts database's
- * `audit_events` (served by GET /admin/audit) and counted in /metrics. Writing an event
+ * The audit trail: the rows of security events (src/events/), written to the accounts
+ * database's `audit_events` (served by GET /admin/audit). Writing a row
  * never fails the request it belongs to: if the database cannot take it, the event is
  * logged at error level (without secrets) and counted as lost.
  */
+import type { AuditEventType } from '../events/table.js';
 import type { UserDirectory } from './directory/user-directory.js';
 
-export const AUDIT_EVENT_TYPES = [
-  'register',
-  'login_success',
-  'login_failure',
-  'login_locked',
-  'request_limited',
-  'admin_refused',
-  'admin_read',
-  'logout',
-  'token_revoked',
-  'account_deletion_refused',
-  'login_disabled',
-  'refresh_reused',
-  'logout_all',
-  'session_revoked',
-  'password_changed',
-  'account_deleted',
-  'account_disabled',
-  'account_enabled',
-  'admin_logout_all',
-  'admin_account_deleted',
-  'role_changed',
-  'login_unverified',
-  'mfa_failure',
-  'mfa_locked',
-  'mfa_enabled',
-  'mfa_disabled',
-  'password_reset_requested',
-  'password_reset',
-  'email_verification_sent',
-  'email_verified',
-  'passkey_added',
-  'passkey_removed',
-  'passkey_counter_regression',
-  'reauthenticated',
-  'reauth_failure',
-  'recovery_codes_regenerated',
-  'email_change_requested',
-  'email_changed',
-  'factors_removed',
-  'admin_factors_read',
-  'admin_factor_removed',
-] as const;
-export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+// The row types are the `audit` column of the one table of security events.
+export { AUDIT_EVENT_TYPES, type AuditEventType } from '../events/table.js';
 
 export interface AuditContext {
   /** The account concerned (null for a failed login of an unknown email). */

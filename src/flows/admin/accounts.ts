@@ -12,7 +12,7 @@ import type { FlowDeps } from '../deps.js';
 import { actedOn, notSelf, targetAccount, type Actor } from './actor.js';
 import { accountView, type AccountView } from './views.js';
 
-type Changes = Pick<FlowDeps, 'directory' | 'audit'> & Partial<Pick<FlowDeps, 'store'>>;
+type Changes = Pick<FlowDeps, 'directory' | 'events'> & Partial<Pick<FlowDeps, 'store'>>;
 
 export async function searchUsers(
   deps: Pick<FlowDeps, 'directory'>,
@@ -45,7 +45,7 @@ export async function setDisabled(
   const account = await deps.directory.setDisabled(id, disabled);
   if (!account) throw new NotFoundError('No such user');
   const revoked = disabled ? await deps.store?.deleteAllSessions(id) : 0;
-  await deps.audit(
+  await deps.events.record(
     disabled ? 'account_disabled' : 'account_enabled',
     actedOn(actor, id, disabled && revoked !== undefined ? { revoked } : {}),
   );
@@ -53,13 +53,13 @@ export async function setDisabled(
 }
 
 export async function logoutAllOf(
-  deps: Pick<FlowDeps, 'directory' | 'audit' | 'store'>,
+  deps: Pick<FlowDeps, 'directory' | 'events' | 'store'>,
   actor: Actor,
   id: string,
 ): Promise<{ revoked: number }> {
   await targetAccount(deps, id);
   const revoked = await deps.store.deleteAllSessions(id);
-  await deps.audit('admin_logout_all', actedOn(actor, id, { revoked }));
+  await deps.events.record('admin_logout_all', actedOn(actor, id, { revoked }));
   return { revoked };
 }
 
@@ -72,7 +72,7 @@ export async function deleteUser(
   const account = await targetAccount(deps, id);
   await deps.directory.deleteAccount(id);
   const revoked = await deps.store?.deleteAllSessions(id);
-  await deps.audit(
+  await deps.events.record(
     'admin_account_deleted',
     actedOn(actor, id, { email: account.email, ...(revoked !== undefined ? { revoked } : {}) }),
   );

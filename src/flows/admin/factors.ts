@@ -14,12 +14,12 @@ import { NOTICE, notifyOwner } from '../shared/notices.js';
 import type { FlowDeps } from '../deps.js';
 import { actedOn, targetAccount, type Actor } from './actor.js';
 
-type FactorDeps = Pick<FlowDeps, 'directory' | 'audit' | 'passkeys' | 'totp'>;
+type FactorDeps = Pick<FlowDeps, 'directory' | 'events' | 'passkeys' | 'totp'>;
 
 export async function factorsOf(deps: FactorDeps, actor: Actor, id: string): Promise<FactorsView> {
   const account = await targetAccount(deps, id);
   const view = await listFactors(deps, account.id);
-  await deps.audit('admin_factors_read', actedOn(actor, account.id));
+  await deps.events.record('admin_factors_read', actedOn(actor, account.id));
   return view;
 }
 
@@ -31,7 +31,7 @@ export async function removeFactor(
 ): Promise<RemovedFactors> {
   const account = await targetAccount(deps, id);
   const removed = await removeFactors(deps, account.id, which);
-  await deps.audit(
+  await deps.events.record(
     'admin_factor_removed',
     actedOn(actor, account.id, {
       factor: which,

@@ -67,7 +67,7 @@ export async function registerPasskey(
     name: name?.trim() || DEFAULT_PASSKEY_NAME,
   });
   if (added === 'duplicate') throw new InvalidRequestError('This passkey is registered already');
-  await deps.audit('passkey_added', {
+  await deps.events.record('passkey_added', {
     userId: claims.sub,
     ip: client.ip,
     userAgent: client.userAgent,

@@ -20,7 +20,7 @@ export async function removePasskey(
   const outcome = await deps.passkeys.remove(account.id, id);
   if (outcome === 'not_found') throw new NotFoundError('No such passkey');
   if (outcome === 'last_sign_in_method') throw new LastSignInMethodError();
-  await deps.audit('passkey_removed', {
+  await deps.events.record('passkey_removed', {
     userId: claims.sub,
     ip: client.ip,
     userAgent: client.userAgent,

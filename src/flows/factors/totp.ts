@@ -38,8 +38,7 @@ async function wrongCode(
   client: ClientInfo,
   during: string,
 ): Promise<never> {
-  deps.onEvent('mfa_failure');
-  await deps.audit('mfa_failure', {
+  await deps.events.record('mfa_failure', {
     userId: account.id,
     ip: client.ip,
     userAgent: client.userAgent,
@@ -48,7 +47,7 @@ async function wrongCode(
   try {
     await recordMfaFailure(deps, account.id);
   } catch (err) {
-    if (err instanceof TooManyAttemptsError) deps.onEvent('mfa_locked');
+    if (err instanceof TooManyAttemptsError) await deps.events.record('mfa_limit_reached');
     throw err;
   }
   throw new InvalidCodeError(400);
@@ -89,8 +88,7 @@ export async function enableTotp(
   await recordMfaSuccess(deps, account.id);
   const { codes, hashes } = generateRecoveryCodes();
   if (!(await deps.totp.enable(account.id, hashes))) throw new MfaAlreadyEnabledError();
-  deps.onEvent('mfa_enabled');
-  await deps.audit('mfa_enabled', { userId: account.id, ip: client.ip, userAgent: client.userAgent });
+  await deps.events.record('mfa_enabled', { userId: account.id, ip: client.ip, userAgent: client.userAgent });
   notifyOwner(deps, account.email, NOTICE.totpEnabled(), client);
   return { recovery_codes: codes };
 }
@@ -105,7 +103,7 @@ export async function regenerateRecoveryCodes(
   const account = await accountForFactorChange(deps, claims, 'remove');
   const { codes, hashes } = generateRecoveryCodes();
   if (!(await deps.totp.replaceRecoveryCodes(account.id, hashes))) throw new MfaNotEnabledError();
-  await deps.audit('recovery_codes_regenerated', {
+  await deps.events.record('recovery_codes_regenerated', {
     userId: account.id,
     ip: client.ip,
     userAgent: client.userAgent,
@@ -129,8 +127,7 @@ export async function disableTotp(
   if (!used) return wrongCode(deps, account, client, 'disable');
   await recordMfaSuccess(deps, account.id);
   await deps.totp.remove(account.id);
-  deps.onEvent('mfa_disabled');
-  await deps.audit('mfa_disabled', {
+  await deps.events.record('mfa_disabled', {
     userId: account.id,
     ip: client.ip,
     userAgent: client.userAgent,

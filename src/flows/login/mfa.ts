@@ -28,7 +28,7 @@ export async function completeMfaLogin(
   } catch (err) {
     // Refused before any guess: the ticket stays for when the limit lifts (within its life).
     if (err instanceof TooManyAttemptsError) {
-      deps.onEvent('mfa_locked');
+      await deps.events.record('mfa_limit_reached');
       await returnMfaTicket(deps, mfaToken, ticket);
     }
     throw err;
@@ -40,14 +40,12 @@ export async function completeMfaLogin(
   }
   const used = await checkSecondFactor(deps, factor, code, true);
   if (!used) {
-    deps.onEvent('mfa_failure');
-    await deps.audit('mfa_failure', { userId: account.id, ...where, detail: { during: 'login' } });
+    await deps.events.record('mfa_failure', { userId: account.id, ...where, detail: { during: 'login' } });
     try {
       await recordMfaFailure(deps, account.id);
     } catch (err) {
       if (err instanceof TooManyAttemptsError) {
-        deps.onEvent('mfa_locked');
-        await deps.audit('mfa_locked', { userId: account.id, ...where });
+        await deps.events.record('mfa_locked', { userId: account.id, ...where });
       }
       throw err;
     }
@@ -58,8 +56,11 @@ export async function completeMfaLogin(
   // RFC 8176: a password and a one-time code (a recovery code is one too), two factors.
   const opened = await openSession(deps, account, client, ['pwd', 'otp', 'mfa']);
   if (opened === 'stale') throw new InvalidCodeError(401, LOG_IN_AGAIN);
-  deps.onEvent('mfa_success');
-  deps.onEvent('login_success');
-  await deps.audit('login_success', { userId: account.id, ...where, detail: { sid: opened.sid, mfa: used } });
+  await deps.events.record('mfa_success');
+  await deps.events.record('login_success', {
+    userId: account.id,
+    ...where,
+    detail: { sid: opened.sid, mfa: used },
+  });
   return opened.pair;
 }

@@ -21,8 +21,7 @@ const ipRule = (deps: FlowDeps, client: ClientInfo) => loginRules(deps.config.ra
 async function refuse(deps: FlowDeps, decision: RateLimitDecision, client: ClientInfo): Promise<void> {
   if (decision.allowed) return;
   // Counted, and tallied into one audit row per address per window.
-  deps.onEvent('login_locked');
-  deps.refusals.note('login_locked', { ip: client.ip, userAgent: client.userAgent, what: 'passkey' });
+  void deps.events.record('login_locked', { ip: client.ip, userAgent: client.userAgent, what: 'passkey' });
   throw new TooManyAttemptsError(decision.retryAfterSeconds);
 }
 

@@ -61,8 +61,7 @@ export async function passkeyLogin(
 ): Promise<TokenPair> {
   const where = { ip: client.ip, userAgent: client.userAgent };
   const fail = async (reason: string, userId: string | null = null): Promise<never> => {
-    deps.onEvent('login_failure');
-    await deps.audit('login_failure', { userId, ...where, detail: { method: 'passkey', reason } });
+    await deps.events.record('login_failure', { userId, ...where, detail: { method: 'passkey', reason } });
     await countFailure(deps, client);
     throw new InvalidCredentialsError('The passkey was not accepted');
   };
@@ -114,8 +113,7 @@ export async function passkeyLogin(
   const used = await deps.passkeys.recordUse(passkey.credentialId, newCounter, backedUp);
   if (used.status === 'not_found') return fail('unknown_credential', passkey.userId);
   if (used.status === 'regressed') {
-    deps.onEvent('passkey_counter_regression');
-    await deps.audit('passkey_counter_regression', {
+    await deps.events.record('passkey_counter_regression', {
       userId: passkey.userId,
       ...where,
       detail: { passkey: passkey.id, stored_counter: used.storedCounter, presented_counter: newCounter },
@@ -126,12 +124,15 @@ export async function passkeyLogin(
   const account = await deps.directory.findById(passkey.userId);
   if (!account) return fail('unknown_account', passkey.userId);
   if (account.disabled) {
-    await deps.audit('login_disabled', { userId: account.id, ...where, detail: { method: 'passkey' } });
+    await deps.events.record('login_disabled', {
+      userId: account.id,
+      ...where,
+      detail: { method: 'passkey' },
+    });
     throw new AccountDisabledError();
   }
   if (deps.config.accounts.requireVerifiedEmail && !account.emailVerified) {
-    deps.onEvent('login_unverified');
-    await deps.audit('login_unverified', {
+    await deps.events.record('login_unverified', {
       userId: account.id,
       ...where,
       detail: { method: 'passkey' },
@@ -143,8 +144,7 @@ export async function passkeyLogin(
   const opened = await openSession(deps, account, client, passkeyAmr(passkey));
   if (opened === 'stale') return fail('account_changed', account.id);
   if (newDevice) notifyOwner(deps, account.email, NOTICE.passkeyNewDevice(passkey.name), client);
-  deps.onEvent('login_success');
-  await deps.audit('login_success', {
+  await deps.events.record('login_success', {
     userId: account.id,
     ...where,
     detail: { sid: opened.sid, method: 'passkey', passkey: passkey.id, new_device: newDevice },

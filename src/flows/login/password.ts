@@ -37,7 +37,7 @@ export async function login(
     // In a flood, the excess is refused before it costs a lookup or a limit check.
     approach = deps.hashing.approach();
   } catch (err) {
-    deps.onEvent('login_shed');
+    await deps.events.record('login_shed');
     throw err;
   }
   let verdict: PasswordVerdict;
@@ -50,32 +50,29 @@ export async function login(
   }
   const where = { ip: client.ip, userAgent: client.userAgent };
   if (verdict === 'wrong' || !account) {
-    deps.onEvent('login_failure');
-    await deps.audit('login_failure', { userId: account?.id ?? null, ...where, detail: { email } });
+    await deps.events.record('login_failure', { userId: account?.id ?? null, ...where, detail: { email } });
     throw new InvalidCredentialsError();
   }
   if (account.disabled) {
-    await deps.audit('login_disabled', { userId: account.id, ...where });
+    await deps.events.record('login_disabled', { userId: account.id, ...where });
     throw new AccountDisabledError();
   }
   if (deps.config.accounts.requireVerifiedEmail && !account.emailVerified) {
-    deps.onEvent('login_unverified');
-    await deps.audit('login_unverified', { userId: account.id, ...where });
+    await deps.events.record('login_unverified', { userId: account.id, ...where });
     await resendVerification(deps, account);
     throw new EmailNotVerifiedError();
   }
   if (account.mfaEnabled) {
-    deps.onEvent('mfa_required');
+    await deps.events.record('mfa_required');
     return issueMfaTicket(deps, account);
   }
   const opened = await openSession(deps, account, client, ['pwd']);
   if (opened === 'stale') {
     // The password changed, or the account was disabled or deleted, while this login ran.
-    deps.onEvent('login_failure');
+    await deps.events.record('login_stale');
     throw new InvalidCredentialsError();
   }
-  deps.onEvent('login_success');
-  await deps.audit('login_success', { userId: account.id, ...where, detail: { sid: opened.sid } });
+  await deps.events.record('login_success', { userId: account.id, ...where, detail: { sid: opened.sid } });
   return opened.pair;
 }
 

@@ -34,14 +34,14 @@ export async function requestPasswordReset(
   if (!email) throw new InvalidRequestError('email must be a valid email address');
   const mailer = requireMailer(deps);
   await countResetRequest(deps, email, client);
-  deps.onEvent('password_reset_requested');
+  await deps.events.record('password_reset_requested');
   deps.background.run('password reset request', async () => {
     const account = await deps.directory.findByEmail(email);
     if (!account || account.disabled) return;
     const ttl = deps.config.accounts.passwordResetTtlSeconds;
     const token = await deps.links.issue('password_reset', { userId: account.id, email: account.email }, ttl);
     mailer.sendPasswordReset({ to: account.email, token, expiresInSeconds: ttl });
-    await deps.audit('password_reset_requested', {
+    await deps.events.record('password_reset_mailed', {
       userId: account.id,
       ip: client.ip,
       userAgent: client.userAgent,
@@ -74,8 +74,7 @@ export async function resetPassword(
     ? { passkeys: await deps.passkeys.removeAll(account.id), totp: await deps.totp.remove(account.id) }
     : { passkeys: 0, totp: false };
   const revoked = await deps.store.deleteAllSessions(account.id);
-  deps.onEvent('password_reset');
-  await deps.audit('password_reset', {
+  await deps.events.record('password_reset', {
     userId: account.id,
     ip: client.ip,
     userAgent: client.userAgent,

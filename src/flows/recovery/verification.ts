@@ -44,8 +44,11 @@ export async function confirmEmailVerification(
   }
   if (!account.emailVerified) await deps.directory.setEmailVerified(account.id);
   await deps.links.revokeAll('email_verification', account.id);
-  deps.onEvent('email_verified');
-  await deps.audit('email_verified', { userId: account.id, ip: client.ip, userAgent: client.userAgent });
+  await deps.events.record('email_verified', {
+    userId: account.id,
+    ip: client.ip,
+    userAgent: client.userAgent,
+  });
   return { email: account.email, email_verified: true };
 }
 
@@ -62,7 +65,7 @@ export async function completeEmailChange(
   if (!changed) throw new InvalidLinkTokenError();
   await deps.links.revokeAll('email_change', account.id);
   await deps.links.revokeAll('email_verification', account.id);
-  await deps.audit('email_changed', {
+  await deps.events.record('email_changed', {
     userId: account.id,
     ip: client.ip,
     userAgent: client.userAgent,

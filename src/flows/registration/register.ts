@@ -27,8 +27,7 @@ export async function register(
   const passwordHash = await deps.hashing.run(() => deps.hasher.hash(normalisePassword(password)));
   const account = await deps.directory.createAccount({ id: randomUUID(), email, passwordHash });
   if (account === 'email_taken') throw new EmailTakenError();
-  deps.onEvent('register');
-  await deps.audit('register', { userId: account.id, ip: client.ip, userAgent: client.userAgent });
+  await deps.events.record('register', { userId: account.id, ip: client.ip, userAgent: client.userAgent });
   // Login will ask for a verified address: the first link goes out now.
   const mailer = deps.mailer;
   if (deps.config.accounts.requireVerifiedEmail && mailer) {

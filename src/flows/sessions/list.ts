@@ -32,7 +32,7 @@ export async function endSession(
   client: ClientInfo,
 ): Promise<void> {
   if (!(await deps.store.deleteSession(claims.sub, sid))) throw new NotFoundError('No such session');
-  await deps.audit('session_revoked', {
+  await deps.events.record('session_revoked', {
     userId: claims.sub,
     ip: client.ip,
     userAgent: client.userAgent,

@@ -44,8 +44,7 @@ export async function reauthenticate(
   if (!account || account.disabled) throw new InvalidTokenError();
   const where = { userId: account.id, ip: client.ip, userAgent: client.userAgent };
   const failed = async (reason: string): Promise<void> => {
-    deps.onEvent('reauth_failure');
-    await deps.audit('reauth_failure', { ...where, detail: { sid: claims.sid, reason } });
+    await deps.events.record('reauth_failure', { ...where, detail: { sid: claims.sid, reason } });
   };
 
   const amr: string[] = [];
@@ -72,11 +71,11 @@ export async function reauthenticate(
     const used = await checkSecondFactor(deps, factor, proof.code, true);
     if (!used) {
       await failed('code');
-      deps.onEvent('mfa_failure');
+      await deps.events.record('mfa_code_rejected');
       try {
         await recordMfaFailure(deps, account.id);
       } catch (err) {
-        if (err instanceof TooManyAttemptsError) deps.onEvent('mfa_locked');
+        if (err instanceof TooManyAttemptsError) await deps.events.record('mfa_limit_reached');
         throw err;
       }
       throw new InvalidCodeError(401);
@@ -89,8 +88,7 @@ export async function reauthenticate(
   const auth = { authTime: nowSeconds(), amr };
   if (!(await deps.store.setSessionAuth(account.id, claims.sid, auth))) throw new InvalidTokenError();
   const access = await issueAccess(deps, account, claims.sid, auth);
-  deps.onEvent('reauth_success');
-  await deps.audit('reauthenticated', { ...where, detail: { sid: claims.sid, amr } });
+  await deps.events.record('reauthenticated', { ...where, detail: { sid: claims.sid, amr } });
   return {
     access_token: access.token,
     token_type: 'bearer',

@@ -15,14 +15,14 @@ import { issuePair } from '../shared/session-tokens.js';
 export async function refresh(deps: FlowDeps, refreshToken: string, client: ClientInfo): Promise<TokenPair> {
   const parsed = parseRefreshToken(refreshToken);
   if (!parsed) {
-    deps.onEvent('refresh_invalid');
+    await deps.events.record('refresh_invalid');
     throw new InvalidGrantError();
   }
   const account = await deps.directory.findById(parsed.uid);
   if (!account || account.disabled) {
     // Its sessions were ended with it; make sure of it, then refuse.
     await deps.store.deleteSession(parsed.uid, parsed.sid);
-    deps.onEvent('refresh_invalid');
+    await deps.events.record('refresh_invalid');
     throw new InvalidGrantError();
   }
   const next = successorOf(deps.refreshKey, refreshToken, parsed);
@@ -37,16 +37,15 @@ export async function refresh(deps: FlowDeps, refreshToken: string, client: Clie
   switch (result.status) {
     case 'rotated':
     case 'retried': {
-      deps.onEvent(result.status === 'rotated' ? 'refresh_rotated' : 'refresh_retried');
+      await deps.events.record(result.status === 'rotated' ? 'refresh_rotated' : 'refresh_retried');
       // The new access token carries the session's last proof of identity, not a new one.
       const auth = await deps.store.sessionAuth(parsed.uid, parsed.sid);
       if (!auth) throw new InvalidGrantError();
       return issuePair(deps, account, parsed.sid, next.token, auth);
     }
     case 'reused':
-      deps.onEvent('refresh_reused');
       // A theft signal: where the old token came from is what an investigation needs.
-      await deps.audit('refresh_reused', {
+      await deps.events.record('refresh_reused', {
         userId: parsed.uid,
         ip: client.ip,
         userAgent: client.userAgent,
@@ -54,7 +53,7 @@ export async function refresh(deps: FlowDeps, refreshToken: string, client: Clie
       });
       throw new InvalidGrantError('The refresh token was already used; the session has been revoked');
     default:
-      deps.onEvent('refresh_invalid');
+      await deps.events.record('refresh_invalid');
       throw new InvalidGrantError();
   }
 }

@@ -10,8 +10,7 @@ import { parseRefreshToken } from '../../auth/refresh-token.js';
 
 export async function logout(deps: FlowDeps, claims: AccessClaims, client: ClientInfo): Promise<void> {
   await deps.store.deleteSession(claims.sub, claims.sid);
-  deps.onEvent('logout');
-  await deps.audit('logout', {
+  await deps.events.record('logout', {
     userId: claims.sub,
     ip: client.ip,
     userAgent: client.userAgent,
@@ -21,8 +20,7 @@ export async function logout(deps: FlowDeps, claims: AccessClaims, client: Clien
 
 export async function logoutAll(deps: FlowDeps, claims: AccessClaims, client: ClientInfo): Promise<number> {
   const n = await deps.store.deleteAllSessions(claims.sub);
-  deps.onEvent('logout_all');
-  await deps.audit('logout_all', {
+  await deps.events.record('logout_all', {
     userId: claims.sub,
     ip: client.ip,
     userAgent: client.userAgent,
@@ -39,7 +37,7 @@ export async function revoke(
   client: ClientInfo,
 ): Promise<void> {
   const ended = (uid: string, sid: string, tokenType: string): Promise<void> =>
-    deps.audit('token_revoked', {
+    deps.events.record('token_revoked', {
       userId: uid,
       ip: client.ip,
       userAgent: client.userAgent,
@@ -68,5 +66,5 @@ export async function revoke(
   };
   const order = hint === 'access_token' ? [tryAccess, tryRefresh] : [tryRefresh, tryAccess];
   for (const attempt of order) if (await attempt()) break;
-  deps.onEvent('revoke');
+  await deps.events.record('revoke');
 }

@@ -18,7 +18,7 @@ export async function deleteOwnAccount(
   if (!account) throw new InvalidTokenError();
   if ((await checkPassword(deps, account.email, account, password, client)) === 'wrong') {
     // A wrong password with a valid token: someone else may hold the token.
-    await deps.audit('account_deletion_refused', {
+    await deps.events.record('account_deletion_refused', {
       userId: account.id,
       ip: client.ip,
       userAgent: client.userAgent,
@@ -28,7 +28,7 @@ export async function deleteOwnAccount(
   }
   await deps.directory.deleteAccount(account.id);
   const revoked = await deps.store.deleteAllSessions(account.id);
-  await deps.audit('account_deleted', {
+  await deps.events.record('account_deleted', {
     userId: account.id,
     ip: client.ip,
     userAgent: client.userAgent,

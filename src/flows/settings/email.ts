@@ -34,7 +34,7 @@ export async function requestEmailChange(
   const ttl = deps.config.accounts.emailVerificationTtlSeconds;
   const token = await deps.links.issue('email_change', { userId: account.id, email }, ttl);
   mailer.sendEmailChange({ to: email, token, expiresInSeconds: ttl });
-  await deps.audit('email_change_requested', {
+  await deps.events.record('email_change_requested', {
     userId: account.id,
     ip: client.ip,
     userAgent: client.userAgent,

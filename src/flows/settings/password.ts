@@ -23,7 +23,7 @@ export async function changePassword(
   if (!account || account.disabled) throw new InvalidTokenError();
   await acceptNewPassword(deps, newPassword, { email: account.email });
   if ((await checkPassword(deps, account.email, account, currentPassword, client)) === 'wrong') {
-    await deps.audit('login_failure', {
+    await deps.events.record('login_failure', {
       userId: account.id,
       ip: client.ip,
       userAgent: client.userAgent,
@@ -34,7 +34,7 @@ export async function changePassword(
   const hash = await deps.hashing.run(() => deps.hasher.hash(normalisePassword(newPassword)));
   await deps.directory.setPasswordHash(account.id, hash);
   const revoked = await deps.store.deleteOtherSessions(account.id, claims.sid);
-  await deps.audit('password_changed', {
+  await deps.events.record('password_changed', {
     userId: account.id,
     ip: client.ip,
     userAgent: client.userAgent,

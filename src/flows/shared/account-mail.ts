@@ -21,6 +21,5 @@ export async function sendVerificationMail(deps: FlowDeps, mailer: Mailer, accou
     ttl,
   );
   mailer.sendEmailVerification({ to: account.email, token, expiresInSeconds: ttl });
-  deps.onEvent('email_verification_sent');
-  await deps.audit('email_verification_sent', { userId: account.id });
+  await deps.events.record('email_verification_sent', { userId: account.id });
 }

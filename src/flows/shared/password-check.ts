@@ -27,8 +27,7 @@ function refuseIfBlocked(
   if (decision.allowed) return Promise.resolve();
   // Counted, and tallied into one audit row per address per window (a flood of 429s
   // must not write a row each).
-  deps.onEvent('login_locked');
-  deps.refusals.note('login_locked', {
+  void deps.events.record('login_locked', {
     ip: client.ip,
     userAgent: client.userAgent,
     what: 'password',
@@ -63,7 +62,7 @@ export async function checkPassword(
   try {
     ok = await hashing.run(() => deps.hasher.verifyOrDecoy(stored, normalisePassword(password)));
   } catch (err) {
-    if (err instanceof OverloadedError) deps.onEvent('login_shed');
+    if (err instanceof OverloadedError) await deps.events.record('login_shed');
     throw err;
   }
   if (!ok || !account) {

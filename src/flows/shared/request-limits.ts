@@ -11,7 +11,7 @@
  *   login step and when TOTP is turned on or off.
  * A refused request writes nothing more and sends nothing: it is counted
  * (`tollgate_auth_events_total{event="request_limited"}`) and tallied into one
- * `request_limited` audit row per address per window (refusal-tally.ts).
+ * `request_limited` audit row per address per window (src/events/).
  */
 import type { FlowDeps, ClientInfo } from '../deps.js';
 import { TooManyAttemptsError } from '../../errors.js';
@@ -40,8 +40,7 @@ function refuseCounted(
   subject?: string,
 ): void {
   if (decision.allowed) return;
-  deps.onEvent('request_limited');
-  deps.refusals.note('request_limited', {
+  void deps.events.record('request_limited', {
     ip: client.ip,
     userAgent: client.userAgent,
     what,

@@ -23,7 +23,7 @@ export function requireRecentAuth(deps: FlowDeps, claims: AccessClaims, now = no
   const maxAge = deps.config.accounts.reauthMaxAgeSeconds;
   const at = claims.auth_time;
   if (at > 0 && now - at <= maxAge && at <= now + FUTURE_SKEW_SECONDS) return;
-  deps.onEvent('step_up_required');
+  void deps.events.record('step_up_required');
   throw new ReauthenticationRequiredError(maxAge);
 }
 

@@ -47,8 +47,7 @@ export function adminRoutes(ctx: AppContext) {
         } catch (err) {
           if (err instanceof TollgateError && (err.statusCode === 401 || err.statusCode === 403)) {
             const client = clientOf(request);
-            deps.onEvent('admin_refused');
-            deps.refusals.note('admin_refused', {
+            void deps.events.record('admin_refused', {
               ip: client.ip,
               userAgent: client.userAgent,
               what: `${err.statusCode} ${request.method} ${request.routeOptions.url ?? ''}`,
@@ -63,7 +62,7 @@ export function adminRoutes(ctx: AppContext) {
     /** An administrator read something: who, from where, and what. */
     const read = (request: FastifyRequest, detail: Record<string, unknown>): Promise<void> => {
       const client = clientOf(request);
-      return deps.audit('admin_read', {
+      return deps.events.record('admin_read', {
         userId: null,
         actorId: request.admin!.id,
         ip: client.ip,
