@@ -366,7 +366,9 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
     secrets: flows.secrets,
     background: flows.background,
     count: (event) => metrics.authEvents.inc({ event }),
-    ...(logger?.isLevelEnabled('debug') ? { log: (fields, message) => logger.debug(fields, message) } : {}),
+    ...(logger?.isLevelEnabled('debug')
+      ? { log: (fields: Record<string, unknown>, message: string) => logger.debug(fields, message) }
+      : {}),
   });
   let app: FastifyInstance;
   try {

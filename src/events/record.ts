@@ -43,7 +43,7 @@ export function securityEvents(options: SecurityEventsOptions): SecurityEvents {
     record(event, ...context) {
       const row: Row = SECURITY_EVENTS[event];
       if (row.metric) count?.(row.metric);
-      const given = context[0] as (AuditContext & Partial<Refusal>) | undefined;
+      const given = (context as unknown[])[0] as (AuditContext & Partial<Refusal>) | undefined;
       log?.({ event, ...(given?.userId ? { user_id: given.userId } : {}) }, 'security event');
       if (!row.audit || !given) return done;
       if (row.tallied) {

@@ -30,7 +30,7 @@ export interface RegistrationChallenge {
 }
 
 export async function registrationOptions(
-  deps: FlowDeps,
+  deps: Pick<FlowDeps, 'config' | 'store' | 'directory' | 'events' | 'mailer' | 'passkeys' | 'rp'>,
   claims: AccessClaims,
 ): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const account = await accountForFactorChange(deps, claims, 'add');

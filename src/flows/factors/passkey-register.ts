@@ -23,7 +23,7 @@ export interface RegisteredPasskey {
 }
 
 export async function registerPasskey(
-  deps: FlowDeps,
+  deps: Pick<FlowDeps, 'config' | 'store' | 'directory' | 'events' | 'mailer' | 'passkeys' | 'rp'>,
   claims: AccessClaims,
   response: RegistrationResponseJSON,
   name: string | undefined,

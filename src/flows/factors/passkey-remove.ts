@@ -10,7 +10,7 @@ import { LastSignInMethodError, NotFoundError } from '../../errors.js';
 import { NOTICE, notifyOwner } from '../shared/notices.js';
 
 export async function removePasskey(
-  deps: FlowDeps,
+  deps: Pick<FlowDeps, 'config' | 'directory' | 'events' | 'mailer' | 'passkeys'>,
   claims: AccessClaims,
   id: string,
   client: ClientInfo,

@@ -25,7 +25,7 @@ import { generateRecoveryCodes } from '../../crypto/recovery-codes.js';
 import { checkSecondFactor, requireSecrets, totpContext } from '../shared/second-factor.js';
 import { generateTotpSecret, totpUri } from '../../crypto/totp.js';
 
-async function liveAccount(deps: FlowDeps, claims: AccessClaims): Promise<Account> {
+async function liveAccount(deps: Pick<FlowDeps, 'directory'>, claims: AccessClaims): Promise<Account> {
   const account = await deps.directory.findById(claims.sub);
   if (!account || account.disabled) throw new InvalidTokenError();
   return account;
@@ -33,7 +33,7 @@ async function liveAccount(deps: FlowDeps, claims: AccessClaims): Promise<Accoun
 
 /** Counts a wrong code (429 past the limit) and answers 400 `invalid_code`. */
 async function wrongCode(
-  deps: FlowDeps,
+  deps: Pick<FlowDeps, 'store' | 'events'>,
   account: Account,
   client: ClientInfo,
   during: string,
@@ -54,7 +54,7 @@ async function wrongCode(
 }
 
 export async function setupTotp(
-  deps: FlowDeps,
+  deps: Pick<FlowDeps, 'config' | 'directory' | 'events' | 'mailer' | 'totp' | 'secrets'>,
   claims: AccessClaims,
 ): Promise<{ secret: string; otpauth_uri: string }> {
   const box = requireSecrets(deps);
@@ -72,7 +72,7 @@ export async function setupTotp(
 }
 
 export async function enableTotp(
-  deps: FlowDeps,
+  deps: Pick<FlowDeps, 'config' | 'store' | 'directory' | 'events' | 'mailer' | 'totp' | 'secrets'>,
   claims: AccessClaims,
   code: string,
   client: ClientInfo,
@@ -95,7 +95,7 @@ export async function enableTotp(
 
 /** Ten new recovery codes in place of the old ones (TOTP must be on). */
 export async function regenerateRecoveryCodes(
-  deps: FlowDeps,
+  deps: Pick<FlowDeps, 'config' | 'directory' | 'events' | 'mailer' | 'totp' | 'secrets'>,
   claims: AccessClaims,
   client: ClientInfo,
 ): Promise<{ recovery_codes: string[] }> {
@@ -113,7 +113,7 @@ export async function regenerateRecoveryCodes(
 }
 
 export async function disableTotp(
-  deps: FlowDeps,
+  deps: Pick<FlowDeps, 'store' | 'directory' | 'events' | 'mailer' | 'totp' | 'secrets'>,
   claims: AccessClaims,
   code: string,
   client: ClientInfo,

@@ -29,7 +29,7 @@ export interface MfaTicket {
   exp: number;
 }
 
-export async function issueMfaTicket(deps: FlowDeps, account: Account): Promise<MfaChallenge> {
+export async function issueMfaTicket(deps: Pick<FlowDeps, 'store'>, account: Account): Promise<MfaChallenge> {
   const token = randomBytes(32).toString('base64url');
   const ticket: MfaTicket = {
     uid: account.id,
@@ -41,7 +41,7 @@ export async function issueMfaTicket(deps: FlowDeps, account: Account): Promise<
 }
 
 /** Takes the ticket (no one else can now); null when unknown, used or expired. */
-export async function takeMfaTicket(deps: FlowDeps, token: string): Promise<MfaTicket | null> {
+export async function takeMfaTicket(deps: Pick<FlowDeps, 'store'>, token: string): Promise<MfaTicket | null> {
   if (!SHAPE.test(token)) return null;
   const raw = await deps.store.takeOnce(keys.oneTime(KIND, token));
   if (raw === null) return null;
@@ -50,7 +50,11 @@ export async function takeMfaTicket(deps: FlowDeps, token: string): Promise<MfaT
 }
 
 /** Hands a taken ticket back for the rest of its lifetime. */
-export async function returnMfaTicket(deps: FlowDeps, token: string, ticket: MfaTicket): Promise<void> {
+export async function returnMfaTicket(
+  deps: Pick<FlowDeps, 'store'>,
+  token: string,
+  ticket: MfaTicket,
+): Promise<void> {
   const left = Math.floor((ticket.exp - Date.now()) / 1000);
   if (left >= 1) await deps.store.putOnce(keys.oneTime(KIND, token), JSON.stringify(ticket), left);
 }

@@ -15,7 +15,10 @@ import { openSession } from '../shared/session-tokens.js';
 const LOG_IN_AGAIN = 'The MFA token is invalid or expired; log in again';
 
 export async function completeMfaLogin(
-  deps: FlowDeps,
+  deps: Pick<
+    FlowDeps,
+    'config' | 'store' | 'directory' | 'events' | 'keys' | 'tokenOptions' | 'totp' | 'secrets'
+  >,
   mfaToken: string,
   code: string,
   client: ClientInfo,

@@ -16,9 +16,14 @@ import { loginRules } from '../../auth/login-limits.js';
 import { TooManyAttemptsError } from '../../errors.js';
 import type { RateLimitDecision } from '../../store/store.js';
 
-const ipRule = (deps: FlowDeps, client: ClientInfo) => loginRules(deps.config.rateLimit, '', client.ip).ip;
+const ipRule = (deps: Pick<FlowDeps, 'config'>, client: ClientInfo) =>
+  loginRules(deps.config.rateLimit, '', client.ip).ip;
 
-async function refuse(deps: FlowDeps, decision: RateLimitDecision, client: ClientInfo): Promise<void> {
+async function refuse(
+  deps: Pick<FlowDeps, 'events'>,
+  decision: RateLimitDecision,
+  client: ClientInfo,
+): Promise<void> {
   if (decision.allowed) return;
   // Counted, and tallied into one audit row per address per window.
   void deps.events.record('login_locked', { ip: client.ip, userAgent: client.userAgent, what: 'passkey' });
@@ -26,17 +31,26 @@ async function refuse(deps: FlowDeps, decision: RateLimitDecision, client: Clien
 }
 
 /** 429 while the address is over its limit; writes nothing. */
-export async function refuseIfLocked(deps: FlowDeps, client: ClientInfo): Promise<void> {
+export async function refuseIfLocked(
+  deps: Pick<FlowDeps, 'config' | 'store' | 'events'>,
+  client: ClientInfo,
+): Promise<void> {
   await refuse(deps, await deps.store.checkLoginLimits([ipRule(deps, client)]), client);
 }
 
 /** Counts one failure of the address; 429 when that reached the limit. */
-export async function countFailure(deps: FlowDeps, client: ClientInfo): Promise<void> {
+export async function countFailure(
+  deps: Pick<FlowDeps, 'config' | 'store' | 'events'>,
+  client: ClientInfo,
+): Promise<void> {
   await refuse(deps, await deps.store.recordLoginFailure([ipRule(deps, client)]), client);
 }
 
 /** Counts one options request (one stored challenge); 429 past either bound. */
-export async function countOptionsRequest(deps: FlowDeps, client: ClientInfo): Promise<void> {
+export async function countOptionsRequest(
+  deps: Pick<FlowDeps, 'config' | 'store' | 'events'>,
+  client: ClientInfo,
+): Promise<void> {
   const limits = deps.config.rateLimit;
   await countRequest(
     deps,

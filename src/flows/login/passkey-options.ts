@@ -25,7 +25,7 @@ export interface LoginChallenge {
 }
 
 export async function loginOptions(
-  deps: FlowDeps,
+  deps: Pick<FlowDeps, 'config' | 'store' | 'events' | 'passkeys' | 'rp' | 'decoyKey'>,
   emailInput: string | undefined,
   client: ClientInfo,
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {

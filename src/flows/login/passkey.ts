@@ -31,7 +31,11 @@ export function passkeyAmr(passkey: Pick<Passkey, 'deviceType'>): string[] {
 }
 
 /** A device this passkey has not signed in from: its first use, or a browser no live session has. */
-async function isNewDevice(deps: FlowDeps, passkey: Passkey, client: ClientInfo): Promise<boolean> {
+async function isNewDevice(
+  deps: Pick<FlowDeps, 'store'>,
+  passkey: Passkey,
+  client: ClientInfo,
+): Promise<boolean> {
   if (passkey.lastUsedAt === null) return true;
   const ua = cleanUserAgent(client.userAgent);
   const sessions = await deps.store.listSessions(passkey.userId);
@@ -43,7 +47,7 @@ async function isNewDevice(deps: FlowDeps, passkey: Passkey, client: ClientInfo)
  * current browsers, the framing page as `topOrigin`): accepted only from a top origin
  * of WEBAUTHN_TOP_ORIGINS, so no other site can run sign-in inside its own page.
  */
-function topOriginAllowed(deps: FlowDeps, clientDataJSON: string): boolean {
+function topOriginAllowed(deps: Pick<FlowDeps, 'rp'>, clientDataJSON: string): boolean {
   let data: { crossOrigin?: unknown; topOrigin?: unknown };
   try {
     data = JSON.parse(Buffer.from(clientDataJSON, 'base64url').toString('utf8')) as typeof data;
@@ -55,7 +59,10 @@ function topOriginAllowed(deps: FlowDeps, clientDataJSON: string): boolean {
 }
 
 export async function passkeyLogin(
-  deps: FlowDeps,
+  deps: Pick<
+    FlowDeps,
+    'config' | 'store' | 'directory' | 'events' | 'keys' | 'tokenOptions' | 'mailer' | 'passkeys' | 'rp'
+  >,
   response: AuthenticationResponseJSON,
   client: ClientInfo,
 ): Promise<TokenPair> {

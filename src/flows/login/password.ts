@@ -25,7 +25,19 @@ import { checkPassword, type PasswordVerdict } from '../shared/password-check.js
 import { openSession } from '../shared/session-tokens.js';
 
 export async function login(
-  deps: FlowDeps,
+  deps: Pick<
+    FlowDeps,
+    | 'config'
+    | 'store'
+    | 'directory'
+    | 'events'
+    | 'keys'
+    | 'hasher'
+    | 'hashing'
+    | 'tokenOptions'
+    | 'links'
+    | 'mailer'
+  >,
   emailInput: string,
   password: string,
   client: ClientInfo,
@@ -77,7 +89,10 @@ export async function login(
 }
 
 /** A new verification link for the owner of a correct password, within the limit. */
-async function resendVerification(deps: FlowDeps, account: Account): Promise<void> {
+async function resendVerification(
+  deps: Pick<FlowDeps, 'config' | 'store' | 'events' | 'links' | 'mailer'>,
+  account: Account,
+): Promise<void> {
   if (!deps.mailer) return;
   try {
     await countVerificationRequest(deps, account.id);

@@ -26,7 +26,7 @@ import { NOTICE, notifyOwner } from '../shared/notices.js';
 import { countResetRequest } from '../shared/request-limits.js';
 
 export async function requestPasswordReset(
-  deps: FlowDeps,
+  deps: Pick<FlowDeps, 'config' | 'store' | 'directory' | 'events' | 'links' | 'mailer' | 'background'>,
   emailInput: string,
   client: ClientInfo,
 ): Promise<void> {
@@ -50,7 +50,20 @@ export async function requestPasswordReset(
 }
 
 export async function resetPassword(
-  deps: FlowDeps,
+  deps: Pick<
+    FlowDeps,
+    | 'config'
+    | 'store'
+    | 'directory'
+    | 'events'
+    | 'hasher'
+    | 'hashing'
+    | 'passwordPolicy'
+    | 'links'
+    | 'mailer'
+    | 'totp'
+    | 'passkeys'
+  >,
   token: string,
   newPassword: string,
   client: ClientInfo,

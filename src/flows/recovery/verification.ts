@@ -15,7 +15,10 @@ import { requireMailer, sendVerificationMail } from '../shared/account-mail.js';
 import { countVerificationRequest } from '../shared/request-limits.js';
 
 /** Mails a verification link, unless the address is verified already (202 either way). */
-export async function requestEmailVerification(deps: FlowDeps, claims: AccessClaims): Promise<void> {
+export async function requestEmailVerification(
+  deps: Pick<FlowDeps, 'config' | 'store' | 'directory' | 'events' | 'links' | 'mailer'>,
+  claims: AccessClaims,
+): Promise<void> {
   const account = await deps.directory.findById(claims.sub);
   if (!account || account.disabled) throw new InvalidTokenError();
   const mailer = requireMailer(deps);
@@ -25,7 +28,7 @@ export async function requestEmailVerification(deps: FlowDeps, claims: AccessCla
 }
 
 export async function confirmEmailVerification(
-  deps: FlowDeps,
+  deps: Pick<FlowDeps, 'directory' | 'events' | 'links' | 'mailer'>,
   token: string,
   client: ClientInfo,
 ): Promise<{ email: string; email_verified: true }> {
@@ -54,7 +57,7 @@ export async function confirmEmailVerification(
 
 /** Uses an email-change link (taken already): the account moves to the proven address. */
 export async function completeEmailChange(
-  deps: FlowDeps,
+  deps: Pick<FlowDeps, 'directory' | 'events' | 'links' | 'mailer'>,
   grant: TokenGrant,
   client: ClientInfo,
 ): Promise<Account> {

@@ -13,7 +13,19 @@ import { acceptNewPassword } from '../shared/new-password.js';
 import { normalisePassword } from '../../auth/password-input.js';
 
 export async function register(
-  deps: FlowDeps,
+  deps: Pick<
+    FlowDeps,
+    | 'config'
+    | 'store'
+    | 'directory'
+    | 'events'
+    | 'hasher'
+    | 'hashing'
+    | 'passwordPolicy'
+    | 'links'
+    | 'mailer'
+    | 'background'
+  >,
   emailInput: string,
   password: string,
   client: ClientInfo,

@@ -25,7 +25,10 @@ export interface ActiveToken {
 
 export type Introspection = { active: false } | ActiveToken;
 
-export async function introspect(deps: FlowDeps, token: string): Promise<Introspection> {
+export async function introspect(
+  deps: Pick<FlowDeps, 'store' | 'keys' | 'tokenOptions' | 'verified' | 'lastTouched'>,
+  token: string,
+): Promise<Introspection> {
   try {
     const c = await authenticate(deps, token);
     return {

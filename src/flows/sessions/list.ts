@@ -12,7 +12,10 @@ export interface SessionView {
   current: boolean;
 }
 
-export async function listSessions(deps: FlowDeps, claims: AccessClaims): Promise<SessionView[]> {
+export async function listSessions(
+  deps: Pick<FlowDeps, 'store'>,
+  claims: AccessClaims,
+): Promise<SessionView[]> {
   const sessions = await deps.store.listSessions(claims.sub);
   return sessions.map((s) => ({
     id: s.sid,
@@ -26,7 +29,7 @@ export async function listSessions(deps: FlowDeps, claims: AccessClaims): Promis
 
 /** Ends one of the caller's own sessions (404 for anything else, so ids are not probed). */
 export async function endSession(
-  deps: FlowDeps,
+  deps: Pick<FlowDeps, 'store' | 'events'>,
   claims: AccessClaims,
   sid: string,
   client: ClientInfo,

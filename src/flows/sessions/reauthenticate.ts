@@ -35,7 +35,19 @@ export interface Reauthenticated {
 }
 
 export async function reauthenticate(
-  deps: FlowDeps,
+  deps: Pick<
+    FlowDeps,
+    | 'config'
+    | 'store'
+    | 'directory'
+    | 'events'
+    | 'keys'
+    | 'hasher'
+    | 'hashing'
+    | 'tokenOptions'
+    | 'totp'
+    | 'secrets'
+  >,
   claims: AccessClaims,
   proof: ReauthProof,
   client: ClientInfo,

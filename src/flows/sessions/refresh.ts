@@ -12,7 +12,11 @@ import type { FlowDeps, ClientInfo, TokenPair } from '../deps.js';
 import { parseRefreshToken, successorOf } from '../../auth/refresh-token.js';
 import { issuePair } from '../shared/session-tokens.js';
 
-export async function refresh(deps: FlowDeps, refreshToken: string, client: ClientInfo): Promise<TokenPair> {
+export async function refresh(
+  deps: Pick<FlowDeps, 'config' | 'store' | 'directory' | 'events' | 'keys' | 'tokenOptions' | 'refreshKey'>,
+  refreshToken: string,
+  client: ClientInfo,
+): Promise<TokenPair> {
   const parsed = parseRefreshToken(refreshToken);
   if (!parsed) {
     await deps.events.record('refresh_invalid');

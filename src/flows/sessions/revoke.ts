@@ -8,7 +8,11 @@ import { verifyAccessToken, type AccessClaims } from '../../auth/access-token.js
 import type { FlowDeps, ClientInfo } from '../deps.js';
 import { parseRefreshToken } from '../../auth/refresh-token.js';
 
-export async function logout(deps: FlowDeps, claims: AccessClaims, client: ClientInfo): Promise<void> {
+export async function logout(
+  deps: Pick<FlowDeps, 'store' | 'events'>,
+  claims: AccessClaims,
+  client: ClientInfo,
+): Promise<void> {
   await deps.store.deleteSession(claims.sub, claims.sid);
   await deps.events.record('logout', {
     userId: claims.sub,
@@ -18,7 +22,11 @@ export async function logout(deps: FlowDeps, claims: AccessClaims, client: Clien
   });
 }
 
-export async function logoutAll(deps: FlowDeps, claims: AccessClaims, client: ClientInfo): Promise<number> {
+export async function logoutAll(
+  deps: Pick<FlowDeps, 'store' | 'events'>,
+  claims: AccessClaims,
+  client: ClientInfo,
+): Promise<number> {
   const n = await deps.store.deleteAllSessions(claims.sub);
   await deps.events.record('logout_all', {
     userId: claims.sub,
@@ -31,7 +39,7 @@ export async function logoutAll(deps: FlowDeps, claims: AccessClaims, client: Cl
 
 /** RFC 7009: revokes an access or refresh token's session; unknown tokens are not an error. */
 export async function revoke(
-  deps: FlowDeps,
+  deps: Pick<FlowDeps, 'store' | 'events' | 'keys' | 'tokenOptions'>,
   token: string,
   hint: string | undefined,
   client: ClientInfo,

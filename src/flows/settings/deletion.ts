@@ -9,7 +9,7 @@ import { InvalidCredentialsError, InvalidTokenError } from '../../errors.js';
 import { NOTICE, notifyOwner } from '../shared/notices.js';
 
 export async function deleteOwnAccount(
-  deps: FlowDeps,
+  deps: Pick<FlowDeps, 'config' | 'store' | 'directory' | 'events' | 'hasher' | 'hashing' | 'mailer'>,
   claims: AccessClaims,
   password: string,
   client: ClientInfo,

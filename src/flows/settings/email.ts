@@ -17,7 +17,7 @@ import { NOTICE, notifyOwner } from '../shared/notices.js';
 import { countVerificationRequest } from '../shared/request-limits.js';
 
 export async function requestEmailChange(
-  deps: FlowDeps,
+  deps: Pick<FlowDeps, 'config' | 'store' | 'directory' | 'events' | 'links' | 'mailer'>,
   claims: AccessClaims,
   emailInput: string,
   client: ClientInfo,

@@ -13,7 +13,10 @@ import { InvalidCredentialsError, InvalidTokenError } from '../../errors.js';
 import { NOTICE, notifyOwner } from '../shared/notices.js';
 
 export async function changePassword(
-  deps: FlowDeps,
+  deps: Pick<
+    FlowDeps,
+    'config' | 'store' | 'directory' | 'events' | 'hasher' | 'hashing' | 'passwordPolicy' | 'mailer'
+  >,
   claims: AccessClaims,
   currentPassword: string,
   newPassword: string,

@@ -12,7 +12,7 @@ export interface Profile {
   created_at: string;
 }
 
-export async function profile(deps: FlowDeps, claims: AccessClaims): Promise<Profile> {
+export async function profile(deps: Pick<FlowDeps, 'directory'>, claims: AccessClaims): Promise<Profile> {
   const account = await deps.directory.findById(claims.sub);
   // A live session of an account that is gone or disabled is ended with it.
   if (!account || account.disabled) throw new InvalidTokenError();

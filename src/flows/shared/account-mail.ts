@@ -5,7 +5,7 @@ import { FeatureDisabledError } from '../../errors.js';
 import type { Mailer } from '../../mail/mailer.js';
 
 /** The mailer, or 403 `feature_disabled` (production without SMTP_URL sends no mail). */
-export function requireMailer(deps: FlowDeps): Mailer {
+export function requireMailer(deps: Pick<FlowDeps, 'mailer'>): Mailer {
   if (!deps.mailer) {
     throw new FeatureDisabledError('This server sends no mail (SMTP_URL is not configured)');
   }
@@ -13,7 +13,11 @@ export function requireMailer(deps: FlowDeps): Mailer {
 }
 
 /** Issues a verification link for the account's current email and queues the mail. */
-export async function sendVerificationMail(deps: FlowDeps, mailer: Mailer, account: Account): Promise<void> {
+export async function sendVerificationMail(
+  deps: Pick<FlowDeps, 'config' | 'events' | 'links'>,
+  mailer: Mailer,
+  account: Account,
+): Promise<void> {
   const ttl = deps.config.accounts.emailVerificationTtlSeconds;
   const token = await deps.links.issue(
     'email_verification',

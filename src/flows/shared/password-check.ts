@@ -19,7 +19,7 @@ import { isAcceptablePassword, normalisePassword } from '../../auth/password-inp
 export type PasswordVerdict = 'right' | 'wrong';
 
 function refuseIfBlocked(
-  deps: FlowDeps,
+  deps: Pick<FlowDeps, 'events'>,
   decision: RateLimitDecision,
   email: string,
   client: ClientInfo,
@@ -43,7 +43,7 @@ function refuseIfBlocked(
  * through `hashing`: the login's approach, or the shared admission itself.
  */
 export async function checkPassword(
-  deps: FlowDeps,
+  deps: Pick<FlowDeps, 'config' | 'store' | 'events' | 'hasher' | 'hashing'>,
   email: string,
   account: Account | null,
   password: string,

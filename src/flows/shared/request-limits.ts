@@ -32,7 +32,7 @@ function refuse(decision: RateLimitDecision, message: string): void {
 
 /** Like `refuse`, for a request refused by a limit before anything else: counted and tallied. */
 function refuseCounted(
-  deps: FlowDeps,
+  deps: Pick<FlowDeps, 'events'>,
   decision: RateLimitDecision,
   message: string,
   client: ClientInfo,
@@ -54,7 +54,7 @@ function refuseCounted(
  * past any of them, counted and tallied as `what`.
  */
 export async function countRequest(
-  deps: FlowDeps,
+  deps: Pick<FlowDeps, 'store' | 'events'>,
   rules: readonly RateLimitRule[],
   client: ClientInfo,
   what: string,
@@ -68,7 +68,10 @@ export async function countRequest(
 export const REGISTRATION_WINDOW_SECONDS = 3600;
 
 /** Counts one registration attempt of the address; 429 past REGISTER_MAX_PER_IP per hour. */
-export async function countRegistration(deps: FlowDeps, client: ClientInfo): Promise<void> {
+export async function countRegistration(
+  deps: Pick<FlowDeps, 'config' | 'store' | 'events'>,
+  client: ClientInfo,
+): Promise<void> {
   const rule = {
     key: keys.requests('register', client.ip),
     limit: deps.config.rateLimit.registrationsPerIp,
@@ -84,7 +87,11 @@ export async function countRegistration(deps: FlowDeps, client: ClientInfo): Pro
 }
 
 /** Counts one reset request for the email and the address; 429 past either limit. */
-export async function countResetRequest(deps: FlowDeps, email: string, client: ClientInfo): Promise<void> {
+export async function countResetRequest(
+  deps: Pick<FlowDeps, 'store' | 'events'>,
+  email: string,
+  client: ClientInfo,
+): Promise<void> {
   const ip = client.ip;
   const rules: RateLimitRule[] = [
     {
@@ -109,7 +116,7 @@ export async function countResetRequest(deps: FlowDeps, email: string, client: C
 }
 
 /** Counts one verification mail for the account; 429 past the limit. */
-export async function countVerificationRequest(deps: FlowDeps, userId: string): Promise<void> {
+export async function countVerificationRequest(deps: Pick<FlowDeps, 'store'>, userId: string): Promise<void> {
   const rules: RateLimitRule[] = [
     {
       key: keys.mailRequests('verify', userId),
@@ -123,7 +130,7 @@ export async function countVerificationRequest(deps: FlowDeps, userId: string): 
 }
 
 /** Whether the account may still be sent a verification mail now, without counting one. */
-export async function verificationAllowed(deps: FlowDeps, userId: string): Promise<boolean> {
+export async function verificationAllowed(deps: Pick<FlowDeps, 'store'>, userId: string): Promise<boolean> {
   const rule = {
     key: keys.mailRequests('verify', userId),
     limit: VERIFICATION_REQUESTS_PER_ACCOUNT,
@@ -141,17 +148,17 @@ const mfaRule = (userId: string): RateLimitRule => ({
 const MFA_MESSAGE = 'Too many wrong codes; try again later';
 
 /** Before a code is checked: 429 while the account is at its limit (writes nothing). */
-export async function checkMfaAttempts(deps: FlowDeps, userId: string): Promise<void> {
+export async function checkMfaAttempts(deps: Pick<FlowDeps, 'store'>, userId: string): Promise<void> {
   refuse(await deps.store.checkLoginLimits([mfaRule(userId)]), MFA_MESSAGE);
 }
 
 /** A wrong code: counted; 429 when it went past the limit. */
-export async function recordMfaFailure(deps: FlowDeps, userId: string): Promise<void> {
+export async function recordMfaFailure(deps: Pick<FlowDeps, 'store'>, userId: string): Promise<void> {
   refuse(await deps.store.recordLoginFailure([mfaRule(userId)]), MFA_MESSAGE);
 }
 
 /** A right code: clears the count (429 if the limit was reached meanwhile). */
-export async function recordMfaSuccess(deps: FlowDeps, userId: string): Promise<void> {
+export async function recordMfaSuccess(deps: Pick<FlowDeps, 'store'>, userId: string): Promise<void> {
   const rule = mfaRule(userId);
   refuse(await deps.store.recordLoginSuccess([rule], rule), MFA_MESSAGE);
 }

@@ -13,7 +13,7 @@ import { normaliseTotpCode, verifyTotp } from '../../crypto/totp.js';
 export type FactorUsed = 'totp' | 'recovery_code';
 
 /** The secrets box, or 403 `feature_disabled` (production without SECRETS_KEY has no TOTP). */
-export function requireSecrets(deps: FlowDeps): SecretBox {
+export function requireSecrets(deps: Pick<FlowDeps, 'secrets'>): SecretBox {
   if (!deps.secrets) {
     throw new FeatureDisabledError('Two-factor login is off on this server (SECRETS_KEY is not configured)');
   }
@@ -23,7 +23,10 @@ export function requireSecrets(deps: FlowDeps): SecretBox {
 export const totpContext = (userId: string): string => `totp:${userId}`;
 
 /** The factor's base32 secret (resealed under the current key when an older one sealed it). */
-export async function openTotpSecret(deps: FlowDeps, factor: TotpFactor): Promise<string> {
+export async function openTotpSecret(
+  deps: Pick<FlowDeps, 'totp' | 'secrets'>,
+  factor: TotpFactor,
+): Promise<string> {
   const box = requireSecrets(deps);
   const context = totpContext(factor.userId);
   const secret = box.open(factor.secretSealed, context);
@@ -38,7 +41,7 @@ export async function openTotpSecret(deps: FlowDeps, factor: TotpFactor): Promis
  * factor being turned on (TOTP only).
  */
 export async function checkSecondFactor(
-  deps: FlowDeps,
+  deps: Pick<FlowDeps, 'totp' | 'secrets'>,
   factor: TotpFactor,
   code: string,
   enabled: boolean,

@@ -9,7 +9,7 @@ type TokenAccount = Pick<Account, 'id' | 'email' | 'roles' | 'emailVerified'>;
 
 /** An access token of the session, carrying its last proof of identity (`auth_time`, `amr`). */
 export function issueAccess(
-  deps: FlowDeps,
+  deps: Pick<FlowDeps, 'keys' | 'tokenOptions'>,
   account: TokenAccount,
   sid: string,
   auth: SessionAuth,
@@ -26,7 +26,7 @@ export function issueAccess(
 }
 
 export async function issuePair(
-  deps: FlowDeps,
+  deps: Pick<FlowDeps, 'keys' | 'tokenOptions'>,
   account: TokenAccount,
   sid: string,
   refreshToken: string,
@@ -58,7 +58,7 @@ export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
  * is handed out, so no session outlives the credentials that opened it.
  */
 export async function openSession(
-  deps: FlowDeps,
+  deps: Pick<FlowDeps, 'config' | 'store' | 'directory' | 'keys' | 'tokenOptions'>,
   account: Account,
   client: ClientInfo,
   amr: readonly string[],

@@ -19,7 +19,11 @@ import { nowSeconds } from './session-tokens.js';
 const FUTURE_SKEW_SECONDS = 60;
 
 /** Throws 401 `reauthentication_required` unless the token's proof is recent enough. */
-export function requireRecentAuth(deps: FlowDeps, claims: AccessClaims, now = nowSeconds()): void {
+export function requireRecentAuth(
+  deps: Pick<FlowDeps, 'config' | 'events'>,
+  claims: AccessClaims,
+  now = nowSeconds(),
+): void {
   const maxAge = deps.config.accounts.reauthMaxAgeSeconds;
   const at = claims.auth_time;
   if (at > 0 && now - at <= maxAge && at <= now + FUTURE_SKEW_SECONDS) return;
@@ -36,7 +40,7 @@ export function factorsNeedVerifiedEmail(deps: Pick<FlowDeps, 'mailer' | 'config
 }
 
 /** Throws 403 `email_not_verified` when a factor may not be added to this account yet. */
-export function requireVerifiedForFactors(deps: FlowDeps, account: Account): void {
+export function requireVerifiedForFactors(deps: Pick<FlowDeps, 'config' | 'mailer'>, account: Account): void {
   if (account.emailVerified || !factorsNeedVerifiedEmail(deps)) return;
   throw new EmailNotVerifiedError(
     'Verify the email address of this account before adding a passkey or two-factor login (POST /auth/email-verification/request)',
@@ -49,7 +53,7 @@ export function requireVerifiedForFactors(deps: FlowDeps, account: Account): voi
  * verified address (403 `email_not_verified`).
  */
 export async function accountForFactorChange(
-  deps: FlowDeps,
+  deps: Pick<FlowDeps, 'config' | 'directory' | 'events' | 'mailer'>,
   claims: AccessClaims,
   change: 'add' | 'remove',
 ): Promise<Account> {
