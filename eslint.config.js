@@ -14,8 +14,14 @@ const LAYERS = [
   ['src/errors.ts', 'src/util', 'src/version.ts'],
   ['src/config', 'src/logger.ts'],
   ['src/redis', 'src/metrics'],
-  ['src/store', 'src/group', 'src/accounts/directory'],
-  ['src/auth', 'src/accounts/*.ts', 'src/accounts/mail', 'src/accounts/mfa', 'src/accounts/passkeys'],
+  // State and infrastructure: the session store, the accounts database and its tables,
+  // the security events (their table and recorder), mail, and the crypto of the factors.
+  // None of them knows a flow.
+  ['src/store', 'src/group', 'src/persistence', 'src/events', 'src/mail', 'src/crypto'],
+  // The token and password building blocks.
+  ['src/auth'],
+  // The user-facing flows, one folder of operations each (docs/architecture.md).
+  ['src/flows'],
   ['src/http'],
   ['src/app.ts'],
   ['src/compose.ts'],
@@ -37,6 +43,9 @@ const layerZones = LAYERS.slice(0, -1).flatMap((layer, i) =>
   })),
 );
 
+/** The user-facing flows (src/flows/<flow>/): each imports only src/flows/shared and below. */
+const FLOWS = ['login', 'registration', 'recovery', 'factors', 'sessions', 'settings', 'admin'];
+
 // The session store and the pool never depend on metrics: metrics read them.
 const extraZones = [
   {
@@ -45,6 +54,17 @@ const extraZones = [
     message: 'The pool publishes; the metrics layer reads it.',
   },
   { target: glob('packages'), from: [glob('src')], message: 'Workspace packages stand on their own.' },
+  // A flow is a folder of operations; what two flows share lives in flows/shared.
+  ...FLOWS.map((flow) => ({
+    target: glob(`src/flows/${flow}`),
+    from: FLOWS.filter((other) => other !== flow).map((other) => glob(`src/flows/${other}`)),
+    message: 'A flow does not import another flow: move what both need to src/flows/shared.',
+  })),
+  {
+    target: glob('src/flows/shared'),
+    from: FLOWS.map((flow) => glob(`src/flows/${flow}`)),
+    message: 'src/flows/shared serves the flows; it never imports one.',
+  },
 ];
 
 export default tseslint.config(

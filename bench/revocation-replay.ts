@@ -9,9 +9,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
-import { openPostgres } from '../src/accounts/directory/postgres.js';
-import { migrate } from '../src/accounts/directory/migrate.js';
-import { SqlRevocationLog } from '../src/accounts/directory/revocation-log.js';
+import { openPostgres } from '../src/persistence/directory/postgres.js';
+import { migrate } from '../src/persistence/directory/migrate.js';
+import { SqlRevocationLog } from '../src/persistence/directory/revocation-log.js';
 import { loadConfig } from '../src/config/load.js';
 import { createPool } from '../src/redis/index.js';
 import { RedisStore } from '../src/store/redis-store.js';

@@ -4,9 +4,9 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { KeySet } from './auth/keys.js';
-import type { Database } from './accounts/directory/database.js';
-import type { UserDirectory } from './accounts/directory/user-directory.js';
-import type { AuthService } from './auth/service.js';
+import type { Database } from './persistence/directory/database.js';
+import type { UserDirectory } from './persistence/directory/user-directory.js';
+import type { FlowDeps } from './flows/deps.js';
 import type { Config } from './config/schema.js';
 import type { GroupBridge } from './group/bridge.js';
 import type { AppContext } from './http/context.js';
@@ -42,7 +42,8 @@ import { lazyChildLoggerFactory } from './logger.js';
 import { VERSION } from './version.js';
 
 export interface AppServices {
-  auth: AuthService;
+  /** What the flows run on (src/flows/deps.ts), built by the composition root. */
+  deps: FlowDeps;
   store: Store;
   /** The accounts database. */
   directory: UserDirectory;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** tollgate serve | keys | users | clients | db | loadtest */
 import { Command } from 'commander';
-import { checkMailTemplates } from './accounts/mail/templates.js';
+import { checkMailTemplates } from './mail/templates.js';
 import { registerClientsCommands } from './commands/clients.js';
 import { guarded } from './commands/guard.js';
 import { registerDbCommands } from './commands/db.js';

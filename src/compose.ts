@@ -3,20 +3,25 @@
  * development fallback), opens the stores and wires the services into the app.
  * `src/server.ts` listens and drains; `src/main.ts` and the cluster worker call both.
  */
+import { createHmac } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { buildKeySet, ensureDevelopmentKey, type KeySet } from './auth/keys.js';
 import { createPasswordPolicy } from './auth/password-policy.js';
 import { argon2idHasher, type PasswordHasher } from './auth/passwords.js';
-import { AuthService } from './auth/service.js';
-import { auditTrail } from './accounts/audit.js';
-import { RefusalTally } from './accounts/refusal-tally.js';
-import { openAccountFlows, type AccountFlows } from './accounts/flows.js';
-import type { Database } from './accounts/directory/database.js';
-import { openMigratedDatabase } from './accounts/directory/open.js';
-import { SqlUserDirectory } from './accounts/directory/sql-user-directory.js';
-import type { UserDirectory } from './accounts/directory/user-directory.js';
+import { Admission } from './auth/admission.js';
+import { LastTouched } from './auth/last-touched.js';
+import { refreshSuccessorKey } from './auth/refresh-token.js';
+import { VerifiedTokenCache } from './auth/verified-token-cache.js';
+import type { AuthConfig, FlowDeps } from './flows/deps.js';
+import { securityEvents, type SecurityEventsOptions } from './events/record.js';
+import { auditTrail, type AuditSink } from './persistence/audit.js';
+import { openAccountFlows, type AccountFlows } from './flows/resources.js';
+import type { Database } from './persistence/directory/database.js';
+import { openMigratedDatabase } from './persistence/directory/open.js';
+import { SqlUserDirectory } from './persistence/directory/sql-user-directory.js';
+import type { UserDirectory } from './persistence/directory/user-directory.js';
 import type { Config } from './config/schema.js';
 import type { GroupBridge } from './group/bridge.js';
 import { localBridge } from './group/local.js';
@@ -28,7 +33,7 @@ import { registerRedisStateMetrics } from './metrics/redis-state-metrics.js';
 import { createPool } from './redis/index.js';
 import type { RedisPool } from './redis/types.js';
 import { MemoryStore } from './store/memory-store.js';
-import { SqlRevocationLog } from './accounts/directory/revocation-log.js';
+import { SqlRevocationLog } from './persistence/directory/revocation-log.js';
 import { inspectRedis } from './store/redis-durability.js';
 import { RedisStore } from './store/redis-store.js';
 import { RedisWatch } from './store/redis-watch.js';
@@ -208,6 +213,69 @@ function auditPruner(
   return { stop: () => clearInterval(timer) };
 }
 
+export interface FlowDepsOptions extends Pick<
+  FlowDeps,
+  | 'store'
+  | 'directory'
+  | 'keys'
+  | 'hasher'
+  | 'passwordPolicy'
+  | 'links'
+  | 'mailer'
+  | 'totp'
+  | 'passkeys'
+  | 'secrets'
+  | 'background'
+> {
+  config: AuthConfig;
+  /** Where the audit rows of security events go. */
+  audit: AuditSink;
+  /** Counts each event's metric label; the debug log line of each event. */
+  count?: SecurityEventsOptions['count'];
+  log?: SecurityEventsOptions['log'];
+}
+
+/** The one deps object every flow operation takes (or a `Pick` of). */
+export function flowDeps(options: FlowDepsOptions): FlowDeps {
+  const { config, keys, hasher } = options;
+  const refreshKey = refreshSuccessorKey(keys.signing.key);
+  return {
+    config,
+    store: options.store,
+    directory: options.directory,
+    events: securityEvents({
+      audit: options.audit,
+      refusalWindowSeconds: config.rateLimit.refusalAuditWindowSeconds,
+      ...(options.count ? { count: options.count } : {}),
+      ...(options.log ? { log: options.log } : {}),
+    }),
+    keys,
+    hasher,
+    hashing: new Admission({
+      ...config.passwordHashing,
+      policy: config.passwordHashing.admission,
+      initialRunMs: hasher.estimatedMs,
+    }),
+    passwordPolicy: options.passwordPolicy,
+    links: options.links,
+    mailer: options.mailer,
+    totp: options.totp,
+    passkeys: options.passkeys,
+    rp: config.webauthn,
+    decoyKey: createHmac('sha256', refreshKey).update('tollgate passkey decoys').digest(),
+    secrets: options.secrets,
+    background: options.background,
+    tokenOptions: {
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
+      ttlSeconds: config.jwt.accessTokenTtl,
+    },
+    refreshKey,
+    verified: new VerifiedTokenCache(),
+    lastTouched: new LastTouched(),
+  };
+}
+
 export interface ComposeOptions {
   logger?: Logger;
   /** The process registry (a cluster worker passes the one its primary collects). */
@@ -282,8 +350,26 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
         'an audit event could not be written',
       ),
   });
-  // Written per window and when the process stops, before the database closes.
-  const refusals = new RefusalTally(audit, { windowSeconds: config.rateLimit.refusalAuditWindowSeconds });
+  // Tallied refusals are written per window and when the process stops, before the database closes.
+  const deps = flowDeps({
+    config,
+    store,
+    directory,
+    audit,
+    keys,
+    hasher,
+    passwordPolicy,
+    links: flows.links,
+    mailer: flows.mailer,
+    totp: flows.totp,
+    passkeys: flows.passkeys,
+    secrets: flows.secrets,
+    background: flows.background,
+    count: (event) => metrics.authEvents.inc({ event }),
+    ...(logger?.isLevelEnabled('debug')
+      ? { log: (fields: Record<string, unknown>, message: string) => logger.debug(fields, message) }
+      : {}),
+  });
   let app: FastifyInstance;
   try {
     if (pool) registerPoolMetrics(metrics.registry, pool);
@@ -293,26 +379,9 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
       () => directory.db.poolStats(),
     );
     if (watch) registerRedisStateMetrics(metrics.registry, () => watch.sample());
-    const auth = new AuthService({
-      config,
-      store,
-      directory,
-      audit,
-      refusals,
-      keys,
-      hasher,
-      passwordPolicy,
-      links: flows.links,
-      mailer: flows.mailer,
-      totp: flows.totp,
-      passkeys: flows.passkeys,
-      secrets: flows.secrets,
-      background: flows.background,
-      onEvent: (event) => metrics.authEvents.inc({ event }),
-    });
-    registerHashingMetrics(metrics.registry, () => auth.hashingStats);
+    registerHashingMetrics(metrics.registry, () => deps.hashing.stats);
     app = await buildApp(config, {
-      auth,
+      deps,
       store,
       directory,
       database: directory.db,
@@ -326,7 +395,7 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
     });
   } catch (err) {
     pruner.stop();
-    await refusals.close();
+    await deps.events.close();
     await passwordPolicy.close();
     await flows.close(0);
     await store.close().catch(() => undefined);
@@ -352,7 +421,7 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
           // Reset requests answered already finish their mail; queued mail goes out.
           await flows.close(config.shutdownGraceMs);
         } finally {
-          await refusals.close();
+          await deps.events.close();
           await Promise.allSettled([store.close(), directory.close(), passwordPolicy.close(), closeHasher()]);
         }
       })();

@@ -5,9 +5,9 @@
  * encoded, so two different inputs would hash alike).
  */
 import { InvalidRequestError } from '../errors.js';
-import type { AuthConfig } from './deps.js';
+import type { Config } from '../config/schema.js';
 
-type LengthRules = Pick<AuthConfig, 'passwordMinLength' | 'passwordMaxLength'>;
+type LengthRules = Pick<Config, 'passwordMinLength' | 'passwordMaxLength'>;
 
 /** NFC, the form every password is hashed and checked in. */
 export function normalisePassword(password: string): string {

@@ -1,23 +1,23 @@
 /**
  * What the `users` commands open: the accounts database and, when configured, the
- * session store (so that disabling or deleting an account ends its sessions too).
+ * session store (so that disabling or deleting an account ends its sessions too). They
+ * call the same admin operations as the API (src/flows/admin/), with these deps.
  */
-import { auditTrail, type AuditSink } from '../accounts/audit.js';
-import type { UserDirectory } from '../accounts/directory/user-directory.js';
-import type { FactorStores } from '../accounts/factors.js';
-import { TotpFactors } from '../accounts/mfa/totp-factors.js';
-import { SqlPasskeyStore } from '../accounts/passkeys/passkey-store.js';
+import type { FlowDeps } from '../flows/deps.js';
+import { securityEvents } from '../events/record.js';
+import { auditTrail } from '../persistence/audit.js';
+import { TotpFactors } from '../persistence/totp-factors.js';
+import { SqlPasskeyStore } from '../persistence/passkey-store.js';
 import { openDirectory, openSessionStore } from '../compose.js';
 import type { Config } from '../config/schema.js';
 import type { Store } from '../store/store.js';
 
+/** The deps of the admin operations; no mailer (no owner notices) and, on the memory store, no store. */
+export type AccountsCliDeps = Pick<FlowDeps, 'directory' | 'events' | 'passkeys' | 'totp' | 'mailer'> &
+  Partial<Pick<FlowDeps, 'store'>>;
+
 export interface AccountsCli {
-  directory: UserDirectory;
-  /** Undefined on the memory store, which lives inside the serving process. */
-  store: Store | undefined;
-  audit: AuditSink;
-  /** The accounts' passkeys and TOTP factors. */
-  factors: FactorStores;
+  deps: AccountsCliDeps;
   close(): Promise<void>;
 }
 
@@ -33,21 +33,31 @@ export async function openAccountsCli(config: Config): Promise<AccountsCli> {
       throw err;
     }
   }
-  return {
-    directory,
-    store,
+  // Audit rows only: the command line has no metrics, and it refuses nothing by a limit.
+  const events = securityEvents({
     audit: auditTrail(directory),
-    factors: { passkeys: new SqlPasskeyStore(directory.db), totp: new TotpFactors(directory.db) },
+    refusalWindowSeconds: config.rateLimit.refusalAuditWindowSeconds,
+  });
+  return {
+    deps: {
+      directory,
+      ...(store ? { store } : {}),
+      events,
+      passkeys: new SqlPasskeyStore(directory.db),
+      totp: new TotpFactors(directory.db),
+      mailer: undefined,
+    },
     async close() {
+      await events.close();
       await Promise.allSettled([directory.close(), store?.close()]);
     },
   };
 }
 
-/** Ends the account's sessions, or says why it cannot. */
-export async function endSessions(cli: AccountsCli, uid: string): Promise<string> {
-  if (!cli.store) {
+/** What became of the account's sessions: ended (how many), or why they could not be. */
+export function sessionsEnded(revoked: number | undefined): string {
+  if (revoked === undefined) {
     return 'its sessions were not ended: the memory store lives inside the serving process (restart it, or use the admin API)';
   }
-  return `${await cli.store.deleteAllSessions(uid)} session(s) ended`;
+  return `${revoked} session(s) ended`;
 }

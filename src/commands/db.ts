@@ -1,8 +1,8 @@
 /** `tollgate db migrate | import-redis-users`: the accounts database. */
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { importRedisUsers } from '../accounts/directory/import-redis.js';
-import { openMigratedDatabase } from '../accounts/directory/open.js';
+import { importRedisUsers } from '../persistence/directory/import-redis.js';
+import { openMigratedDatabase } from '../persistence/directory/open.js';
 import { openDirectory } from '../compose.js';
 import { loadConfig } from '../config/load.js';
 import { createPool } from '../redis/index.js';

@@ -1,16 +1,18 @@
 /** `tollgate users ...`: account administration from the command line. */
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { accountView } from '../accounts/admin.js';
-import { listFactors, removeFactors } from '../accounts/factors.js';
-import { ROLES } from '../accounts/directory/user-directory.js';
+import { CLI_ACTOR } from '../flows/admin/actor.js';
+import { deleteUser, searchUsers, setDisabled } from '../flows/admin/accounts.js';
+import { factorsOf, removeFactor } from '../flows/admin/factors.js';
+import { accountView } from '../flows/admin/views.js';
+import { ROLES } from '../persistence/directory/user-directory.js';
 import { parseEmail } from '../auth/email.js';
 import { argon2idHasher } from '../auth/passwords.js';
-import { acceptNewPassword } from '../auth/new-password.js';
+import { acceptNewPassword } from '../flows/shared/new-password.js';
 import { normalisePassword } from '../auth/password-input.js';
 import { createPasswordPolicy } from '../auth/password-policy.js';
 import { loadConfig } from '../config/load.js';
-import { endSessions, openAccountsCli, type AccountsCli } from './accounts-cli.js';
+import { openAccountsCli, sessionsEnded, type AccountsCli } from './accounts-cli.js';
 import type { Guard } from './guard.js';
 import { readPassword } from './password-input.js';
 
@@ -30,12 +32,10 @@ function emailArg(value: string): string {
 }
 
 async function accountByEmail(cli: AccountsCli, email: string) {
-  const account = await cli.directory.findByEmail(email);
+  const account = await cli.deps.directory.findByEmail(email);
   if (!account) throw new Error(`no account with the email ${email}`);
   return account;
 }
-
-const CLI_ACTOR = { actorId: null, detail: { via: 'cli' } };
 
 export function registerUsersCommands(program: Command, guarded: Guard): void {
   const users = program.command('users').description('manage accounts in the accounts database');
@@ -67,16 +67,20 @@ export function registerUsersCommands(program: Command, guarded: Guard): void {
         }
         const passwordHash = await argon2idHasher().hash(normalisePassword(password));
         await withAccounts(async (cli) => {
-          const account = await cli.directory.createAccount({
+          const account = await cli.deps.directory.createAccount({
             id: randomUUID(),
             email,
             passwordHash,
             roles: opts.role,
           });
           if (account === 'email_taken') throw new Error(`an account with the email ${email} exists already`);
-          await cli.audit('register', { userId: account.id, ...CLI_ACTOR });
+          await cli.deps.events.record('register', {
+            userId: account.id,
+            actorId: null,
+            detail: { via: 'cli' },
+          });
           if (opts.role.length > 0) {
-            await cli.audit('role_changed', {
+            await cli.deps.events.record('role_changed', {
               userId: account.id,
               actorId: null,
               detail: { via: 'cli', roles: opts.role },
@@ -98,14 +102,10 @@ export function registerUsersCommands(program: Command, guarded: Guard): void {
           let left = Math.max(1, opts.limit);
           let cursor: string | undefined;
           do {
-            const page = await cli.directory.searchAccounts({
-              ...(opts.query ? { query: opts.query } : {}),
-              ...(cursor ? { cursor } : {}),
-              limit: Math.min(100, left),
-            });
-            for (const a of page.items) console.log(JSON.stringify(accountView(a)));
-            left -= page.items.length;
-            cursor = page.nextCursor ?? undefined;
+            const page = await searchUsers(cli.deps, { q: opts.query, cursor, limit: Math.min(100, left) });
+            for (const a of page.users) console.log(JSON.stringify(a));
+            left -= page.users.length;
+            cursor = page.next_cursor ?? undefined;
           } while (cursor && left > 0);
         });
       }),
@@ -123,12 +123,8 @@ export function registerUsersCommands(program: Command, guarded: Guard): void {
         guarded(async (opts: { email: string }) => {
           await withAccounts(async (cli) => {
             const account = await accountByEmail(cli, emailArg(opts.email));
-            await cli.directory.setDisabled(account.id, disabled);
-            const ended = disabled ? `; ${await endSessions(cli, account.id)}` : '';
-            await cli.audit(disabled ? 'account_disabled' : 'account_enabled', {
-              userId: account.id,
-              ...CLI_ACTOR,
-            });
+            const { revoked } = await setDisabled(cli.deps, CLI_ACTOR, account.id, disabled);
+            const ended = disabled ? `; ${sessionsEnded(revoked)}` : '';
             console.log(`${account.email} ${disabled ? 'disabled' : 'enabled'}${ended}`);
           });
         }),
@@ -143,14 +139,8 @@ export function registerUsersCommands(program: Command, guarded: Guard): void {
       guarded(async (opts: { email: string }) => {
         await withAccounts(async (cli) => {
           const account = await accountByEmail(cli, emailArg(opts.email));
-          await cli.directory.deleteAccount(account.id);
-          const ended = await endSessions(cli, account.id);
-          await cli.audit('admin_account_deleted', {
-            userId: account.id,
-            actorId: null,
-            detail: { via: 'cli', email: account.email },
-          });
-          console.log(`${account.email} deleted; ${ended}`);
+          const { revoked } = await deleteUser(cli.deps, CLI_ACTOR, account.id);
+          console.log(`${account.email} deleted; ${sessionsEnded(revoked)}`);
         });
       }),
     );
@@ -167,8 +157,7 @@ export function registerUsersCommands(program: Command, guarded: Guard): void {
       guarded(async (opts: { email: string }) => {
         await withAccounts(async (cli) => {
           const account = await accountByEmail(cli, emailArg(opts.email));
-          const view = await listFactors(cli.factors, account.id);
-          await cli.audit('admin_factors_read', { userId: account.id, ...CLI_ACTOR });
+          const view = await factorsOf(cli.deps, CLI_ACTOR, account.id);
           console.log(JSON.stringify(view));
         });
       }),
@@ -185,17 +174,7 @@ export function registerUsersCommands(program: Command, guarded: Guard): void {
       guarded(async (opts: { email: string; factor: string }) => {
         await withAccounts(async (cli) => {
           const account = await accountByEmail(cli, emailArg(opts.email));
-          const removed = await removeFactors(cli.factors, account.id, opts.factor);
-          await cli.audit('admin_factor_removed', {
-            userId: account.id,
-            actorId: null,
-            detail: {
-              via: 'cli',
-              factor: opts.factor,
-              passkeys_removed: removed.passkeys,
-              totp_removed: removed.totp,
-            },
-          });
+          const removed = await removeFactor(cli.deps, CLI_ACTOR, account.id, opts.factor);
           console.log(
             `${account.email}: ${removed.passkeys} passkey(s) removed${removed.totp ? ', TOTP removed' : ''}`,
           );

@@ -5,7 +5,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { AccessClaims } from '../auth/access-token.js';
-import type { AuthService, ClientInfo } from '../auth/service.js';
+import type { ClientInfo } from '../flows/deps.js';
+import { authenticate } from '../flows/sessions/authenticate.js';
 import { InvalidTokenError, UnauthorizedError } from '../errors.js';
 import { authorizationOf, bearerTokenOf, parseBearer } from './bearer.js';
 
@@ -15,9 +16,9 @@ declare module 'fastify' {
   }
 }
 
-export function requireSession(auth: AuthService) {
+export function requireSession(deps: Parameters<typeof authenticate>[0]) {
   return async (request: FastifyRequest): Promise<void> => {
-    request.claims = await auth.authenticate(bearerTokenOf(request));
+    request.claims = await authenticate(deps, bearerTokenOf(request));
   };
 }
 

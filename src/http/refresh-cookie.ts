@@ -9,7 +9,7 @@
  */
 import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { TokenPair } from '../auth/service.js';
+import type { TokenPair } from '../flows/deps.js';
 import type { Config } from '../config/schema.js';
 import { InvalidGrantError, OriginNotAllowedError } from '../errors.js';
 import { tokenPair } from './schemas/common.js';

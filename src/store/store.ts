@@ -2,7 +2,7 @@
  * The session store: the hot, expiring state tollgate shares between workers and
  * instances (sessions with their refresh-token families, each user's session index,
  * login-failure counters, short-lived single-use values). Accounts are not here: they live in the accounts database
- * (src/accounts/directory/), so losing Redis never loses an account. Two implementations (memory, redis) pass one contract suite
+ * (src/persistence/directory/), so losing Redis never loses an account. Two implementations (memory, redis) pass one contract suite
  * (test/helpers/store-contract.ts). Every method either completes or throws
  * StoreUnavailableError (callers fail closed); a reply that makes no sense is an
  * InternalError (a bug or corrupt data, not an outage).

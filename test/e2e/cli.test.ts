@@ -14,7 +14,7 @@ import { call, PASSWORD } from '../helpers/http.js';
 import { freePort } from '../helpers/ports.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
 import { waitFor, within } from '../helpers/wait.js';
-import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/accounts/directory/migrations.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/persistence/directory/migrations.js';
 
 const CLI = join(process.cwd(), 'dist/src/cli.js');
 
@@ -268,7 +268,7 @@ describe('tollgate CLI (built)', () => {
       access = await token();
       const setup = await call(s.url, 'POST', '/auth/mfa/totp/setup', { token: access });
       assert.equal(setup.status, 200, setup.text);
-      const { generateTotpCode } = await import('../../src/accounts/mfa/totp.js');
+      const { generateTotpCode } = await import('../../src/crypto/totp.js');
       const on = await call(s.url, 'POST', '/auth/mfa/totp/enable', {
         token: access,
         body: { code: generateTotpCode(String(setup.body.secret)) },

@@ -1,8 +1,8 @@
-/** The account-flow dependencies of an AuthService built by hand: no mail, no TOTP key. */
-import type { Database } from '../../src/accounts/directory/database.js';
-import { TotpFactors } from '../../src/accounts/mfa/totp-factors.js';
-import { OneTimeTokens } from '../../src/accounts/one-time-tokens.js';
-import { SqlPasskeyStore } from '../../src/accounts/passkeys/passkey-store.js';
+/** The account-flow dependencies of deps built by hand (test/helpers/auth-service.ts): no mail, no TOTP key. */
+import type { Database } from '../../src/persistence/directory/database.js';
+import { TotpFactors } from '../../src/persistence/totp-factors.js';
+import { OneTimeTokens } from '../../src/persistence/one-time-tokens.js';
+import { SqlPasskeyStore } from '../../src/persistence/passkey-store.js';
 import { BackgroundTasks } from '../../src/util/background.js';
 
 export function bareAccountFlows(database: Database) {

@@ -8,10 +8,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Database } from '../../src/accounts/directory/database.js';
-import { migrate } from '../../src/accounts/directory/migrate.js';
-import { MIGRATIONS } from '../../src/accounts/directory/migrations.js';
-import { openPGlite, preparedPGliteDump } from '../../src/accounts/directory/pglite.js';
+import type { Database } from '../../src/persistence/directory/database.js';
+import { migrate } from '../../src/persistence/directory/migrate.js';
+import { MIGRATIONS } from '../../src/persistence/directory/migrations.js';
+import { openPGlite, preparedPGliteDump } from '../../src/persistence/directory/pglite.js';
 
 const pgliteVersion = (
   JSON.parse(

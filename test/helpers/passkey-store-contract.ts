@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { Database } from '../../src/accounts/directory/database.js';
-import { migrate } from '../../src/accounts/directory/migrate.js';
-import { SqlUserDirectory } from '../../src/accounts/directory/sql-user-directory.js';
-import { SqlPasskeyStore, type NewPasskey } from '../../src/accounts/passkeys/passkey-store.js';
+import type { Database } from '../../src/persistence/directory/database.js';
+import { migrate } from '../../src/persistence/directory/migrate.js';
+import { SqlUserDirectory } from '../../src/persistence/directory/sql-user-directory.js';
+import { SqlPasskeyStore, type NewPasskey } from '../../src/persistence/passkey-store.js';
 
 const email = (tag: string): string => `${tag}-${randomUUID().slice(0, 8)}@example.test`;
 

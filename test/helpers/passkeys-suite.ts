@@ -4,12 +4,12 @@
  * login, and every way an answer must be refused. Run on the memory store with PGlite
  * (unit) and on Redis with PostgreSQL (integration).
  */
-import { DECOY_SHAPES } from '../../src/accounts/passkeys/decoy.js';
+import { DECOY_SHAPES } from '../../src/flows/login/passkey-decoy.js';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { SqlUserDirectory } from '../../src/accounts/directory/sql-user-directory.js';
-import { generateTotpCode } from '../../src/accounts/mfa/totp.js';
+import type { SqlUserDirectory } from '../../src/persistence/directory/sql-user-directory.js';
+import { generateTotpCode } from '../../src/crypto/totp.js';
 import type { TestApp } from './app.js';
 import { call, login, PASSWORD, register, type HttpResult } from './http.js';
 import { SoftAuthenticator, type Overrides } from './soft-authenticator.js';

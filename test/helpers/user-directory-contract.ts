@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { Database } from '../../src/accounts/directory/database.js';
-import { migrate } from '../../src/accounts/directory/migrate.js';
-import { LATEST_SCHEMA_VERSION } from '../../src/accounts/directory/migrations.js';
-import { SqlUserDirectory } from '../../src/accounts/directory/sql-user-directory.js';
-import type { UserDirectory } from '../../src/accounts/directory/user-directory.js';
+import type { Database } from '../../src/persistence/directory/database.js';
+import { migrate } from '../../src/persistence/directory/migrate.js';
+import { LATEST_SCHEMA_VERSION } from '../../src/persistence/directory/migrations.js';
+import { SqlUserDirectory } from '../../src/persistence/directory/sql-user-directory.js';
+import type { UserDirectory } from '../../src/persistence/directory/user-directory.js';
 
 const email = (tag: string): string => `${tag}-${randomUUID().slice(0, 8)}@example.test`;
 

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { generateTotpCode } from '../../src/accounts/mfa/totp.js';
+import { generateTotpCode } from '../../src/crypto/totp.js';
 import { call, PASSWORD, register, type HttpResult } from '../helpers/http.js';
 import { freePort } from '../helpers/ports.js';
 import { postgresDatabase } from '../helpers/postgres-server.js';

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
-import type { Database } from '../../src/accounts/directory/database.js';
-import { openPostgres } from '../../src/accounts/directory/postgres.js';
+import type { Database } from '../../src/persistence/directory/database.js';
+import { openPostgres } from '../../src/persistence/directory/postgres.js';
 import { registerDatabaseMetrics } from '../../src/metrics/database-metrics.js';
 import { testDatabase } from '../helpers/databases.js';
 import { postgresDatabase } from '../helpers/postgres-server.js';

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { importRedisUsers } from '../../src/accounts/directory/import-redis.js';
+import { importRedisUsers } from '../../src/persistence/directory/import-redis.js';
 import { accountsSuite } from '../helpers/accounts-suite.js';
 import { composeTestApp, type TestApp } from '../helpers/app.js';
 import { call, login, PASSWORD, registerAndLogin } from '../helpers/http.js';

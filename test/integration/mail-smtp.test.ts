@@ -6,12 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import {
-  createMailer,
-  type Mailer,
-  type MailerOptions,
-  type MailEvent,
-} from '../../src/accounts/mail/index.js';
+import { createMailer, type Mailer, type MailerOptions, type MailEvent } from '../../src/mail/index.js';
 import { withTimeout } from '../../src/util/timeout.js';
 import { captureLogs, type CapturedLog } from '../helpers/log-capture.js';
 import { freePort } from '../helpers/ports.js';

@@ -1,4 +1,4 @@
-import { openPostgres } from '../../src/accounts/directory/postgres.js';
+import { openPostgres } from '../../src/persistence/directory/postgres.js';
 import { postgresDatabase } from '../helpers/postgres-server.js';
 import { passkeyStoreContract } from '../helpers/passkey-store-contract.js';
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { migrate } from '../../src/accounts/directory/migrate.js';
-import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/accounts/directory/migrations.js';
-import { openPostgres } from '../../src/accounts/directory/postgres.js';
-import { SqlUserDirectory } from '../../src/accounts/directory/sql-user-directory.js';
+import { migrate } from '../../src/persistence/directory/migrate.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/persistence/directory/migrations.js';
+import { openPostgres } from '../../src/persistence/directory/postgres.js';
+import { SqlUserDirectory } from '../../src/persistence/directory/sql-user-directory.js';
 import { DatabaseUnavailableError, InternalError } from '../../src/errors.js';
 import { postgresDatabase, startPostgres, type PostgresHandle } from '../helpers/postgres-server.js';
 import { userDirectoryContract } from '../helpers/user-directory-contract.js';

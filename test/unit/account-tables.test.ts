@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { Database } from '../../src/accounts/directory/database.js';
-import { SqlUserDirectory } from '../../src/accounts/directory/sql-user-directory.js';
-import { TotpFactors } from '../../src/accounts/mfa/totp-factors.js';
-import { hashToken, OneTimeTokens } from '../../src/accounts/one-time-tokens.js';
+import type { Database } from '../../src/persistence/directory/database.js';
+import { SqlUserDirectory } from '../../src/persistence/directory/sql-user-directory.js';
+import { TotpFactors } from '../../src/persistence/totp-factors.js';
+import { hashToken, OneTimeTokens } from '../../src/persistence/one-time-tokens.js';
 import { testDatabase } from '../helpers/databases.js';
 
 describe('account tables', () => {

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import type { AuditEvent } from '../../src/accounts/directory/user-directory.js';
+import type { AuditEvent } from '../../src/persistence/directory/user-directory.js';
 import { composeTestApp, type TestApp } from '../helpers/app.js';
 import { call, login, PASSWORD, registerAndLogin } from '../helpers/http.js';
 import { PASSKEY_ENV } from '../helpers/passkeys-suite.js';

@@ -4,14 +4,9 @@ import { describe, it } from 'node:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  checkMailTemplates,
-  classifySendError,
-  createMailer,
-  parseSmtpUrl,
-} from '../../src/accounts/mail/index.js';
+import { checkMailTemplates, classifySendError, createMailer, parseSmtpUrl } from '../../src/mail/index.js';
 import { loadConfig } from '../../src/config/load.js';
-import { buildTokenLink, normalisePublicUrl } from '../../src/accounts/mail/links.js';
+import { buildTokenLink, normalisePublicUrl } from '../../src/mail/links.js';
 import { ConfigError } from '../../src/errors.js';
 import { captureLogs } from '../helpers/log-capture.js';
 

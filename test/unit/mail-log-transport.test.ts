@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createMailer } from '../../src/accounts/mail/index.js';
+import { createMailer } from '../../src/mail/index.js';
 import { composeTestApp } from '../helpers/app.js';
 import { call } from '../helpers/http.js';
 import { captureLogs } from '../helpers/log-capture.js';

@@ -7,7 +7,7 @@ import {
   classifySendError,
   type MailMessage,
   type MailTransport,
-} from '../../src/accounts/mail/index.js';
+} from '../../src/mail/index.js';
 import { captureLogs } from '../helpers/log-capture.js';
 
 function message(i: number): MailMessage {

@@ -10,7 +10,7 @@ import {
   renderMail,
   templateFileName,
   type MailTemplates,
-} from '../../src/accounts/mail/index.js';
+} from '../../src/mail/index.js';
 import { ConfigError } from '../../src/errors.js';
 
 const VALUES = {

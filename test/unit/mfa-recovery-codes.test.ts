@@ -6,7 +6,7 @@ import {
   hashRecoveryCode,
   normaliseRecoveryCode,
   verifyRecoveryCode,
-} from '../../src/accounts/mfa/index.js';
+} from '../../src/crypto/index.js';
 
 const FORMAT = /^[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}$/;
 

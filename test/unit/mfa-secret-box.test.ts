@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { SecretBox, parseSecretsKey, secretsKeyId } from '../../src/accounts/mfa/index.js';
+import { SecretBox, parseSecretsKey, secretsKeyId } from '../../src/crypto/index.js';
 import { ConfigError, SecretDecryptError, TollgateError } from '../../src/errors.js';
 
 const CONTEXT = 'totp:7f6c1d2e';

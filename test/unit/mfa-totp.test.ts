@@ -9,7 +9,7 @@ import {
   totpStep,
   totpUri,
   verifyTotp,
-} from '../../src/accounts/mfa/index.js';
+} from '../../src/crypto/index.js';
 
 // RFC 6238 Appendix B: the SHA-1 seed is the ASCII string "12345678901234567890".
 const RFC_SECRET_ASCII = '12345678901234567890';

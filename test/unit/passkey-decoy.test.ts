@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { DECOY_SHAPES, decoyCredentials } from '../../src/accounts/passkeys/decoy.js';
+import { DECOY_SHAPES, decoyCredentials } from '../../src/flows/login/passkey-decoy.js';
 
 describe('passkey stand-ins', () => {
   const key = randomBytes(32);

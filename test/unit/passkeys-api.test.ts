@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { SqlUserDirectory } from '../../src/accounts/directory/sql-user-directory.js';
+import type { SqlUserDirectory } from '../../src/persistence/directory/sql-user-directory.js';
 import { composeTestApp } from '../helpers/app.js';
 import { call, login, register } from '../helpers/http.js';
 import { ORIGIN, PASSKEY_ENV, passkeyLimitSuite, passkeysSuite } from '../helpers/passkeys-suite.js';

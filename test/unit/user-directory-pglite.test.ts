@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { openPGlite } from '../../src/accounts/directory/pglite.js';
+import { openPGlite } from '../../src/persistence/directory/pglite.js';
 import { migratedTemplate, testDatabase } from '../helpers/databases.js';
 import { userDirectoryContract } from '../helpers/user-directory-contract.js';
 

@@ -1,7 +1,7 @@
 /**
  * The accounts database: PostgreSQL when DATABASE_URL is set, else the embedded PGlite.
  * DATABASE_URL may name several hosts (`postgres://u:p@h1:5432,h2:5432/db`) as libpq
- * does; tollgate picks one itself (src/accounts/directory/postgres.ts), so the URL is
+ * does; tollgate picks one itself (src/persistence/directory/postgres.ts), so the URL is
  * split here into one single-host URL per host.
  */
 import { join } from 'node:path';

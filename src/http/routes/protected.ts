@@ -9,7 +9,7 @@ export function protectedRoutes(ctx: AppContext) {
     app.get(
       '/api/protected',
       {
-        preHandler: requireSession(ctx.auth),
+        preHandler: requireSession(ctx.deps),
         schema: {
           tags: ['resource'],
           summary: 'A protected resource',

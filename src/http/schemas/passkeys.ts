@@ -1,7 +1,7 @@
 /**
  * Schemas of the passkey routes. The WebAuthn JSON the browser produces
  * (`PublicKeyCredential.toJSON()`, or the same built by hand) is checked for its shape
- * here and for its meaning by the verification (src/accounts/passkeys/).
+ * here and for its meaning by the verification (src/flows/login/passkey.ts, src/flows/factors/passkey-register.ts).
  */
 
 const base64url = (maxLength: number) =>

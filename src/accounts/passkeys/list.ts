@@ -1,8 +1,0 @@
-/** GET /auth/passkeys: the caller's passkeys, oldest first. */
-import type { AccessClaims } from '../../auth/access-token.js';
-import type { PasskeyDeps } from './deps.js';
-import { passkeyView, type PasskeyView } from './views.js';
-
-export async function listPasskeys(deps: PasskeyDeps, claims: AccessClaims): Promise<PasskeyView[]> {
-  return (await deps.passkeys.listByUser(claims.sub)).map(passkeyView);
-}
