@@ -14,7 +14,7 @@ import { migrate } from '../src/persistence/directory/migrate.js';
 import { SqlRevocationLog } from '../src/persistence/directory/revocation-log.js';
 import { loadConfig } from '../src/config/load.js';
 import { createPool } from '../src/redis/index.js';
-import { RedisStore } from '../src/store/redis-store.js';
+import { RedisStore } from '../src/store/redis/redis-store.js';
 import { replayRevocations } from '../src/store/revocations.js';
 import { postgresDatabase } from '../test/helpers/postgres-server.js';
 import { startRedis } from '../test/helpers/redis-server.js';

@@ -21,6 +21,7 @@ export const FAULT_TESTS = [
   'test/integration/logout-all*',
   'test/integration/redis-eviction.test.ts',
   'test/integration/redis-health-runtime.test.ts',
+  'test/integration/health-redis-store.test.ts',
   'test/integration/pool-deadlines.test.ts',
   'test/integration/cluster-lifecycle.test.ts',
   'test/integration/cluster-crash-loop.test.ts',

@@ -36,7 +36,6 @@ import { fastifyTrustProxy } from './http/trust-proxy.js';
 import { errorBody } from './http/schemas/common.js';
 import type { AppMetrics } from './metrics/registry.js';
 import type { RedisPool } from './redis/types.js';
-import type { RedisStateReport } from './store/redis-watch.js';
 import type { Store } from './store/store.js';
 import { lazyChildLoggerFactory } from './logger.js';
 import { VERSION } from './version.js';
@@ -54,10 +53,6 @@ export interface AppServices {
   pool: RedisPool | undefined;
   metrics: AppMetrics;
   group: GroupBridge;
-  /** What the session store will not keep (Redis eviction, persistence), shown in /health/redis. */
-  storeWarnings?: readonly string[];
-  /** The Redis behind the store as last read (persistence, eviction, why degraded); absent on the memory store. */
-  redisState?: () => RedisStateReport;
   /** The process logger (pino); none in tests. */
   logger?: FastifyBaseLogger | false;
 }

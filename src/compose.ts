@@ -30,14 +30,11 @@ import { registerHashingMetrics } from './metrics/hashing-metrics.js';
 import { createMetrics, type AppMetrics } from './metrics/registry.js';
 import { registerPoolMetrics } from './metrics/pool-metrics.js';
 import { registerRedisStateMetrics } from './metrics/redis-state-metrics.js';
-import { createPool } from './redis/index.js';
 import type { RedisPool } from './redis/types.js';
-import { MemoryStore } from './store/memory-store.js';
 import { SqlRevocationLog } from './persistence/directory/revocation-log.js';
-import { inspectRedis } from './store/redis-durability.js';
-import { RedisStore } from './store/redis-store.js';
-import { RedisWatch } from './store/redis-watch.js';
-import { RecordedStore } from './store/revocations.js';
+import { MemoryStore } from './store/memory/memory-store.js';
+import { openRedisStore } from './store/redis/open.js';
+import type { RedisWatch } from './store/redis/watch.js';
 import type { Store } from './store/store.js';
 
 /**
@@ -63,14 +60,9 @@ export interface SessionStoreHandle {
   store: Store;
   /** Present when the store is Redis. */
   pool: RedisPool | undefined;
-  /** What the store will not keep (Redis eviction and persistence), for operators. */
-  warnings: readonly string[];
   /** Present when the store is Redis and watched: its state now (docs/sessions.md). */
   watch?: RedisWatch;
 }
-
-/** Revocations are kept this much longer than the longest a session can live. */
-const REVOCATION_MARGIN_SECONDS = 3600;
 
 export interface OpenSessionStoreOptions {
   logger?: Logger | undefined;
@@ -84,78 +76,29 @@ export interface OpenSessionStoreOptions {
   watch?: boolean;
 }
 
-/** Opens the session store the config names: Redis through the pool, or the memory store. */
+/**
+ * Opens the store engine the config names: Redis through the pool (src/store/redis/), or
+ * the memory store (src/store/memory/). An engine's own folder holds all of it; this
+ * switch is the one place that chooses.
+ */
 export async function openSessionStore(
   config: Config,
   options: OpenSessionStoreOptions = {},
 ): Promise<SessionStoreHandle> {
   const { logger, database } = options;
-  if (config.store === 'memory') {
-    logger?.warn(
-      'using the embedded memory store: state lives in this process only (set REDIS_URL for Redis, required for WORKERS > 1)',
-    );
-    return { store: new MemoryStore(), pool: undefined, warnings: [] };
+  switch (config.store) {
+    case 'memory':
+      logger?.warn(
+        'using the embedded memory store: state lives in this process only (set REDIS_URL for Redis, required for WORKERS > 1)',
+      );
+      return { store: new MemoryStore(), pool: undefined };
+    case 'redis':
+      return openRedisStore(config, {
+        logger,
+        log: database ? new SqlRevocationLog(database) : undefined,
+        watch: options.watch,
+      });
   }
-  const pool = createPool(config.redis, { logger, name: 'store' });
-  try {
-    await pool.connect();
-  } catch (err) {
-    await pool.close().catch(() => undefined);
-    throw err;
-  }
-  const where =
-    config.redis.mode === 'standalone'
-      ? `${config.redis.host}:${config.redis.port}/${config.redis.db}`
-      : `${config.redis.mode} (${(config.redis.mode === 'sentinel' ? config.redis.sentinels : config.redis.clusterNodes).length} nodes)`;
-  const durability = await inspectRedis(pool);
-  logger?.info(
-    {
-      redis: where,
-      pool_size: config.redis.poolSize,
-      mode: config.redis.poolMode,
-      maxmemory_policy: durability.evictionPolicy,
-      persistence: durability.persistence,
-    },
-    'connected to Redis',
-  );
-  if (durability.evicting && config.deploymentEnv === 'production') {
-    await pool.close().catch(() => undefined);
-    throw new Error(
-      `Redis maxmemory-policy is ${durability.evictionPolicy}: it may evict sessions under memory pressure. ` +
-        'Production needs maxmemory-policy noeviction.',
-    );
-  }
-  for (const w of durability.warnings) logger?.warn(w);
-  const redisStore = new RedisStore(pool, pool, config.jwt.refreshTokenTtl);
-  if (!database) return { store: redisStore, pool, warnings: durability.warnings };
-  const log = new SqlRevocationLog(database);
-  const keepSeconds = config.jwt.refreshTokenTtl + REVOCATION_MARGIN_SECONDS;
-  if (options.watch === false) {
-    return { store: new RecordedStore(redisStore, log, keepSeconds), pool, warnings: durability.warnings };
-  }
-  const watch = new RedisWatch({
-    pool,
-    store: redisStore,
-    log,
-    intervalMs: config.redis.healthCheckIntervalMs,
-    gateTimeoutMs: config.redis.acquireTimeoutMs,
-    replayOnReconnect: config.redis.mode === 'cluster',
-    logger,
-  });
-  try {
-    await watch.start();
-  } catch (err) {
-    watch.stop();
-    await pool.close().catch(() => undefined);
-    throw err;
-  }
-  const store = new RecordedStore(redisStore, log, keepSeconds, watch.gate);
-  const close = store.close.bind(store);
-  store.close = async () => {
-    watch.stop();
-    await close();
-  };
-  return { store, pool, warnings: durability.warnings, watch };
 }
 
 /**
@@ -322,10 +265,9 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
   }
   let store: Store;
   let pool: RedisPool | undefined;
-  let warnings: readonly string[];
   let watch: RedisWatch | undefined;
   try {
-    ({ store, pool, warnings, watch } = await openSessionStore(config, { logger, database: directory.db }));
+    ({ store, pool, watch } = await openSessionStore(config, { logger, database: directory.db }));
   } catch (err) {
     await directory.close().catch(() => undefined);
     await closeHasher();
@@ -389,8 +331,6 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
       pool,
       metrics,
       group: options.group ?? localBridge(metrics.registry, () => pool?.stats()),
-      storeWarnings: warnings,
-      ...(watch ? { redisState: () => watch.report() } : {}),
       logger: logger ?? false,
     });
   } catch (err) {
@@ -412,7 +352,6 @@ export async function compose(config: Config, options: ComposeOptions = {}): Pro
     metrics,
     store,
     pool,
-    warnings,
     close() {
       closing ??= (async () => {
         pruner.stop();

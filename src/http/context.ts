@@ -6,7 +6,6 @@ import type { Config } from '../config/schema.js';
 import type { GroupBridge } from '../group/bridge.js';
 import type { AppMetrics } from '../metrics/registry.js';
 import type { RedisPool } from '../redis/types.js';
-import type { RedisStateReport } from '../store/redis-watch.js';
 import type { Store } from '../store/store.js';
 
 /** What every route plugin gets. */
@@ -22,9 +21,6 @@ export interface AppContext {
   /** Present when the store is Redis. */
   pool: RedisPool | undefined;
   group: GroupBridge;
-  storeWarnings?: readonly string[];
-  /** The Redis behind the store as last read (persistence, eviction, why degraded); absent on the memory store. */
-  redisState?: () => RedisStateReport;
   metrics: AppMetrics;
   version: string;
 }

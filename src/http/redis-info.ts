@@ -1,4 +1,4 @@
-/** Parses the subset of `INFO` that /redis/stats and /health report. */
+/** Parses the subset of `INFO` that /redis/stats reports. */
 export interface RedisInfoSubset {
   connected_clients: number;
   used_memory_human: string;

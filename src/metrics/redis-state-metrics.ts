@@ -1,6 +1,6 @@
 /**
  * Prometheus metrics of the Redis behind the session store, read at scrape time from
- * what the store's watch last read (src/store/redis-watch.ts, on the pool's health-check
+ * what the store's watch last read (src/store/redis/watch.ts, on the pool's health-check
  * cadence): nothing here talks to Redis. Every worker reads the same server, so the
  * cluster primary takes the maximum of the workers (`aggregator: 'max'`), except the
  * confirmation, where one unconfirmed worker is enough (`min`).

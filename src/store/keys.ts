@@ -43,7 +43,7 @@ export const keys = {
   mailRequests: (kind: string, subject: string) => `${KEY_PREFIX}rl:mail:${kind}:${subject}`,
   /** Requests of an unauthenticated route that stores state (`kind`), per subject (an address, or `all`). */
   requests: (kind: string, subject: string) => `${KEY_PREFIX}rl:req:${kind}:${subject}`,
-  /** A single-use value (Store.putOnce/takeOnce): `kind` names the feature, `id` is random. */
+  /** A single-use value (SingleUseValues.putOnce/takeOnce): `kind` names the feature, `id` is random. */
   oneTime: (kind: string, id: string) => `${KEY_PREFIX}once:${kind}:${id}`,
 } as const;
 

@@ -1,25 +1,26 @@
 /**
  * Ending a session so that Redis's own failures cannot undo it (docs/sessions.md).
- * `RecordedStore` wraps the Redis store: every end of a session (logout, logout-all,
- * revocation, refresh reuse, password change or reset, disable, delete) is applied in
- * Redis and then recorded in the revocation log (SQL); the call completes only when both
- * did, so an acknowledged end is durable. When Redis may have lost writes (a restart from
+ * `RecordedStore` wraps the Redis store and replaces only its session store
+ * (`RecordedSessions`): every end of a session (logout, logout-all, revocation, refresh
+ * reuse, password change or reset, disable, delete) is applied in Redis and then
+ * recorded in the revocation log (SQL); the call completes only when both did, so an
+ * acknowledged end is durable. When Redis may have lost writes (a restart from
  * RDB or AOF, a failover), `replayRevocations` applies the log again: every write it makes
  * is idempotent and ends only sessions that were ended. Verifies and refreshes wait
  * (bounded) while the store is not confirmed (`gate`).
  */
 import { randomUUID } from 'node:crypto';
+import { CombinedStore } from './combined-store.js';
+import type { StoreHealth } from './health.js';
 import type {
   NewSession,
-  RateLimitDecision,
-  RateLimitRule,
   RotateRequest,
   RotateResult,
   SessionAuth,
   SessionRecord,
-  Store,
-} from './store.js';
-import { newGeneration } from './redis-store.js';
+  SessionStore,
+} from './sessions.js';
+import { newGeneration } from './sessions.js';
 
 /** One acknowledged end: one session (`sessionId`), or all of a user's but `keepSessionId`. */
 export interface Revocation {
@@ -42,18 +43,15 @@ export interface RevocationLog {
 /** Undefined when the store's data is confirmed; else a promise that settles when it is (or fails). */
 export type StoreGate = () => Promise<void> | undefined;
 
-export class RecordedStore implements Store {
-  readonly kind: Store['kind'];
-
+/** The session store whose ends of sessions are recorded; everything else passes through. */
+export class RecordedSessions implements SessionStore {
   constructor(
-    private readonly inner: Store,
+    private readonly inner: SessionStore,
     private readonly log: RevocationLog,
     /** The longest a session can live (refresh-token lifetime) plus a margin. */
     private readonly keepSeconds: number,
     private readonly gate: StoreGate = () => undefined,
-  ) {
-    this.kind = inner.kind;
-  }
+  ) {}
 
   private async record(
     userId: string,
@@ -62,10 +60,6 @@ export class RecordedStore implements Store {
     id: string = randomUUID(),
   ): Promise<void> {
     await this.log.record({ id, userId, sessionId, keepSessionId: keep }, this.keepSeconds);
-  }
-
-  createSession(session: NewSession): Promise<void> {
-    return this.inner.createSession(session);
   }
 
   async isSessionAlive(uid: string, sid: string): Promise<boolean> {
@@ -105,51 +99,45 @@ export class RecordedStore implements Store {
     return n;
   }
 
+  createSession(session: NewSession): Promise<void> {
+    return this.inner.createSession(session);
+  }
   countSessions(uid: string): Promise<number> {
     return this.inner.countSessions(uid);
   }
-
   listSessions(uid: string): Promise<SessionRecord[]> {
     return this.inner.listSessions(uid);
   }
-
   touchSession(uid: string, sid: string): Promise<void> {
     return this.inner.touchSession(uid, sid);
   }
-
   sessionAuth(uid: string, sid: string): Promise<SessionAuth | null> {
     return this.inner.sessionAuth(uid, sid);
   }
-
   setSessionAuth(uid: string, sid: string, auth: SessionAuth): Promise<boolean> {
     return this.inner.setSessionAuth(uid, sid, auth);
   }
+}
 
-  checkLoginLimits(rules: readonly RateLimitRule[]): Promise<RateLimitDecision> {
-    return this.inner.checkLoginLimits(rules);
+/** A store whose session ends are recorded: limit counters and single-use values are the inner store's own. */
+export class RecordedStore extends CombinedStore {
+  constructor(
+    private readonly inner: CombinedStore,
+    log: RevocationLog,
+    /** The longest a session can live (refresh-token lifetime) plus a margin. */
+    keepSeconds: number,
+    gate?: StoreGate,
+  ) {
+    super({ ...inner.parts, sessions: new RecordedSessions(inner.parts.sessions, log, keepSeconds, gate) });
   }
 
-  recordLoginFailure(rules: readonly RateLimitRule[]): Promise<RateLimitDecision> {
-    return this.inner.recordLoginFailure(rules);
+  override health(): Promise<StoreHealth> {
+    return this.inner.health();
   }
-
-  recordLoginSuccess(rules: readonly RateLimitRule[], reset: RateLimitRule): Promise<RateLimitDecision> {
-    return this.inner.recordLoginSuccess(rules, reset);
-  }
-
-  putOnce(key: string, value: string, ttlSeconds: number): Promise<void> {
-    return this.inner.putOnce(key, value, ttlSeconds);
-  }
-
-  takeOnce(key: string): Promise<string | null> {
-    return this.inner.takeOnce(key);
-  }
-
-  ping(): Promise<void> {
+  override ping(): Promise<void> {
     return this.inner.ping();
   }
-
-  close(): Promise<void> {
+  override close(): Promise<void> {
     return this.inner.close();
   }
 }
@@ -157,12 +145,15 @@ export class RecordedStore implements Store {
 /** How many store writes a replay keeps in flight. */
 const REPLAY_CONCURRENCY = 32;
 
+/** What a replay writes through: the unrecorded Redis sessions. */
+export type ReplayTarget = Pick<SessionStore, 'deleteSession' | 'deleteOtherSessions'>;
+
 /**
- * Applies every pending revocation to `store` (the unrecorded Redis store): the latest
+ * Applies every pending revocation to `store` (the unrecorded Redis sessions): the latest
  * end-of-all of each user (its generation, so sessions opened after it stay), then every
  * single-session end. Idempotent. Returns how many it applied.
  */
-export async function replayRevocations(store: Store, log: RevocationLog): Promise<number> {
+export async function replayRevocations(store: ReplayTarget, log: RevocationLog): Promise<number> {
   let applied = 0;
   for await (const page of log.pending()) {
     for (let i = 0; i < page.length; i += REPLAY_CONCURRENCY) {

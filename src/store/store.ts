@@ -1,165 +1,51 @@
 /**
- * The session store: the hot, expiring state tollgate shares between workers and
- * instances (sessions with their refresh-token families, each user's session index,
- * login-failure counters, short-lived single-use values). Accounts are not here: they live in the accounts database
- * (src/persistence/directory/), so losing Redis never loses an account. Two implementations (memory, redis) pass one contract suite
- * (test/helpers/store-contract.ts). Every method either completes or throws
- * StoreUnavailableError (callers fail closed); a reply that makes no sense is an
- * InternalError (a bug or corrupt data, not an outage).
+ * The store: the hot, expiring state tollgate shares between workers and instances,
+ * by purpose (docs/architecture.md, "Stores"):
+ *
+ * - the session store (`sessions.ts`): sessions, refresh-token families, each user's
+ *   session index and generation;
+ * - limit counters (`limits.ts`): login failures, request limits;
+ * - single-use values (`single-use.ts`): MFA step tickets, WebAuthn challenges.
+ *
+ * Accounts are not here: they live in the accounts database (src/persistence/directory/),
+ * so losing Redis never loses an account. An engine (`memory/`, `redis/`) implements each
+ * purpose in its own file and answers `health()`; `CombinedStore` makes the one object
+ * callers hold. Both engines pass one contract suite (test/helpers/store-contract.ts).
  */
-export interface NewSession {
-  uid: string;
-  sid: string;
-  email: string;
-  /** SHA-256 (hex) of the refresh token. */
-  refreshHash: string;
-  /** Lifetime of the session (and its refresh token), in seconds. */
-  ttlSeconds: number;
-  /**
-   * At most this many live sessions per user: creating one more ends the one closest
-   * to expiry (the least recently refreshed).
-   */
-  maxPerUser: number;
-  /** The client's address and User-Agent when the session opened (shown to its owner). */
-  ip: string;
-  userAgent: string;
-  /** How the session was opened: when and with what the person proved who they are. */
-  auth: SessionAuth;
-}
+import type { StoreHealth } from './health.js';
+import type { LimitCounters } from './limits.js';
+import type { SessionStore } from './sessions.js';
+import type { SingleUseValues } from './single-use.js';
 
-/**
- * The last proof of identity a session holds (OpenID Connect `auth_time` and RFC 8176
- * `amr`): set when it opens and again by each re-authentication. Access tokens carry it.
- */
-export interface SessionAuth {
-  /** Seconds since the epoch; 0 for a session opened before this was recorded. */
-  authTime: number;
-  /** RFC 8176 method references: pwd, otp, hwk, swk, user, mfa. */
-  amr: readonly string[];
-}
+export type { InProcessHealth, RedisStateReport, SharedHealth, StoreHealth } from './health.js';
+export type { LimitCounters, RateLimitDecision, RateLimitRule } from './limits.js';
+export type {
+  NewSession,
+  RotateRequest,
+  RotateResult,
+  SessionAuth,
+  SessionInfo,
+  SessionRecord,
+  SessionStore,
+} from './sessions.js';
+export { LAST_SEEN_RESOLUTION_MS } from './sessions.js';
+export type { SingleUseValues } from './single-use.js';
 
-/** What the owner of a session sees of it. */
-export interface SessionRecord {
-  sid: string;
-  /** Milliseconds since the epoch. */
-  createdAt: number;
-  /** When it was last used, to within a minute. */
-  lastSeenAt: number;
-  ip: string;
-  userAgent: string;
-}
-
-/** A session's `lastSeenAt` is written at most this often. */
-export const LAST_SEEN_RESOLUTION_MS = 60_000;
-
-export interface SessionInfo {
-  uid: string;
-  sid: string;
-  email: string;
-}
-
-export interface RotateRequest {
-  uid: string;
-  sid: string;
-  /** SHA-256 of the refresh token presented. */
-  presentedHash: string;
-  /** SHA-256 of its successor (derived deterministically from the presented token). */
-  nextHash: string;
-  ttlSeconds: number;
-  /**
-   * How long after a rotation the same presented token counts as a retry of that
-   * rotation (the same successor is handed out again) rather than as reuse.
-   */
-  retryGraceMs: number;
-}
-
-export type RotateResult =
-  /** The presented token was current: the session now expects `nextHash`. */
-  | { status: 'rotated'; session: SessionInfo }
-  /** The presented token was rotated moments ago into `nextHash`, still unused: a retry. */
-  | { status: 'retried'; session: SessionInfo }
-  /** The presented token was an older one of this family: the session is now deleted. */
-  | { status: 'reused' }
-  /** No such session (expired, logged out) or the hash is unknown to it. */
-  | { status: 'invalid' };
-
-export interface RateLimitRule {
-  /** Full store key of the counter. */
-  key: string;
-  limit: number;
-  windowSeconds: number;
-}
-
-export type RateLimitDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
-
-export interface Store {
-  readonly kind: 'memory' | 'redis';
-
-  /** Creates a session and indexes it under its user (O(log n) in the user's sessions). */
-  createSession(session: NewSession): Promise<void>;
-  /** True when the session exists (not expired, not logged out). */
-  isSessionAlive(uid: string, sid: string): Promise<boolean>;
-  /**
-   * Atomically: rotate when the presented hash is current; answer `retried` when it
-   * was rotated into `nextHash` within the grace and `nextHash` is still current;
-   * delete the session when it is an older hash of the family (reuse).
-   */
-  rotateRefresh(request: RotateRequest): Promise<RotateResult>;
-  /** Deletes one session. Returns true if it existed. */
-  deleteSession(uid: string, sid: string): Promise<boolean>;
-  /** Deletes the session only if `refreshHash` belongs to it (current or older). */
-  deleteSessionByRefresh(uid: string, sid: string, refreshHash: string): Promise<boolean>;
-  /**
-   * Ends every session of a user, including any the user's session index no longer
-   * lists; returns how many it deleted. `generation` names this ending (random when
-   * absent): ending with the same generation again is a no-op for sessions opened since
-   * (how a recorded ending is replayed, docs/sessions.md).
-   */
-  deleteAllSessions(uid: string, generation?: string): Promise<number>;
-  /** Ends every session of a user but `keepSid` (as deleteAllSessions); returns how many it deleted. */
-  deleteOtherSessions(uid: string, keepSid: string, generation?: string): Promise<number>;
-  /** How many live sessions the user has (bounded by `maxPerUser`). */
-  countSessions(uid: string): Promise<number>;
-  /** The user's live sessions, oldest first. */
-  listSessions(uid: string): Promise<SessionRecord[]>;
-  /**
-   * Records that the session was used now, unless that was recorded less than
-   * LAST_SEEN_RESOLUTION_MS ago. Never recreates a session that is gone.
-   */
-  touchSession(uid: string, sid: string): Promise<void>;
-  /** The session's last proof of identity; null when the session is gone. */
-  sessionAuth(uid: string, sid: string): Promise<SessionAuth | null>;
-  /**
-   * Records a re-authentication on a live session (never recreates one that is gone).
-   * Returns false when the session is gone.
-   */
-  setSessionAuth(uid: string, sid: string, auth: SessionAuth): Promise<boolean>;
-
-  /** Read-only: refused when any counter is at its limit. Writes nothing. */
-  checkLoginLimits(rules: readonly RateLimitRule[]): Promise<RateLimitDecision>;
-  /**
-   * A wrong password: counts one failure on every rule (each atomically, the window
-   * starting at the first failure). Refused when a count went past its limit.
-   */
-  recordLoginFailure(rules: readonly RateLimitRule[]): Promise<RateLimitDecision>;
-  /**
-   * A right password: refused when any counter reached its limit meanwhile; otherwise
-   * clears the `reset` counter (atomically with its check).
-   */
-  recordLoginSuccess(rules: readonly RateLimitRule[], reset: RateLimitRule): Promise<RateLimitDecision>;
-
+/** What an engine answers for itself, whatever the purpose. */
+export interface StoreEngine {
+  /** What /health and /health/redis show of the store. */
+  health(): Promise<StoreHealth>;
   /** Cheap round trip for readiness. */
-  /**
-   * Keeps a short-lived single-use value (an MFA step ticket, a WebAuthn challenge) under
-   * `key` (build it with `keys.oneTime`) for `ttlSeconds`, replacing any earlier value.
-   */
-  putOnce(key: string, value: string, ttlSeconds: number): Promise<void>;
-  /**
-   * Returns the value under `key` and deletes it in the same step, or null when there is
-   * none (never put, taken already, expired): of concurrent takers, exactly one gets it.
-   */
-  takeOnce(key: string): Promise<string | null>;
-
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** One engine's implementation of each purpose. */
+export interface StoreParts {
+  readonly sessions: SessionStore;
+  readonly limits: LimitCounters;
+  readonly once: SingleUseValues;
+}
+
+/** The one object callers hold: every purpose, and the engine's own operations. */
+export type Store = SessionStore & LimitCounters & SingleUseValues & StoreEngine;

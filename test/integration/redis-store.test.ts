@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { createPool } from '../../src/redis/index.js';
 import type { RedisPool } from '../../src/redis/types.js';
 import { keys } from '../../src/store/keys.js';
-import { RedisStore } from '../../src/store/redis-store.js';
+import { RedisStore } from '../../src/store/redis/redis-store.js';
 import { keySlot } from '../helpers/keyslot.js';
 import { storeContract } from '../helpers/store-contract.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
@@ -88,5 +88,36 @@ describe('RedisStore layout', () => {
     assert.ok(ttl > 100 && ttl <= 120);
     assert.ok(Number(await redis.cli('TTL', keys.userSessions(uid))) > 100);
     assert.equal(await redis.cli('HGET', keys.session(uid, 't1'), 'rh'), 'c'.repeat(64));
+  });
+});
+
+describe('RedisStore health', () => {
+  it('reports the engine, reachable, and the commands the server processed', async () => {
+    const before = Number(/total_commands_processed:(\d+)/.exec(await redis.cli('INFO', 'stats'))?.[1]);
+    const health = await store.health();
+    assert.equal(health.engine, 'redis');
+    assert.ok(health.shared, 'Redis is shared by every worker');
+    assert.equal(health.reachable, true);
+    assert.ok(health.commandsProcessed > before, `${health.commandsProcessed} > ${before}`);
+    assert.equal(health.state, undefined, 'not watched');
+    assert.deepEqual(health.warnings, []);
+  });
+
+  it('reports unreachable, without throwing, when the server is gone', async () => {
+    const gone = await startRedis();
+    const config = loadConfig({ REDIS_URL: gone.url, REDIS_POOL_SIZE: '1' }, { skipEnvFiles: true });
+    const gonePool = createPool(config.redis);
+    const goneStore = new RedisStore(gonePool, gonePool, 60, { warnings: ['kept'] });
+    try {
+      await gonePool.connect();
+      await gone.stop();
+      const health = await goneStore.health();
+      assert.ok(health.shared);
+      assert.equal(health.reachable, false);
+      assert.equal(health.commandsProcessed, 0);
+      assert.deepEqual(health.warnings, ['kept']);
+    } finally {
+      await goneStore.close();
+    }
   });
 });

@@ -10,7 +10,7 @@ import { bareAccountFlows } from '../helpers/account-flows.js';
 import { testDatabase } from '../helpers/databases.js';
 import { loadConfig } from '../../src/config/load.js';
 import { OverloadedError } from '../../src/errors.js';
-import { MemoryStore } from '../../src/store/memory-store.js';
+import { MemoryStore } from '../../src/store/memory/memory-store.js';
 import { testHasher } from '../helpers/hasher.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -16,7 +16,7 @@ import { bareAccountFlows } from '../helpers/account-flows.js';
 import { testDatabase } from '../helpers/databases.js';
 import { loadConfig } from '../../src/config/load.js';
 import { InvalidCredentialsError } from '../../src/errors.js';
-import { MemoryStore } from '../../src/store/memory-store.js';
+import { MemoryStore } from '../../src/store/memory/memory-store.js';
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { StoreUnavailableError } from '../../src/errors.js';
-import { MemoryStore } from '../../src/store/memory-store.js';
+import { MemoryStore } from '../../src/store/memory/memory-store.js';
 import { storeContract } from '../helpers/store-contract.js';
 
 let now = 1_700_000_000_000;

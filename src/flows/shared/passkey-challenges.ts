@@ -1,11 +1,11 @@
 /**
- * WebAuthn challenges: 256 random bits, kept single-use in the session store for five
+ * WebAuthn challenges: 256 random bits, kept as single-use values in the store for five
  * minutes under the challenge itself, with what the ceremony was for. The browser signs
  * the challenge into `clientDataJSON`, so a response names its own challenge: taking
  * it (atomically, once) is what makes a response good for one verification only.
  */
 import { randomBytes } from 'node:crypto';
-import type { Store } from '../../store/store.js';
+import type { SingleUseValues } from '../../store/single-use.js';
 import { keys } from '../../store/keys.js';
 
 export const CHALLENGE_TTL_SECONDS = 300;
@@ -20,7 +20,7 @@ export function newChallenge(): Uint8Array<ArrayBuffer> {
 }
 
 export async function keepChallenge(
-  store: Store,
+  store: SingleUseValues,
   ceremony: Ceremony,
   challenge: string,
   value: unknown,
@@ -45,7 +45,7 @@ export function challengeOf(clientDataJSON: unknown): string | undefined {
  * with the value kept for it; undefined when it is unknown, expired or used.
  */
 export async function takeChallenge<T>(
-  store: Store,
+  store: SingleUseValues,
   ceremony: Ceremony,
   clientDataJSON: unknown,
 ): Promise<{ challenge: string; value: T } | undefined> {

@@ -6,7 +6,6 @@ import type { AppContext } from '../context.js';
 import { applyErrorHeaders } from '../error-handler.js';
 import { requireOpsToken } from '../guards.js';
 import { adviseOnPool, aggregatePools } from '../pool-report.js';
-import { parseRedisInfo } from '../redis-info.js';
 import { errorRef, opsSecurity } from '../schemas/common.js';
 import { healthBody, healthRedisBody, statusBody } from '../schemas/health.js';
 
@@ -53,17 +52,6 @@ async function databaseReachable(ctx: AppContext): Promise<boolean> {
   }
 }
 
-async function redisCommandsProcessed(ctx: AppContext): Promise<number | undefined> {
-  if (!ctx.pool) return undefined;
-  try {
-    const info = await ctx.pool.command(['INFO', 'stats'], { idempotent: true });
-    return parseRedisInfo(String(info)).total_commands_processed;
-  } catch (err) {
-    if (err instanceof StoreUnavailableError) return undefined;
-    throw err;
-  }
-}
-
 export function healthRoutes(ctx: AppContext) {
   return async (app: FastifyInstance): Promise<void> => {
     app.get(
@@ -77,11 +65,9 @@ export function healthRoutes(ctx: AppContext) {
       },
       async (_request, reply) => {
         const pool = aggregatePools(await ctx.group.poolStats());
-        const [processed, database] = await Promise.all([
-          redisCommandsProcessed(ctx),
-          databaseReachable(ctx),
-        ]);
-        const state = ctx.redisState?.();
+        const [health, database] = await Promise.all([ctx.store.health(), databaseReachable(ctx)]);
+        const server = health.shared ? health : undefined;
+        const state = server?.state;
         const reasons = [...(state?.reasons ?? [])];
         // The accounts database down means no logins, but verification still works.
         if (!database)
@@ -89,11 +75,11 @@ export function healthRoutes(ctx: AppContext) {
         const body = {
           status: reasons.length === 0 ? 'ok' : 'degraded',
           reasons,
-          warnings: state ? state.warnings : [...(ctx.storeWarnings ?? [])],
-          store: ctx.store.kind,
+          warnings: state ? state.warnings : [...(server?.warnings ?? [])],
+          store: health.engine,
           redis: {
-            connected: processed !== undefined,
-            commands_processed: processed ?? 0,
+            connected: server?.reachable ?? false,
+            commands_processed: server?.commandsProcessed ?? 0,
             ...(state
               ? {
                   persistence: state.persistence,
@@ -110,7 +96,7 @@ export function healthRoutes(ctx: AppContext) {
           pool,
           timestamp: new Date().toISOString(),
         };
-        if (ctx.store.kind === 'redis' && processed === undefined) {
+        if (server && !server.reachable) {
           return failing(reply, unreachable(), { ...body, status: 'unavailable' });
         }
         return body;
@@ -157,19 +143,17 @@ export function healthRoutes(ctx: AppContext) {
       },
       async (_request, reply) => {
         const pool = aggregatePools(await ctx.group.poolStats());
-        const memory = ctx.store.kind === 'memory';
-        const healthy = memory ? true : await storeReachable(ctx);
+        const health = await ctx.store.health();
+        // An engine inside this process has nothing to reach.
+        const server = health.shared ? health : undefined;
+        const healthy = server?.reachable ?? true;
         const advice = adviseOnPool(pool, healthy);
-        if (memory) {
-          advice.warnings.unshift(
-            'Redis is not configured: the embedded memory store is in use (one process only).',
-          );
-        }
-        const state = ctx.redisState?.();
+        if (!health.shared) advice.warnings.unshift(health.notice);
+        const state = server?.state;
         if (state) advice.warnings.push(...state.reasons, ...state.warnings);
-        else advice.warnings.push(...(ctx.storeWarnings ?? []));
+        else advice.warnings.push(...(server?.warnings ?? []));
         const r = ctx.config.redis;
-        const status = memory
+        const status = !server
           ? 'not_configured'
           : !healthy
             ? 'unhealthy'
@@ -180,7 +164,7 @@ export function healthRoutes(ctx: AppContext) {
           status,
           healthy,
           environment: ctx.config.deploymentEnv,
-          store: ctx.store.kind,
+          store: health.engine,
           pool,
           health: {
             check_interval_seconds: r.healthCheckIntervalMs / 1000,

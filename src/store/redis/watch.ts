@@ -10,22 +10,22 @@
  *   accepted meanwhile. The check runs at start, when a pool connection comes back
  *   after going down, and on every health-check interval.
  * - **State.** On the same cadence: persistence, eviction policy, evicted keys, memory
- *   (src/store/redis-durability.ts), for /health, /health/redis and /metrics, with the
+ *   (`durability.ts`), for /health, /health/redis and /metrics, with the
  *   reasons the store is degraded now (a policy changed at run time, evictions, a failing
  *   snapshot or AOF write, memory near its limit).
  *
  * Every read is one bounded pool call; a check never overlaps the previous one.
  */
 import diagnostics_channel from 'node:diagnostics_channel';
-import { StoreUnavailableError } from '../errors.js';
-import { POOL_EVENTS_CHANNEL, type PoolEvent, type RedisPool, type RedisReply } from '../redis/index.js';
-import { withTimeout } from '../util/timeout.js';
-import { keys } from './keys.js';
-import { CONFIRM_EPOCH, READ_EPOCH } from './lua.js';
-import { assessRedis, MEMORY_DEGRADED_RATIO, readRedis, type RedisReading } from './redis-durability.js';
-import { replayRevocations, type RevocationLog } from './revocations.js';
-import type { Store } from './store.js';
-import type { RedisStateSample } from '../metrics/redis-state-metrics.js';
+import { StoreUnavailableError } from '../../errors.js';
+import type { RedisStateSample } from '../../metrics/redis-state-metrics.js';
+import { POOL_EVENTS_CHANNEL, type PoolEvent, type RedisPool, type RedisReply } from '../../redis/index.js';
+import { withTimeout } from '../../util/timeout.js';
+import type { RedisStateReport } from '../health.js';
+import { keys } from '../keys.js';
+import { replayRevocations, type ReplayTarget, type RevocationLog } from '../revocations.js';
+import { assessRedis, MEMORY_DEGRADED_RATIO, readRedis, type RedisReading } from './durability.js';
+import { CONFIRM_EPOCH, READ_EPOCH } from './epoch-scripts.js';
 
 interface WatchLogger {
   info(obj: object, msg: string): void;
@@ -34,8 +34,8 @@ interface WatchLogger {
 
 export interface RedisWatchOptions {
   pool: RedisPool;
-  /** The Redis store without recording (replays write through it). */
-  store: Store;
+  /** The Redis sessions without recording (replays write through them). */
+  sessions: ReplayTarget;
   log: RevocationLog;
   /** The pool's health-check interval. */
   intervalMs: number;
@@ -47,25 +47,6 @@ export interface RedisWatchOptions {
    */
   replayOnReconnect: boolean;
   logger?: WatchLogger;
-}
-
-/** What /health and /health/redis show of the store. */
-export interface RedisStateReport {
-  checked_at: string | null;
-  persistence: string;
-  maxmemory_policy: string | null;
-  evicted_keys: number;
-  evicted_since_last_check: number;
-  used_memory_bytes: number;
-  maxmemory_bytes: number;
-  role: string;
-  /** Every recorded session end is applied on the current server. */
-  revocations_confirmed: boolean;
-  revocation_replays: number;
-  last_replay: { at: string; revocations: number; duration_ms: number } | null;
-  warnings: string[];
-  /** Why the store is degraded now (empty when it is not). */
-  reasons: string[];
 }
 
 const text = (r: RedisReply | undefined): string | null =>
@@ -180,7 +161,7 @@ export class RedisWatch {
     );
     this.#replayNext = false;
     const started = Date.now();
-    const applied = await replayRevocations(this.#o.store, this.#o.log);
+    const applied = await replayRevocations(this.#o.sessions, this.#o.log);
     const confirmed = await pool.script(CONFIRM_EPOCH, [keys.epoch], [runId], { idempotent: true });
     const durationMs = Date.now() - started;
     this.#counts.replays++;

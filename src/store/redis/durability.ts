@@ -1,13 +1,13 @@
 /**
  * What Redis will do with tollgate's keys under memory pressure and across a restart,
  * read from `CONFIG GET` and `INFO` (at start, then on the pool's health-check cadence,
- * src/store/redis-watch.ts). Every session key has a TTL, so any evicting policy
+ * src/store/redis/watch.ts). Every session key has a TTL, so any evicting policy
  * (`allkeys-*` and `volatile-*` alike) can silently end sessions; only `noeviction` keeps
  * them (Redis then refuses writes when full, which tollgate answers with 503).
  * `assessRedis` turns a reading into standing warnings (what this deployment cannot keep)
  * and reasons (why the store is degraded right now).
  */
-import type { RedisExecutor, RedisReply } from '../redis/types.js';
+import type { RedisExecutor, RedisReply } from '../../redis/types.js';
 
 export type Persistence = 'aof' | 'rdb' | 'aof+rdb' | 'none' | 'unknown';
 
@@ -59,14 +59,19 @@ async function tryConfigGet(redis: RedisExecutor, name: string): Promise<string 
 
 /** INFO as a field map (empty when INFO is not allowed). */
 async function tryInfo(redis: RedisExecutor): Promise<Map<string, string>> {
-  const fields = new Map<string, string>();
   let text: string | undefined;
   try {
     text = asText(await redis.command(['INFO'], { idempotent: true }));
   } catch {
-    return fields;
+    return new Map();
   }
-  for (const line of (text ?? '').split(/\r?\n/)) {
+  return infoFields(text ?? '');
+}
+
+/** The `field:value` lines of an INFO reply. */
+export function infoFields(text: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
     const i = line.indexOf(':');
     if (i > 0 && !line.startsWith('#')) fields.set(line.slice(0, i), line.slice(i + 1).trim());
   }

@@ -1,10 +1,10 @@
 /**
- * The Lua scripts behind every read-modify-write of the Redis store. Each runs
- * atomically on one slot (all keys of a user share its hash tag; a counter is one key).
- * Times come from Redis' own clock (`TIME`), so every instance agrees on them. Every
- * operation on a user's session index is O(log n) in its size, and the index is capped.
+ * The Lua scripts behind every read-modify-write of the Redis session store. Each runs
+ * atomically on one slot (all keys of a user share its hash tag). Times come from
+ * Redis' own clock (`TIME`), so every instance agrees on them. Every operation on a
+ * user's session index is O(log n) in its size, and the index is capped.
  */
-import { defineScript } from '../redis/scripts.js';
+import { defineScript } from '../../redis/scripts.js';
 
 /** Milliseconds on the Redis server's clock. */
 const NOW_MS = `
@@ -264,46 +264,6 @@ return 0
   1,
 );
 
-/** KEYS: counter. Read-only. Returns {count, pttl}. */
-export const READ_COUNTER = defineScript(
-  'read_counter',
-  `
-local c = tonumber(redis.call('GET', KEYS[1]) or '0')
-return {c, redis.call('PTTL', KEYS[1])}
-`,
-  1,
-);
-
-/**
- * KEYS: counter. ARGV: windowSeconds. Counts one failure; the window starts with the
- * first one. Returns {count, pttl}.
- */
-export const RECORD_FAILURE = defineScript(
-  'record_failure',
-  `
-local c = redis.call('INCR', KEYS[1])
-if c == 1 or redis.call('PTTL', KEYS[1]) < 0 then
-  redis.call('EXPIRE', KEYS[1], ARGV[1])
-end
-return {c, redis.call('PTTL', KEYS[1])}
-`,
-  1,
-);
-
-/** KEYS: counter. ARGV: limit. Returns {0, pttl} when at the limit; else deletes it and returns {1, 0}. */
-export const RESET_UNLESS_BLOCKED = defineScript(
-  'reset_unless_blocked',
-  `
-local c = tonumber(redis.call('GET', KEYS[1]) or '0')
-if c >= tonumber(ARGV[1]) then
-  return {0, redis.call('PTTL', KEYS[1])}
-end
-redis.call('DEL', KEYS[1])
-return {1, 0}
-`,
-  1,
-);
-
 /**
  * KEYS: session. ARGV: authTime (seconds), amr (space-separated).
  * Records a new proof of the password or a factor on a live session; never recreates a
@@ -316,37 +276,6 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
   return 0
 end
 redis.call('HSET', KEYS[1], 'at', ARGV[1], 'amr', ARGV[2])
-return 1
-`,
-  1,
-);
-
-/** Lua: the run id of the Redis server running the script. */
-const RUN_ID = `
-local runId = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)')
-`;
-
-/**
- * KEYS: epoch. Returns {runId, confirmedRunId or false}: the server's run id and the run id
- * tollgate last confirmed (every recorded session end applied). Read-only. Runs on the
- * node that holds the key, so the two always describe the same server.
- */
-export const READ_EPOCH = defineScript(
-  'read_epoch',
-  `${RUN_ID}
-return {runId, redis.call('GET', KEYS[1])}
-`,
-  1,
-);
-
-/** KEYS: epoch. ARGV: runId. Confirms `runId` unless the server changed meanwhile. Returns 1 if confirmed. */
-export const CONFIRM_EPOCH = defineScript(
-  'confirm_epoch',
-  `${RUN_ID}
-if runId ~= ARGV[1] then
-  return 0
-end
-redis.call('SET', KEYS[1], runId)
 return 1
 `,
   1,

@@ -1,100 +1,39 @@
 /**
- * The production store: every operation is one command or one Lua script sent
- * through the pool. Reads and idempotent writes are marked so the pool may retry them;
- * scripts that change state (rotation, failure counting) are never blindly retried.
+ * Sessions in Redis: every operation is one command or one Lua script
+ * (`session-scripts.ts`) on the user's hash tag. Reads and idempotent writes are marked
+ * so the pool may retry them; a rotation is never blindly retried.
  */
-import { randomBytes } from 'node:crypto';
-import { InternalError } from '../errors.js';
-import type { RedisExecutor, RedisPool, RedisReply } from '../redis/types.js';
-import { keys, MAX_OLD_REFRESH_HASHES } from './keys.js';
-import { LAST_SEEN_RESOLUTION_MS } from './store.js';
+import type { RedisExecutor } from '../../redis/types.js';
+import { keys, MAX_OLD_REFRESH_HASHES } from '../keys.js';
+import type {
+  NewSession,
+  RotateRequest,
+  RotateResult,
+  SessionAuth,
+  SessionRecord,
+  SessionStore,
+} from '../sessions.js';
+import { LAST_SEEN_RESOLUTION_MS, newGeneration } from '../sessions.js';
+import { asArray, asNumber, asString, SAFE_TO_REPEAT } from './replies.js';
 import {
   COUNT_SESSIONS,
   CREATE_SESSION,
   DELETE_ALL_SESSIONS,
   DELETE_SESSION,
   LIST_SESSIONS,
-  READ_COUNTER,
-  RECORD_FAILURE,
-  RESET_UNLESS_BLOCKED,
   ROTATE_REFRESH,
   SET_SESSION_AUTH,
   SESSION_ALIVE,
   TOUCH_SESSION,
-} from './lua.js';
-import type {
-  NewSession,
-  RateLimitDecision,
-  RateLimitRule,
-  RotateRequest,
-  RotateResult,
-  SessionAuth,
-  SessionRecord,
-  Store,
-} from './store.js';
+} from './session-scripts.js';
 
-function asString(r: RedisReply | undefined): string | null {
-  if (r === null || r === undefined) return null;
-  if (typeof r === 'string') return r;
-  if (Buffer.isBuffer(r)) return r.toString('utf8');
-  return String(r);
-}
-
-function asNumber(r: RedisReply | undefined): number {
-  if (typeof r === 'number') return r;
-  if (typeof r === 'bigint') return Number(r);
-  const s = asString(r);
-  const n = s === null ? NaN : Number(s);
-  if (Number.isNaN(n)) throw new InternalError('unexpected reply from Redis: expected a number');
-  return n;
-}
-
-function asArray(r: RedisReply): RedisReply[] {
-  if (!Array.isArray(r)) throw new InternalError('unexpected reply from Redis: expected an array');
-  return r;
-}
-
-/** `{count, pttl}` replies of the counter scripts. */
-function counter(r: RedisReply): { count: number; pttlMs: number } {
-  const [count, pttl] = asArray(r);
-  return { count: asNumber(count), pttlMs: asNumber(pttl) };
-}
-
-/** Refused when any counter is over its bound; Retry-After is the longest remaining window. */
-function decide(
-  rules: readonly RateLimitRule[],
-  counts: ReadonlyArray<{ count: number; pttlMs: number }>,
-  refused: (count: number, limit: number) => boolean,
-): RateLimitDecision {
-  let waitMs = -1;
-  rules.forEach((rule, i) => {
-    const c = counts[i]!;
-    if (refused(c.count, rule.limit))
-      waitMs = Math.max(waitMs, c.pttlMs > 0 ? c.pttlMs : rule.windowSeconds * 1000);
-  });
-  return waitMs < 0
-    ? { allowed: true }
-    : { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
-}
-
-/** A new session generation: random, so no earlier one can come back (docs/sessions.md). */
-/** Options of a command or script that is safe to repeat: one frozen object, not one per call. */
-const SAFE_TO_REPEAT = Object.freeze({ idempotent: true });
-
-export function newGeneration(): string {
-  return randomBytes(12).toString('base64url');
-}
-
-export class RedisStore implements Store {
-  readonly kind = 'redis' as const;
-
+export class RedisSessions implements SessionStore {
   /**
    * `sessionTtlSeconds` is the longest a session can live (the refresh-token lifetime):
    * a new generation is kept at least that long.
    */
   constructor(
     private readonly redis: RedisExecutor,
-    private readonly owned?: Pick<RedisPool, 'close'>,
     private readonly sessionTtlSeconds = 30 * 86_400,
   ) {}
 
@@ -263,66 +202,5 @@ export class RedisStore implements Store {
       SAFE_TO_REPEAT,
     );
     return asNumber(r) === 1;
-  }
-
-  async checkLoginLimits(rules: readonly RateLimitRule[]): Promise<RateLimitDecision> {
-    const counts = await Promise.all(
-      rules.map(async (rule) =>
-        counter(await this.redis.script(READ_COUNTER, [rule.key], [], SAFE_TO_REPEAT)),
-      ),
-    );
-    return decide(rules, counts, (count, limit) => count >= limit);
-  }
-
-  async recordLoginFailure(rules: readonly RateLimitRule[]): Promise<RateLimitDecision> {
-    const counts = await Promise.all(
-      rules.map(async (rule) =>
-        counter(
-          await this.redis.script(RECORD_FAILURE, [rule.key], [String(rule.windowSeconds)], {
-            idempotent: false,
-          }),
-        ),
-      ),
-    );
-    return decide(rules, counts, (count, limit) => count > limit);
-  }
-
-  async recordLoginSuccess(
-    rules: readonly RateLimitRule[],
-    reset: RateLimitRule,
-  ): Promise<RateLimitDecision> {
-    const results = await Promise.all(
-      rules.map(async (rule) => {
-        if (rule.key !== reset.key) {
-          return counter(await this.redis.script(READ_COUNTER, [rule.key], [], SAFE_TO_REPEAT));
-        }
-        // Deleting a counter that is under its limit is idempotent in effect.
-        const [ok, pttl] = asArray(
-          await this.redis.script(RESET_UNLESS_BLOCKED, [rule.key], [String(rule.limit)], SAFE_TO_REPEAT),
-        );
-        return asNumber(ok) === 1 ? { count: 0, pttlMs: 0 } : { count: rule.limit, pttlMs: asNumber(pttl) };
-      }),
-    );
-    return decide(rules, results, (count, limit) => count >= limit);
-  }
-
-  async putOnce(key: string, value: string, ttlSeconds: number): Promise<void> {
-    // Setting the same value again is idempotent.
-    await this.redis.command(['SET', key, value, 'EX', String(ttlSeconds)], SAFE_TO_REPEAT);
-  }
-
-  async takeOnce(key: string): Promise<string | null> {
-    // Not idempotent: a retry after a lost reply would find nothing, and the caller fails closed.
-    const r = await this.redis.command(['GETDEL', key], { idempotent: false });
-    if (r === null || typeof r === 'string') return r;
-    throw new InternalError(`GETDEL answered ${typeof r}`);
-  }
-
-  async ping(): Promise<void> {
-    await this.redis.command(['PING'], SAFE_TO_REPEAT);
-  }
-
-  async close(): Promise<void> {
-    await this.owned?.close();
   }
 }
