@@ -1,8 +1,9 @@
 /**
  * The only module that reads the environment. `loadConfig` merges `.env` and
  * `.env.<DEPLOYMENT_ENV>` (real environment wins), validates every value once with the
- * section readers of `sections/` and returns a deeply frozen Config. Every bad variable
- * is reported at once, in one ConfigError that names each of them.
+ * section readers of `sections/` (each reads the variables its section declares) and
+ * returns a deeply frozen Config. Every bad variable is reported at once, in one
+ * ConfigError that names each of them.
  */
 import type { ConfigIssue } from '../errors.js';
 import { deepFreeze } from '../util/deep-freeze.js';
@@ -15,9 +16,15 @@ import { readPasswordPolicy } from './sections/password-policy.js';
 import { readCorsOrigins, readRefreshCookie } from './sections/browsers.js';
 import { readIntrospectionClients, readPublicUrl } from './sections/oauth.js';
 import { readStore } from './sections/redis.js';
-import { readOpsToken, readPasswords, readRateLimits } from './sections/security.js';
+import {
+  ALLOW_REGISTRATION,
+  DOCS,
+  readOpsToken,
+  readPasswords,
+  readRateLimits,
+} from './sections/security.js';
 import { readServer } from './sections/server.js';
-import { readTokens } from './sections/tokens.js';
+import { MAX_SESSIONS_PER_USER, readTokens } from './sections/tokens.js';
 import { readWebAuthn } from './sections/webauthn.js';
 
 export type { Env };
@@ -64,10 +71,10 @@ export function loadConfig(realEnv: Env = process.env, options: LoadOptions = {}
   const passwords = readPasswords(r, serverSection);
   const passwordPolicy = readPasswordPolicy(r);
   const { production: _production, ...server } = serverSection;
-  const allowRegistration = r.bool('ALLOW_REGISTRATION', true);
+  const allowRegistration = ALLOW_REGISTRATION.read(r);
   // The interactive API docs are for development; production serves only /openapi.json.
-  const docs = r.bool('DOCS', !serverSection.production);
-  const maxSessionsPerUser = r.int('MAX_SESSIONS_PER_USER', 100, 1, 10_000);
+  const docs = DOCS.read(r, !serverSection.production);
+  const maxSessionsPerUser = MAX_SESSIONS_PER_USER.read(r);
   const introspectionClients = readIntrospectionClients(r);
   const corsOrigins = readCorsOrigins(r);
   const refreshCookie = readRefreshCookie(r);

@@ -15,6 +15,7 @@ import { freePort } from '../helpers/ports.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
 import { waitFor, within } from '../helpers/wait.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/persistence/directory/migrations.js';
+import { variablesHelp } from '../../src/config/variables.js';
 
 const CLI = join(process.cwd(), 'dist/src/cli.js');
 
@@ -118,6 +119,13 @@ describe('tollgate CLI (built)', () => {
     assert.match(cli(['db', 'migrate'], { VAR_DIR: varDir }).stdout, /already up to date/);
   });
   after(() => rmSync(varDir, { recursive: true, force: true }));
+
+  it('serve --help lists every variable with the default its declaration gives', () => {
+    const r = cli(['serve', '--help']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(r.stdout.includes(variablesHelp()), r.stdout);
+    assert.match(r.stdout, /^ {4}ACCESS_TOKEN_TTL +access token lifetime, seconds \[default: 900\]$/m);
+  });
 
   it('prints its version and generates signing keys', () => {
     const v = cli(['--version']);

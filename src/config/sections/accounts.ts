@@ -3,6 +3,7 @@
  * paths and token lifetimes of password reset and email verification,
  * REQUIRE_VERIFIED_EMAIL, REAUTH_MAX_AGE (the step-up window of credential changes), and SECRETS_KEY (the key TOTP secrets are sealed under).
  */
+import { bool, int, optionalText, parsed, secret, text, type Issue, type Section } from '../declare.js';
 import { parseSecretsKey } from '../secrets-key.js';
 import { parseSmtpUrl } from '../smtp-url.js';
 import { ConfigError } from '../../errors.js';
@@ -10,16 +11,127 @@ import type { Reader } from '../reader.js';
 import type { AccountsConfig, MailConfig, SecretsKeyConfig } from '../schema.js';
 import type { ServerSection } from './server.js';
 
-function checkLinkPath(r: Reader, name: string, v: string, fallback: string): string {
-  if (!v.startsWith('/') || /[?#\s]/.test(v)) {
-    r.issue(name, `must be a path starting with / without ? or #, got "${v}"`);
+const SMTP_URL = secret({
+  name: 'SMTP_URL',
+  what: 'SMTP URL file',
+  unset: 'development: mail goes to the log; production: no mail',
+  meaning:
+    '`smtp://[user:password@]host[:port]` (STARTTLS when offered; `?requireTLS=true` insists) or `smtps://` (TLS)',
+  details: '; see [Account mail](#account-mail-and-two-factor-login)',
+  example: 'smtp://mailer:secret@smtp.example.com:587',
+});
+
+const MAIL_FROM = text({
+  name: 'MAIL_FROM',
+  computed: '`tollgate <no-reply@<PUBLIC_URL host>>`',
+  meaning: 'the sender of account mail: one address, optionally with a display name',
+  example: '"Example Accounts" <no-reply@example.com>',
+});
+
+const MAIL_TEMPLATES_DIR = optionalText({
+  name: 'MAIL_TEMPLATES_DIR',
+  unset: 'built-in templates',
+  meaning:
+    'files here (`password_reset.txt`, `password_reset.html`, `email_verification.txt`, `email_verification.html`) replace the built-in mails',
+});
+
+/** A path on PUBLIC_URL: starts with `/`, no query or fragment. */
+function linkPath(value: string, issue: Issue, fallback: string): string {
+  if (!value.startsWith('/') || /[?#\s]/.test(value)) {
+    issue(`must be a path starting with / without ? or #, got "${value}"`);
     return fallback;
   }
-  return v;
+  return value;
 }
 
+const PASSWORD_RESET_URL_PATH = parsed<string>({
+  name: 'PASSWORD_RESET_URL_PATH',
+  default: '/reset-password',
+  meaning: 'the page on `PUBLIC_URL` a reset link opens (it receives `?token=`)',
+  details: 'and posts it to `POST /auth/password-reset`',
+  parse: linkPath,
+});
+
+const EMAIL_VERIFICATION_URL_PATH = parsed<string>({
+  name: 'EMAIL_VERIFICATION_URL_PATH',
+  default: '/verify-email',
+  meaning: 'the page on `PUBLIC_URL` a verification link opens (it receives `?token=`)',
+  details: 'and posts it to `POST /auth/email-verification`',
+  parse: linkPath,
+});
+
+const PASSWORD_RESET_TTL = int({
+  name: 'PASSWORD_RESET_TTL',
+  default: 1800,
+  min: 60,
+  max: 86_400,
+  meaning: 'seconds a reset link works (once)',
+});
+
+const EMAIL_VERIFICATION_TTL = int({
+  name: 'EMAIL_VERIFICATION_TTL',
+  default: 86_400,
+  min: 300,
+  max: 30 * 86_400,
+  meaning: 'seconds a verification link works (once)',
+});
+
+const REQUIRE_VERIFIED_EMAIL = bool({
+  name: 'REQUIRE_VERIFIED_EMAIL',
+  default: false,
+  words: 'on/off',
+  meaning:
+    '`on`: after a correct password, login answers 403 `email_not_verified` until the address is verified (a link is mailed then, and at registration)',
+  details:
+    '. Needs `SMTP_URL` in production. Whatever its value, a server that sends mail adds passkeys and TOTP only to verified addresses',
+});
+
+const REAUTH_MAX_AGE = int({
+  name: 'REAUTH_MAX_AGE',
+  default: 300,
+  min: 30,
+  max: 3600,
+  meaning:
+    'seconds (30-3600) a sign-in or `POST /auth/reauthenticate` counts as recent: adding or removing a factor, new recovery codes and an email change need one that recent',
+  details: ', else 401 `reauthentication_required` (see [api.md](api.md#step-up-for-credential-changes))',
+});
+
+const SECRETS_KEY = secret({
+  name: 'SECRETS_KEY',
+  what: 'key file',
+  unset: 'development: generated under `VAR_DIR`',
+  meaning:
+    'seals TOTP secrets at rest (AES-256-GCM): 32 bytes as 64 hex digits or base64 (`openssl rand -base64 32`); production without it has no TOTP',
+  details: '(setup answers 403 `feature_disabled`)',
+});
+
+const SECRETS_PREVIOUS_KEYS = secret({
+  name: 'SECRETS_PREVIOUS_KEYS',
+  what: 'key file',
+  unset: 'none',
+  meaning: 'earlier `SECRETS_KEY`s, comma-separated: still open what they sealed (key rotation)',
+  details: ', and what they sealed is sealed again under the current key when next used',
+});
+
+export const ACCOUNTS: Section = {
+  title: 'Account mail and two-factor login',
+  variables: [
+    SMTP_URL,
+    MAIL_FROM,
+    MAIL_TEMPLATES_DIR,
+    PASSWORD_RESET_URL_PATH,
+    EMAIL_VERIFICATION_URL_PATH,
+    PASSWORD_RESET_TTL,
+    EMAIL_VERIFICATION_TTL,
+    REQUIRE_VERIFIED_EMAIL,
+    REAUTH_MAX_AGE,
+    SECRETS_KEY,
+    SECRETS_PREVIOUS_KEYS,
+  ],
+};
+
 function readSmtpUrl(r: Reader): string | undefined {
-  const v = r.secret('SMTP_URL', 'SMTP URL file');
+  const v = SMTP_URL.read(r);
   if (v === undefined) return undefined;
   try {
     // The whole URL is checked here, so a bad one is reported with every other bad
@@ -37,20 +149,10 @@ function readMail(r: Reader, publicUrl: string): MailConfig {
   const host = new URL(publicUrl).hostname || 'localhost';
   return {
     smtpUrl: readSmtpUrl(r),
-    from: r.string('MAIL_FROM', `tollgate <no-reply@${host.includes('.') ? host : `${host}.localdomain`}>`),
-    templatesDir: r.optional('MAIL_TEMPLATES_DIR'),
-    resetLinkPath: checkLinkPath(
-      r,
-      'PASSWORD_RESET_URL_PATH',
-      r.string('PASSWORD_RESET_URL_PATH', '/reset-password'),
-      '/reset-password',
-    ),
-    verifyLinkPath: checkLinkPath(
-      r,
-      'EMAIL_VERIFICATION_URL_PATH',
-      r.string('EMAIL_VERIFICATION_URL_PATH', '/verify-email'),
-      '/verify-email',
-    ),
+    from: MAIL_FROM.read(r, `tollgate <no-reply@${host.includes('.') ? host : `${host}.localdomain`}>`),
+    templatesDir: MAIL_TEMPLATES_DIR.read(r),
+    resetLinkPath: PASSWORD_RESET_URL_PATH.read(r),
+    verifyLinkPath: EMAIL_VERIFICATION_URL_PATH.read(r),
   };
 }
 
@@ -64,33 +166,33 @@ function parseKey(r: Reader, name: string, text: string): Buffer | undefined {
 }
 
 function readSecretsKey(r: Reader): SecretsKeyConfig {
-  const current = r.secret('SECRETS_KEY', 'key file');
-  const previous = (r.secret('SECRETS_PREVIOUS_KEYS', 'key file') ?? '')
+  const current = SECRETS_KEY.read(r);
+  const previous = (SECRETS_PREVIOUS_KEYS.read(r) ?? '')
     .split(/[\s,]+/)
     .filter((k) => k !== '')
-    .map((k) => parseKey(r, 'SECRETS_PREVIOUS_KEYS', k))
+    .map((k) => parseKey(r, SECRETS_PREVIOUS_KEYS.name, k))
     .filter((k): k is Buffer => k !== undefined);
   if (current === undefined && previous.length > 0) {
-    r.issue('SECRETS_PREVIOUS_KEYS', 'needs SECRETS_KEY (the key new secrets are sealed with)');
+    r.issue(SECRETS_PREVIOUS_KEYS.name, 'needs SECRETS_KEY (the key new secrets are sealed with)');
   }
   return {
-    current: current === undefined ? undefined : parseKey(r, 'SECRETS_KEY', current),
+    current: current === undefined ? undefined : parseKey(r, SECRETS_KEY.name, current),
     previous,
   };
 }
 
 export function readAccounts(r: Reader, server: ServerSection, publicUrl: string): AccountsConfig {
   const mail = readMail(r, publicUrl);
-  const requireVerifiedEmail = r.bool('REQUIRE_VERIFIED_EMAIL', false);
+  const requireVerifiedEmail = REQUIRE_VERIFIED_EMAIL.read(r);
   if (requireVerifiedEmail && server.production && !mail.smtpUrl) {
-    r.issue('REQUIRE_VERIFIED_EMAIL', 'needs SMTP_URL in production (verification links go out by mail)');
+    r.issue(REQUIRE_VERIFIED_EMAIL.name, 'needs SMTP_URL in production (verification links go out by mail)');
   }
   return {
     mail,
     requireVerifiedEmail,
-    passwordResetTtlSeconds: r.int('PASSWORD_RESET_TTL', 1800, 60, 86_400),
-    emailVerificationTtlSeconds: r.int('EMAIL_VERIFICATION_TTL', 86_400, 300, 30 * 86_400),
-    reauthMaxAgeSeconds: r.int('REAUTH_MAX_AGE', 300, 30, 3600),
+    passwordResetTtlSeconds: PASSWORD_RESET_TTL.read(r),
+    emailVerificationTtlSeconds: EMAIL_VERIFICATION_TTL.read(r),
+    reauthMaxAgeSeconds: REAUTH_MAX_AGE.read(r),
     secretsKey: readSecretsKey(r),
   };
 }

@@ -1,37 +1,32 @@
 /** Browser clients: the CORS allowlist (CORS_ORIGINS) and the refresh-token cookie (REFRESH_COOKIE). */
+import { bool, parsed, type Section } from '../declare.js';
+import { parseOriginList } from '../origin-list.js';
 import type { Reader } from '../reader.js';
 
-/** CORS_ORIGINS: comma-separated origins (`scheme://host[:port]`), each as browsers send it. */
+const CORS_ORIGINS = parsed<string[]>({
+  name: 'CORS_ORIGINS',
+  default: [],
+  show: (origins) => origins.join(','),
+  meaning: 'browser origins allowed by CORS, with credentials, comma-separated',
+  details: '(`https://app.example.com,http://localhost:5173`); exact origins, no `*`',
+  example: 'https://app.example.com',
+  parse: (value, issue) => parseOriginList(value, issue, { refuseWildcards: true }),
+});
+
+const REFRESH_COOKIE = bool({
+  name: 'REFRESH_COOKIE',
+  default: false,
+  words: 'on/off',
+  meaning: '`on`: the refresh token travels only in an httpOnly cookie on `/auth`',
+  details: '(Secure, SameSite=Strict; see below)',
+});
+
+export const BROWSERS: Section = { title: 'Browsers', variables: [CORS_ORIGINS, REFRESH_COOKIE] };
+
 export function readCorsOrigins(r: Reader): string[] {
-  const value = r.raw('CORS_ORIGINS');
-  if (value === undefined) return [];
-  const origins = new Set<string>();
-  for (const entry of value.split(',')) {
-    const e = entry.trim();
-    if (e === '') continue;
-    if (e === '*' || e === 'null') {
-      r.issue('CORS_ORIGINS', `list the allowed origins one by one; "${e}" is not accepted`);
-      continue;
-    }
-    let url: URL | undefined;
-    try {
-      url = new URL(e);
-    } catch {
-      url = undefined;
-    }
-    if (
-      !url ||
-      (url.protocol !== 'http:' && url.protocol !== 'https:') ||
-      url.origin !== e.replace(/\/$/, '').toLowerCase()
-    ) {
-      r.issue('CORS_ORIGINS', `expected origins like https://app.example.com (no path), got "${e}"`);
-      continue;
-    }
-    origins.add(url.origin);
-  }
-  return [...origins];
+  return CORS_ORIGINS.read(r);
 }
 
 export function readRefreshCookie(r: Reader): boolean {
-  return r.bool('REFRESH_COOKIE', false);
+  return REFRESH_COOKIE.read(r);
 }
