@@ -138,6 +138,7 @@ export const ERROR_TABLE = {
   },
   // --- 500: the server ---------------------------------------------------------------
   internal_error: { status: 500, message: 'Internal server error' },
+  secret_unreadable: { status: 500, message: 'A stored secret could not be opened' },
 } as const satisfies Record<string, ErrorRow>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;
@@ -430,10 +431,11 @@ const SECRET_UNREADABLE_MESSAGES = {
 
 /**
  * A secret sealed at rest (e.g. a TOTP secret) could not be opened: the stored value is
- * malformed, was sealed under a key that is no longer configured, or was altered (or
- * belongs to another record). Clients only ever see a 500; `reason` is for logs.
+ * malformed, was sealed under a key that is no longer configured (SECRETS_KEY), or was
+ * altered (or belongs to another record). A 500 of its own code, so that an operator
+ * can tell it from a bug; the message never contains the secret.
  */
-export class SecretDecryptError extends errorClass('internal_error') {
+export class SecretDecryptError extends errorClass('secret_unreadable') {
   readonly reason: keyof typeof SECRET_UNREADABLE_MESSAGES;
   constructor(reason: SecretDecryptError['reason']) {
     super(SECRET_UNREADABLE_MESSAGES[reason]);

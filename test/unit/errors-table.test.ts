@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
 import * as errors from '../../src/errors.js';
 import {
   AccountDisabledError,
@@ -51,8 +52,10 @@ import {
   WeakPasswordError,
   type ErrorRow,
 } from '../../src/errors.js';
+import { installErrorHandling } from '../../src/http/error-handler.js';
 import { composeTestApp, type TestApp } from '../helpers/app.js';
 import { call } from '../helpers/http.js';
+import { captureLogs } from '../helpers/log-capture.js';
 
 /** One row of docs/errors.md's table: the code, the statuses and the header names it gives. */
 interface DocRow {
@@ -249,5 +252,31 @@ describe('the error table', () => {
     assert.deepEqual(new InvalidAuthorizationError('x').headers, {
       'WWW-Authenticate': 'Bearer error="invalid_request"',
     });
+    assert.equal(new InternalError().code, 'internal_error');
+    assert.equal(new SecretDecryptError('tampered').code, 'secret_unreadable');
+    assert.ok(!(new SecretDecryptError('tampered') instanceof InternalError));
+  });
+
+  it('answers secret_unreadable as a 500 and logs why, never the secret', async () => {
+    const logs = captureLogs();
+    const logger: FastifyBaseLogger = logs.logger;
+    const server = Fastify({ loggerInstance: logger });
+    installErrorHandling(server);
+    server.get('/totp', () => {
+      throw new SecretDecryptError('unknown_key');
+    });
+    try {
+      const res = await server.inject({ method: 'GET', url: '/totp' });
+      assert.equal(res.statusCode, 500);
+      assert.deepEqual(res.json(), {
+        error: 'secret_unreadable',
+        message: 'A stored secret was sealed under a key that is not configured',
+      });
+      const logged = logs.entries().find((e) => e.msg === 'internal error');
+      assert.ok(logged, `logged: ${logs.lines.join('')}`);
+      assert.match((logged.err as { message: string }).message, /sealed under a key that is not configured/);
+    } finally {
+      await server.close();
+    }
   });
 });
