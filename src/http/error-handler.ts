@@ -2,7 +2,7 @@
  * Maps every error to the JSON contract `{error, message}` with the right status.
  * Catalogue errors carry their own status, headers and Retry-After; Fastify's own
  * errors (validation, body parsing, media type, size) become their catalogue 4xx; anything
- * else is a bug: logged with its context and answered as a bare 500.
+ * else is a bug: logged with its context and answered as a bare 500. Every 500 is logged.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { collectAllowedMethods } from './allowed-methods.js';
@@ -86,7 +86,7 @@ export function installErrorHandling(app: FastifyInstance, hooks: ErrorHooks = {
       if (err instanceof StoreUnavailableError) {
         hooks.onUnavailable?.(err);
         request.log.warn({ reason: err.reason, dependency: err.dependency }, err.message);
-      } else if (err instanceof InternalError) {
+      } else if (err.statusCode === 500) {
         logInternal(request, err);
       }
       return sendError(reply, err);

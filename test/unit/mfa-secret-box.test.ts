@@ -99,7 +99,7 @@ describe('SecretBox (AES-256-GCM)', () => {
     } catch (err) {
       assert.ok(err instanceof TollgateError);
       assert.equal(err.statusCode, 500);
-      assert.equal(err.code, 'internal_error');
+      assert.equal(err.code, 'secret_unreadable');
       assert.ok(!err.message.includes(PLAINTEXT));
     }
   });

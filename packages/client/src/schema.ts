@@ -871,7 +871,8 @@ export interface components {
         | 'unavailable'
         | 'overloaded'
         | 'shutting_down'
-        | 'internal_error';
+        | 'internal_error'
+        | 'secret_unreadable';
       message: string;
     };
   };
