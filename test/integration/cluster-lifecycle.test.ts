@@ -313,7 +313,7 @@ describe('cluster lifecycle under traffic', { timeout: 180_000 }, () => {
     console.log(
       `# SIGTERM: exit ${status.code} after ${drainMs} ms; ${outcomes.length} requests, ${responded.length} responses ` +
         `(${[...new Set(responded.map((o) => o.status))].join(', ')}), ${inFlight.length} in flight at SIGTERM ` +
-        `(${inFlight.filter((o) => o.status === 200).length} completed 200), ${tookInFlight.length} of them taken by a worker before its drain`,
+        `(${inFlight.filter((o) => o.status === 200).length} completed 200); ${tookInFlight.length} taken by a worker before its drain and finished after SIGTERM`,
     );
     assert.deepEqual(status, { code: 0, signal: null });
     // Within the grace period, plus a busy machine's late timers and process exits.
