@@ -51,7 +51,9 @@ describe('outages of either store', () => {
       assert.equal(r.body.error, 'unavailable');
       assert.match(String(r.body.message), /accounts database/);
       assert.equal(r.headers['retry-after'], '1');
-      assert.ok(Date.now() - t0 < 3000, `bounded (${Date.now() - t0} ms)`);
+      // Bounded by the 500 ms connect and statement timeouts; the rest allows a busy
+      // machine's late timers.
+      assert.ok(Date.now() - t0 < 10_000, `bounded (${Date.now() - t0} ms)`);
       assert.equal((await call(t.target, 'GET', '/auth/me', { token: s.access })).status, 503);
       assert.equal(
         (await call(t.target, 'GET', '/api/protected', { token: s.access })).status,

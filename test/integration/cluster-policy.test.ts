@@ -53,14 +53,17 @@ function fakeWorker(id: number, onSend: (msg: { id: number }) => void, connected
 
 describe('GroupCollector', () => {
   test('answers with every part as soon as all workers replied', async () => {
-    const c = new GroupCollector(1000);
+    // A long timeout, so that "as soon as" is told apart from "at the timeout" however
+    // late a busy machine runs timers.
+    const c = new GroupCollector(60_000);
     const workers = [1, 2, 3].map((id) =>
       fakeWorker(id, (m) => setImmediate(() => c.received(id, m.id, { id }))),
     );
     const t0 = Date.now();
     const parts = await c.collect(workers, 'poolStats');
     assert.equal(parts.length, 3);
-    assert.ok(Date.now() - t0 < 500);
+    const ms = Date.now() - t0;
+    assert.ok(ms < 10_000, `answered long before the 60 s timeout (${ms} ms)`);
   });
 
   test('a silent worker costs at most the timeout; the answer holds what arrived', async () => {
@@ -73,18 +76,20 @@ describe('GroupCollector', () => {
     const parts = await c.collect(workers, 'metrics');
     const ms = Date.now() - t0;
     assert.deepEqual(parts, ['one']);
-    assert.ok(ms >= 150 && ms < 1000, `bounded by the timeout (${ms} ms)`);
+    // Not before the timeout; after it by no more than a busy machine's late timers.
+    assert.ok(ms >= 150 && ms < 200 + 5000, `bounded by the timeout (${ms} ms)`);
   });
 
   test('a worker that dies while asked is dropped at once', async () => {
-    const c = new GroupCollector(5000);
+    const c = new GroupCollector(60_000);
     const workers = [
       fakeWorker(1, (m) => setImmediate(() => c.received(1, m.id, 'one'))),
       fakeWorker(2, () => setTimeout(() => c.workerGone(2), 20)),
     ];
     const t0 = Date.now();
     assert.deepEqual(await c.collect(workers, 'metrics'), ['one']);
-    assert.ok(Date.now() - t0 < 1000);
+    const ms = Date.now() - t0;
+    assert.ok(ms < 10_000, `answered long before the 60 s timeout (${ms} ms)`);
   });
 
   test('disconnected workers are not asked; late and duplicate replies are ignored', async () => {

@@ -12,6 +12,7 @@ import { createPool, defineScript, type ManagedRedisPool } from '../../src/redis
 import { poolConfig } from '../helpers/pool-config.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis-server.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** A rotation-like script: bump the generation, return the new value. */
 const rotate = defineScript(
@@ -41,8 +42,11 @@ describe('lost replies are never blindly retried', () => {
     proxy.blackhole(false);
     await redis.cli('SET', KEYS[0]!, '0');
     // Wait for the pool to be usable again after the previous test broke its connection.
-    for (let i = 0; i < 300 && !pool.isHealthy(); i++) await sleep(10);
-    assert.ok(pool.isHealthy(), 'pool recovered between tests');
+    await waitFor(() => pool.isHealthy(), {
+      timeoutMs: 15_000,
+      intervalMs: 10,
+      what: 'the pool recovered between tests',
+    });
   });
   after(async () => {
     await pool.close();
@@ -55,9 +59,14 @@ describe('lost replies are never blindly retried', () => {
     proxy.blackhole(true);
     const t0 = Date.now();
     const err = await pool.script(rotate, KEYS, ['a']).catch((e: unknown) => e);
+    const ms = Date.now() - t0;
     assert.ok(err instanceof StoreTimeoutError, String(err));
-    assert.ok(Date.now() - t0 < 600);
-    await sleep(400); // long enough for any retry (8 + 32 + 128 ms) to have landed
+    // At the 300 ms command timeout, not before; the upper bound allows a busy machine's
+    // late timers.
+    assert.ok(ms >= 280 && ms < 300 + 5000, `timed out after ${ms} ms`);
+    // Long enough for any retry (8 + 32 + 128 ms of backoff) to have landed, even with
+    // late timers.
+    await sleep(1500);
     assert.equal(await redis.cli('GET', KEYS[0]!), '1');
     assert.equal(await redis.cli('GET', KEYS[1]!), 'a');
     assert.equal(pool.stats().retries_total, retries);
@@ -69,7 +78,7 @@ describe('lost replies are never blindly retried', () => {
     const err = await pool.script(rotate, KEYS, ['b']).catch((e: unknown) => e);
     assert.ok(err instanceof StoreUnavailableError, String(err));
     assert.equal(err.reason, 'disconnected');
-    await sleep(400);
+    await sleep(1500); // as above: any retry would have landed by now
     assert.equal(await redis.cli('GET', KEYS[0]!), '1');
     assert.equal(await redis.cli('GET', KEYS[1]!), 'b');
     assert.equal(pool.stats().retries_total, retries);

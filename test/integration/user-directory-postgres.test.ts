@@ -52,10 +52,12 @@ describe('PostgreSQL down and back', () => {
       await pg.kill();
       const t0 = Date.now();
       await assert.rejects(dir.findByEmail('nobody@example.test'), DatabaseUnavailableError);
-      assert.ok(Date.now() - t0 < 3000, `answered in ${Date.now() - t0} ms`);
+      // Bounded by the 1 s connect and statement timeouts; the rest allows a busy machine's
+      // late timers.
+      assert.ok(Date.now() - t0 < 10_000, `answered in ${Date.now() - t0} ms`);
       await pg.restart();
       await waitFor(async () => (await dir.findByEmail('nobody@example.test')) === null, {
-        timeoutMs: 10_000,
+        timeoutMs: 30_000,
         what: 'the directory to recover',
       });
     } finally {

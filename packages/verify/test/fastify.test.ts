@@ -113,7 +113,11 @@ describe('Fastify plugin', () => {
       const answer = await get(`${url}/orders`, bearer(token));
       assertRefused(answer, 503, 'unavailable');
       assert.equal(answer.headers['retry-after'], '1');
-      assert.ok(answer.elapsedMs < 1300, `answered after ${Math.round(answer.elapsedMs)} ms`);
+      // At the 300 ms timeout, not before; after it by no more than a busy machine's late timers.
+      assert.ok(
+        answer.elapsedMs >= 250 && answer.elapsedMs < 300 + 5000,
+        `answered after ${Math.round(answer.elapsedMs)} ms`,
+      );
     } finally {
       server.resume();
     }

@@ -115,7 +115,8 @@ describe('introspect mode', () => {
       return true;
     });
     const elapsed = performance.now() - started;
-    assert.ok(elapsed >= 250 && elapsed < 1300, `refused after ${Math.round(elapsed)} ms`);
+    // At the 300 ms timeout, not before; after it by no more than a busy machine's late timers.
+    assert.ok(elapsed >= 250 && elapsed < 300 + 5000, `refused after ${Math.round(elapsed)} ms`);
   });
 
   it('a failing endpoint is a 503, and so are refused client credentials', async () => {

@@ -15,6 +15,19 @@ import {
 } from '../src/index.js';
 import { startIssuer, type TestIssuer } from './helpers/issuer.js';
 import { freePort } from '../../../test/helpers/ports.js';
+import { waitFor } from '../../../test/helpers/wait.js';
+
+/**
+ * Cooldowns and retry windows in seconds, not hundreds of ms: on a busy machine the steps
+ * that must land inside a window (making keys, signing, verifying) take hundreds of ms.
+ */
+const WINDOW_MS = 3000;
+
+/** Sleeps until at least `ms` have passed since `since` (a `Date.now()` value). */
+async function sleepUntil(since: number, ms: number): Promise<void> {
+  const left = since + ms - Date.now();
+  if (left > 0) await sleep(left + 20);
+}
 
 describe('key set cache', () => {
   let iss: TestIssuer;
@@ -47,9 +60,10 @@ describe('key set cache', () => {
   });
 
   it('a new kid (key rotation) triggers one refetch, once the cooldown allows it', async () => {
-    const v = make({ cooldownMs: 300 });
+    const v = make({ cooldownMs: WINDOW_MS });
     const old = await iss.login();
     await v.verify(old.token);
+    const fetched = Date.now();
     assert.equal(iss.counts.jwks, 1);
 
     const rotated = await iss.login({ key: await iss.rotate() });
@@ -57,7 +71,7 @@ describe('key set cache', () => {
     await assert.rejects(v.verify(rotated.token), TokenKeyUnknownError);
     assert.equal(iss.counts.jwks, 1);
 
-    await sleep(350);
+    await sleepUntil(fetched, WINDOW_MS);
     assert.equal((await v.verify(rotated.token)).sid, rotated.sid);
     assert.equal(iss.counts.jwks, 2);
     // Tokens of the previous key stay valid: the key set still publishes it.
@@ -66,11 +80,13 @@ describe('key set cache', () => {
   });
 
   it('a flood of unknown kids costs at most one fetch per cooldown', async () => {
-    const v = make({ cooldownMs: 300 });
-    await v.verify((await iss.login()).token);
+    const v = make({ cooldownMs: WINDOW_MS });
+    // Forged before the first fetch, so that the first burst surely runs within its cooldown.
     const forged = await Promise.all(
       Array.from({ length: 50 }, async () => (await iss.login({ key: await iss.unpublishedKey() })).token),
     );
+    await v.verify((await iss.login()).token);
+    const fetched = Date.now();
 
     const burst = async () => {
       const results = await Promise.allSettled(forged.map((t) => v.verify(t)));
@@ -81,7 +97,7 @@ describe('key set cache', () => {
     };
     await burst(); // within the cooldown of the first fetch
     assert.equal(iss.counts.jwks, 1);
-    await sleep(350);
+    await sleepUntil(fetched, WINDOW_MS);
     await burst(); // cooldown over: 50 concurrent unknown kids share one refetch
     assert.equal(iss.counts.jwks, 2);
     await burst();
@@ -112,19 +128,21 @@ describe('key set cache', () => {
       return true;
     });
     const elapsed = performance.now() - started;
-    assert.ok(elapsed >= 250 && elapsed < 1300, `refused after ${Math.round(elapsed)} ms`);
+    // At the 300 ms timeout, not before; after it by no more than a busy machine's late timers.
+    assert.ok(elapsed >= 250 && elapsed < 300 + 5000, `refused after ${Math.round(elapsed)} ms`);
     assert.equal(iss.counts.introspect, 0);
   });
 
   it('a failing key set is a 503; requests within retryMs do not refetch; it recovers', async () => {
     iss.behaviour.jwks = 'error';
-    const v = make({ retryMs: 300 });
+    const v = make({ retryMs: WINDOW_MS });
     const { token, sid } = await iss.login();
     await assert.rejects(v.verify(token), JwksUnavailableError);
+    const failed = Date.now();
     for (let i = 0; i < 10; i++) await assert.rejects(v.verify(token), JwksUnavailableError);
     assert.equal(iss.counts.jwks, 1);
     iss.behaviour.jwks = 'ok';
-    await sleep(350);
+    await sleepUntil(failed, WINDOW_MS);
     assert.equal((await v.verify(token)).sid, sid);
     assert.equal(iss.counts.jwks, 2);
   });
@@ -155,13 +173,19 @@ describe('key set cache', () => {
   });
 
   it('refreshes in the background before maxAge, without making the request wait', async () => {
-    const v = make({ maxAgeMs: 1000 });
+    // The refresh starts past 80 % of maxAge: the request below must land between 8 and
+    // 10 s, which leaves a busy machine's late timers 1.8 s.
+    const v = make({ maxAgeMs: 10_000 });
     const { token } = await iss.login();
     await v.verify(token);
-    await sleep(850);
+    await sleep(8200);
     iss.behaviour.jwks = 'hang';
     await v.verify(token); // still fresh: answered from the cache while a refresh starts
-    for (let i = 0; i < 100 && iss.counts.jwks < 2; i++) await sleep(10);
+    await waitFor(() => iss.counts.jwks >= 2, {
+      timeoutMs: 10_000,
+      intervalMs: 10,
+      what: 'the background refresh',
+    });
     assert.equal(iss.counts.jwks, 2);
   });
 
