@@ -5,7 +5,7 @@
  * thread's CPU per login and its top self-time entries, grouped by file, and by function.
  *
  * Run: `flock /tmp/tollgate-bench.lock npm run bench:login-profile`
- * (env: SECONDS=10 CLIENTS=4).
+ * (env: SECONDS=10 CLIENTS=4 PROFILE=1, TOLLGATE_CLI=<another build's dist/src/cli.js> to measure it).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -50,6 +50,7 @@ const tg = await startTollgate({
     PASSWORD_POLICY: 'off',
   },
   cpus: '0',
+  ...(process.env.TOLLGATE_CLI ? { cli: process.env.TOLLGATE_CLI } : {}),
   readyTimeoutMs: 120_000,
 });
 let logins = 0;
