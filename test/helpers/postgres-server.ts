@@ -50,9 +50,13 @@ function pgCommand(bin: string, args: string[]): [string, string[]] {
   return asRoot ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
 }
 
-export async function startPostgres(): Promise<PostgresHandle> {
+/**
+ * A server's own directory (owned by postgres when we are root), port, and the commands
+ * that act on it: a server binary, starting it, psql against one of its databases.
+ */
+async function serverPlace(prefix: string) {
   const bin = binDir();
-  const dir = mkdtempSync(join(tmpdir(), 'tollgate-pg-'));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   const data = join(dir, 'data');
   if (asRoot) chownSync(dir, owner!, ownerGid!);
   const port = await freePort();
@@ -61,6 +65,25 @@ export async function startPostgres(): Promise<PostgresHandle> {
     const { stdout } = await run(cmd, argv, { timeout });
     return stdout;
   };
+  const options = `-c listen_addresses=127.0.0.1 -c port=${port} -c fsync=off -c full_page_writes=off -c unix_socket_directories=${dir} -c max_connections=200`;
+  const start = (): Promise<string> =>
+    exec('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '30', 'start']);
+  const base = `postgres://postgres@127.0.0.1:${port}`;
+  const psql = async (sql: string, database = 'postgres'): Promise<string> => {
+    const { stdout } = await run(
+      join(bin, 'psql'),
+      ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-c', sql, `${base}/${database}`],
+      {
+        timeout: 30_000,
+      },
+    );
+    return stdout.trim();
+  };
+  return { dir, data, port, exec, start, base, psql };
+}
+
+export async function startPostgres(): Promise<PostgresHandle> {
+  const { dir, data, port, exec, start, base, psql } = await serverPlace('tollgate-pg-');
   await exec('initdb', [
     '-D',
     data,
@@ -73,21 +96,7 @@ export async function startPostgres(): Promise<PostgresHandle> {
     '--no-locale',
     '--no-sync',
   ]);
-  const options = `-c listen_addresses=127.0.0.1 -c port=${port} -c fsync=off -c full_page_writes=off -c unix_socket_directories=${dir} -c max_connections=200`;
-  const start = (): Promise<string> =>
-    exec('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '30', 'start']);
   await start();
-  const base = `postgres://postgres@127.0.0.1:${port}`;
-  const psql = async (sql: string, database = 'postgres'): Promise<string> => {
-    const { stdout } = await run(
-      join(bin, 'psql'),
-      ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-c', sql, `${base}/${database}`],
-      {
-        timeout: 30_000,
-      },
-    );
-    return stdout.trim();
-  };
   await psql('CREATE DATABASE tollgate');
   const stopServer = async (mode: 'fast' | 'immediate'): Promise<void> => {
     await exec('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '30', 'stop']).catch(() => undefined);
@@ -131,16 +140,7 @@ export interface StandbyHandle {
  * (`synchronous_standby_names = '*'`, `synchronous_commit = on`) before acknowledging it.
  */
 export async function startStandby(primary: PostgresHandle, synchronous = true): Promise<StandbyHandle> {
-  const bin = binDir();
-  const dir = mkdtempSync(join(tmpdir(), 'tollgate-pg-standby-'));
-  const data = join(dir, 'data');
-  if (asRoot) chownSync(dir, owner!, ownerGid!);
-  const port = await freePort();
-  const exec = async (name: string, args: string[], timeout = 60_000): Promise<string> => {
-    const [cmd, argv] = pgCommand(join(bin, name), args);
-    const { stdout } = await run(cmd, argv, { timeout });
-    return stdout;
-  };
+  const { dir, data, port, exec, start, base, psql } = await serverPlace('tollgate-pg-standby-');
   await exec('pg_basebackup', [
     '-h',
     '127.0.0.1',
@@ -157,19 +157,7 @@ export async function startStandby(primary: PostgresHandle, synchronous = true):
     'fast',
     '--no-sync',
   ]);
-  const options = `-c listen_addresses=127.0.0.1 -c port=${port} -c fsync=off -c full_page_writes=off -c unix_socket_directories=${dir} -c max_connections=200`;
-  await exec('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '30', 'start']);
-  const base = `postgres://postgres@127.0.0.1:${port}`;
-  const psql = async (sql: string, database = 'postgres'): Promise<string> => {
-    const { stdout } = await run(
-      join(bin, 'psql'),
-      ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-c', sql, `${base}/${database}`],
-      {
-        timeout: 30_000,
-      },
-    );
-    return stdout.trim();
-  };
+  await start();
   if (synchronous) {
     await primary.psql("ALTER SYSTEM SET synchronous_standby_names = '*'");
     await primary.psql('ALTER SYSTEM SET synchronous_commit = on');
