@@ -29,7 +29,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { login, register } from '../test/helpers/http.js';
 import { patiently } from './patiently.js';
-import { envCount, median, runWrk, type WrkSample } from './wrk.js';
+import { envCount, median, runWrk, writeTokensScript, type WrkSample } from './wrk.js';
 import { freePort } from '../test/helpers/ports.js';
 import { startRedis, type RedisServerHandle } from '../test/helpers/redis-server.js';
 import { startCluster, startSentinel } from '../test/helpers/redis-topology.js';
@@ -245,17 +245,7 @@ async function measure(topology: Topology, workers: number, dir: string): Promis
       tokens[i] = (await patiently(() => login(tg!.url, email))).access;
     });
     const script = join(dir, 'tokens.lua');
-    writeFileSync(
-      script,
-      [
-        `local tokens = {${tokens.map((t) => `"${t}"`).join(',')}}`,
-        'local i = 0',
-        'request = function()',
-        '  i = i % #tokens + 1',
-        '  return wrk.format("GET", nil, {["Authorization"] = "Bearer " .. tokens[i]})',
-        'end',
-      ].join('\n'),
-    );
+    writeTokensScript(script, tokens);
     const services: Record<Target, { url: string; pids: () => number[] }> = {
       ceiling: { url: ceiling.url, pids: () => ceiling!.pids() },
       tollgate: { url: tg.url, pids: () => [tg!.pid, ...childPids(tg!.pid)] },

@@ -34,7 +34,7 @@ import {
   type ResourceService,
 } from '../test/helpers/resource-service.js';
 import { childPids, inLanes, startTollgate, type TollgateProcess } from '../test/helpers/tollgate-process.js';
-import { envCount, median, runWrk, WRK, type WrkSample } from './wrk.js';
+import { envCount, median, runWrk, WRK, writeTokensScript, type WrkSample } from './wrk.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const ROUNDS = envCount('ROUNDS', 3);
@@ -149,21 +149,7 @@ async function main(): Promise<void> {
       const r = await call(service.url, 'GET', '/orders', { token: tokens[0]! });
       if (r.status !== 200) throw new Error(`${target}: ${r.status} ${r.text}`);
     }
-    const writeScript = (name: string, list: string[]): string => {
-      const path = join(dir, name);
-      writeFileSync(
-        path,
-        [
-          `local tokens = {${list.map((t) => `"${t}"`).join(',')}}`,
-          'local i = 0',
-          'request = function()',
-          '  i = i % #tokens + 1',
-          '  return wrk.format("GET", nil, {["Authorization"] = "Bearer " .. tokens[i]})',
-          'end',
-        ].join('\n'),
-      );
-      return path;
-    };
+    const writeScript = (name: string, list: string[]): string => writeTokensScript(join(dir, name), list);
     const script = writeScript('tokens.lua', tokens);
     const baseScript = baseTg ? writeScript('baseline-tokens.lua', await loginAll(baseTg.url)) : script;
     /** Where each target is measured, with which tokens, and which processes do its work. */

@@ -12,13 +12,14 @@
  * Run: `npm run build && flock /tmp/tollgate-bench.lock node --import tsx bench/verify-profile.ts`
  * (env: SECONDS=10 CONNECTIONS=100 ROUNDS=1 BEFORE_CLI=...). Writes bench/results/verify-profile-<date>.md.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { join, resolve } from 'node:path';
 import { login, register } from '../test/helpers/http.js';
 import { patiently } from './patiently.js';
+import { runWrk, writeTokensScript, type WrkSample } from './wrk.js';
 import { startRedis } from '../test/helpers/redis-server.js';
 import { CLI, inLanes, startTollgate } from '../test/helpers/tollgate-process.js';
 
@@ -44,18 +45,11 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
-function wrk(url: string, script: string, seconds: number): Promise<{ rps: number; requests: number }> {
-  const args = ['-c', '1', '/usr/bin/wrk', '-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '-s', script, url];
-  return new Promise((done, fail) => {
-    execFile('taskset', args, { timeout: (seconds + 30) * 1000, encoding: 'utf8' }, (err, out) => {
-      if (err) return fail(new Error(`wrk failed: ${err.message}`));
-      if (/Non-2xx/.test(out)) return fail(new Error(`non-2xx answers:\n${out}`));
-      done({
-        rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)![1]),
-        requests: Number(/(\d+) requests in/.exec(out)![1]),
-      });
-    });
-  });
+/** wrk on CPU 1 at the verify path; every answer must be a 200. */
+async function wrk(url: string, script: string, seconds: number): Promise<WrkSample> {
+  const sample = await runWrk({ url, script, seconds, connections: CONNECTIONS, cpu: '1' });
+  if (sample.non2xx > 0) throw new Error(`${sample.non2xx} non-2xx answers`);
+  return sample;
 }
 
 /**
@@ -111,17 +105,7 @@ async function profileBuild(build: { name: string; cli: string }, dir: string) {
       tokens[i] = (await patiently(() => login(tg.url, email))).access;
     });
     const script = join(dir, 'tokens.lua');
-    writeFileSync(
-      script,
-      [
-        `local tokens = {${tokens.map((t) => `"${t}"`).join(',')}}`,
-        'local i = 0',
-        'request = function()',
-        '  i = i % #tokens + 1',
-        '  return wrk.format("GET", nil, {["Authorization"] = "Bearer " .. tokens[i]})',
-        'end',
-      ].join('\n'),
-    );
+    writeTokensScript(script, tokens);
     const url = `${tg.url}/api/protected`;
     await wrk(url, script, 3);
     const from = tg.stdout().length;

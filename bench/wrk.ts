@@ -1,8 +1,10 @@
 /**
- * wrk for the verify benchmarks: one run, read into numbers. Shared by
- * bench/verify-ceiling.ts and bench/verify-modes.ts so both read wrk's output alike.
+ * wrk for the verify benchmarks: one run, read into numbers, and the script that sends
+ * the bearer tokens. Shared by bench/verify-ceiling.ts, bench/verify-modes.ts and
+ * bench/verify-profile.ts so they send and read alike.
  */
 import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 
 export const WRK = '/usr/bin/wrk';
 
@@ -87,4 +89,20 @@ export function runWrk(run: WrkRun): Promise<WrkSample> {
       }
     });
   });
+}
+
+/** Writes a wrk Lua script to `path` that sends `GET` with each of `tokens` in turn as the bearer; returns `path`. */
+export function writeTokensScript(path: string, tokens: readonly string[]): string {
+  writeFileSync(
+    path,
+    [
+      `local tokens = {${tokens.map((t) => `"${t}"`).join(',')}}`,
+      'local i = 0',
+      'request = function()',
+      '  i = i % #tokens + 1',
+      '  return wrk.format("GET", nil, {["Authorization"] = "Bearer " .. tokens[i]})',
+      'end',
+    ].join('\n'),
+  );
+  return path;
 }
